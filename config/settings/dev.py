@@ -1,0 +1,20 @@
+"""Local development: debug on, console email, jobs run inside the request."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+LOGGING["handlers"]["stdout"]["formatter"] = LOG_FORMAT  # noqa: F405
+# No worker is needed locally: Wagtail's jobs (search index, references) run at once.
+TASKS = {  # noqa: F405
+    "default": {
+        "BACKEND": env("TASKS_BACKEND", default="django_tasks.backends.immediate.ImmediateBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# Static files straight from the source folders: no collectstatic for local runs.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,26 @@
+"""The test suite: fast hashing, captured email, jobs run at once, no outside network."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = "test-secret-key-that-is-only-used-by-the-test-suite-0123456789"  # noqa: S105
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+TASKS = {  # noqa: F405
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default"],
+    }
+}
+# Tests get a private cache unless they ask for Redis explicitly.
+if not env.bool("TEST_USE_REDIS", default=False):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+LOG_FORMAT = "plain"
+LOGGING["handlers"]["stdout"]["formatter"] = "plain"  # noqa: F405
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+WAGTAILADMIN_BASE_URL = "http://testserver"
+# Static files straight from the source folders: no collectstatic before a test run.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+
+from home.demo import demo_content_load
+
+
+class Command(BaseCommand):
+    help = "Load demo content into pages that were never edited. Never overwrites edits."
+
+    def handle(self, *args, **options):
+        written = demo_content_load()
+        if written:
+            for item in written:
+                self.stdout.write(f"Demo content: wrote {item}")
+        else:
+            self.stdout.write("Demo content: already present, nothing changed")

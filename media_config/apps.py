@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MediaConfigConfig(AppConfig):
+    name = "media_config"
+    verbose_name = "Media storage"

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# `manage.py check --deploy` with production settings and dummy secrets: must print no warning.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DJANGO_SETTINGS_MODULE=config.settings.production
+export SECRET_KEY="${SECRET_KEY:-dummy-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))')}"
+export ALLOWED_HOSTS="${ALLOWED_HOSTS:-shop.example.com}"
+export STRIPE_SECRET_KEY="${STRIPE_SECRET_KEY:-sk_test_dummy}"
+export STRIPE_PUBLISHABLE_KEY="${STRIPE_PUBLISHABLE_KEY:-pk_test_dummy}"
+export STRIPE_WEBHOOK_SECRET="${STRIPE_WEBHOOK_SECRET:-whsec_dummy}"
+.venv/bin/python manage.py check --deploy --fail-level WARNING
