@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 export DJANGO_SETTINGS_MODULE=config.settings.production
 export SECRET_KEY="${SECRET_KEY:-dummy-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))')}"
 export ALLOWED_HOSTS="${ALLOWED_HOSTS:-shop.example.com}"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
+export AWS_STORAGE_BUCKET_NAME="${AWS_STORAGE_BUCKET_NAME:-program-files}"
 export STRIPE_SECRET_KEY="${STRIPE_SECRET_KEY:-sk_test_dummy}"
 export STRIPE_PUBLISHABLE_KEY="${STRIPE_PUBLISHABLE_KEY:-pk_test_dummy}"
 export STRIPE_WEBHOOK_SECRET="${STRIPE_WEBHOOK_SECRET:-whsec_dummy}"

@@ -41,6 +41,11 @@ if not ALLOWED_HOSTS:
         "ALLOWED_HOSTS is not set. List the site's host names, comma-separated."
     )
 
+# No state inside web processes: a shared cache and S3 for files, so any number of web and
+# worker processes on any number of machines serve one site.
+_require("REDIS_URL")
+_require("AWS_STORAGE_BUCKET_NAME")
+
 STRIPE_SECRET_KEY = _require("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = _require("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = _require("STRIPE_WEBHOOK_SECRET")

@@ -24,6 +24,8 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "shop.example.com",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "AWS_STORAGE_BUCKET_NAME": "program-files",
     "STRIPE_SECRET_KEY": "sk_test_dummy",
     "STRIPE_PUBLISHABLE_KEY": "pk_test_dummy",
     "STRIPE_WEBHOOK_SECRET": "whsec_dummy",
@@ -55,6 +57,10 @@ def test_production_settings_load_with_secrets():
     assert loaded["static_storage"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
     assert loaded["stripe_base"] == "https://api.stripe.com"
     assert loaded["tasks"] == "django_tasks_db.DatabaseBackend"
+    # Nothing kept inside the process: shared cache, files in S3.
+    assert loaded["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert loaded["default_storage"] == "media_config.storages.PublicMediaS3Storage"
+    assert loaded["private_storage"] == "media_config.storages.PrivateS3Storage"
 
 
 def test_environment_chooses_database_cache_email_and_storage():
@@ -80,6 +86,8 @@ def test_environment_chooses_database_cache_email_and_storage():
     [
         ("SECRET_KEY", "SECRET_KEY is not set"),
         ("ALLOWED_HOSTS", "ALLOWED_HOSTS is not set"),
+        ("REDIS_URL", "REDIS_URL is not set"),
+        ("AWS_STORAGE_BUCKET_NAME", "AWS_STORAGE_BUCKET_NAME is not set"),
         ("STRIPE_SECRET_KEY", "STRIPE_SECRET_KEY is not set"),
         ("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET is not set"),
     ],
