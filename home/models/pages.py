@@ -3,6 +3,8 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+__all__ = ["HomePage"]
+
 
 class HomePage(Page):
     """The site's root page: the author's welcome and the way into the article and shop."""

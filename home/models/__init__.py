@@ -1,0 +1,3 @@
+"""The author's content: page types, snippets and site settings, one module each."""
+
+from .pages import *  # noqa: F403
