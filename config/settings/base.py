@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     # Our apps first so their templates and commands win.
     "home",
     "shop",
+    "shop.billing",
     "media_config",
     # Django
     "django.contrib.admin",

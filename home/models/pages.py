@@ -1,26 +1,255 @@
+"""Page types. Every page names its template and where it may sit in the tree, so the admin
+only offers what makes sense."""
+
+from django.core.exceptions import ValidationError
 from django.db import models
-from wagtail.admin.panels import FieldPanel
-from wagtail.fields import RichTextField
-from wagtail.models import Page
+from django.utils.text import slugify
+from modelcluster.fields import ParentalKey
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
 
-__all__ = ["HomePage"]
+from home.blocks import INLINE_FEATURES, PARAGRAPH_FEATURES, ArticleStreamBlock
+
+__all__ = [
+    "ArticlePage",
+    "HomePage",
+    "QAItem",
+    "QAPage",
+    "SiteContentsPage",
+    "StandardPage",
+    "TestimonialsPage",
+]
+
+# Page types that sit directly under the home page.
+SECTION_PAGE_TYPES = [
+    "home.ArticlePage",
+    "home.StandardPage",
+    "home.QAPage",
+    "home.TestimonialsPage",
+    "home.SiteContentsPage",
+]
 
 
-class HomePage(Page):
-    """The site's root page: the author's welcome and the way into the article and shop."""
-
-    lead = models.CharField(
-        max_length=255,
+def _list_field(help_text: str) -> StreamField:
+    return StreamField(
+        [("item", blocks.CharBlock(max_length=150, label="Item"))],
         blank=True,
-        help_text="One sentence under the title, shown large.",
+        help_text=help_text,
     )
-    body = RichTextField(blank=True, help_text="The welcome text under the lead.")
 
-    content_panels = [*Page.content_panels, FieldPanel("lead"), FieldPanel("body")]
 
-    template = "home/home_page.html"
+class ArticleContent(models.Model):
+    """The fields of a long article: the home page carries one, and so does each ArticlePage."""
+
+    lead = models.TextField(blank=True, help_text="The opening lines, shown large under the title.")
+    symptoms_heading = models.CharField(
+        max_length=150, blank=True, default="Do you have some of these symptoms?"
+    )
+    symptoms = _list_field("The first list at the top of the page, one item each.")
+    tried_heading = models.CharField(
+        max_length=150, blank=True, default="Have you already tried ...?"
+    )
+    tried = _list_field("The second list at the top of the page, one item each.")
+    author = models.ForeignKey(
+        "home.AuthorProfile",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown as the byline with the article's date.",
+    )
+    article_date = models.DateField(
+        null=True, blank=True, help_text="The date in the byline; the first publication if empty."
+    )
+    body = StreamField(ArticleStreamBlock(), blank=True)
+    link_glossary_terms = models.BooleanField(
+        default=True,
+        help_text="Link the first mention of each glossary term to its plain-language meaning.",
+    )
+    show_trust_badges = models.BooleanField(
+        default=True, help_text="Show the trust badges from the site settings under the lists."
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("lead"),
+        MultiFieldPanel(
+            [
+                FieldPanel("symptoms_heading"),
+                FieldPanel("symptoms"),
+                FieldPanel("tried_heading"),
+                FieldPanel("tried"),
+            ],
+            heading="Lists at the top",
+        ),
+        MultiFieldPanel([FieldPanel("author"), FieldPanel("article_date")], heading="Byline"),
+        FieldPanel("body"),
+    ]
+    settings_panels = [
+        *Page.settings_panels,
+        FieldPanel("link_glossary_terms"),
+        FieldPanel("show_trust_badges"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("lead"),
+        index.SearchField("body"),
+    ]
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def byline_date(self):
+        if self.article_date:
+            return self.article_date
+        published = self.first_published_at or self.last_published_at
+        return published.date() if published else None
+
+    def section_headings(self) -> list[tuple[str, str]]:
+        """(anchor, text) of each top-level section, for the table of contents."""
+        return [
+            (block.value["anchor"] or slugify(block.value["text"]), block.value["text"])
+            for block in self.body
+            if block.block_type == "heading" and block.value["level"] == "h2"
+        ]
+
+
+class HomePage(ArticleContent, Page):
+    """The site's root page; it carries the main article."""
+
+    template = "home/article_page.html"
     parent_page_types = ["wagtailcore.Page"]
+    subpage_types = SECTION_PAGE_TYPES
     max_count = 1
 
     class Meta:
         verbose_name = "home page"
+
+
+class ArticlePage(ArticleContent, Page):
+    """A long article with the same parts as the home page's."""
+
+    template = "home/article_page.html"
+    parent_page_types = ["home.HomePage", "home.StandardPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "article"
+
+
+class StandardPage(Page):
+    """A plain page: about pages, one-on-one sessions, webinar recordings."""
+
+    lead = models.TextField(blank=True)
+    body = StreamField(ArticleStreamBlock(), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("lead"), FieldPanel("body")]
+    search_fields = [*Page.search_fields, index.SearchField("lead"), index.SearchField("body")]
+
+    template = "home/standard_page.html"
+    parent_page_types = ["home.HomePage", "home.StandardPage"]
+    subpage_types = ["home.StandardPage", "home.ArticlePage"]
+
+    class Meta:
+        verbose_name = "standard page"
+
+
+class QAPage(Page):
+    """Questions and answers, in the author's order, each with its own anchor."""
+
+    intro = RichTextField(blank=True, features=INLINE_FEATURES)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        InlinePanel("items", label="Question", min_num=1),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+
+    template = "home/qa_page.html"
+    parent_page_types = ["home.HomePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "questions and answers page"
+
+
+class QAItem(Orderable):
+    page = ParentalKey(QAPage, on_delete=models.CASCADE, related_name="items")
+    question = models.CharField(max_length=250)
+    answer = RichTextField(features=PARAGRAPH_FEATURES)
+    anchor = models.SlugField(
+        max_length=80, blank=True, help_text="Link target; made from the question when empty."
+    )
+
+    panels = [FieldPanel("question"), FieldPanel("answer"), FieldPanel("anchor")]
+
+    def __str__(self):
+        return self.question
+
+    def clean(self):
+        if not self.anchor:
+            self.anchor = slugify(self.question)[:80].strip("-") or "question"
+        if self.page_id and (
+            QAItem.objects.filter(page_id=self.page_id, anchor=self.anchor)
+            .exclude(pk=self.pk)
+            .exists()
+        ):
+            raise ValidationError({"anchor": "Another question on this page has this anchor."})
+
+
+class TestimonialsPage(Page):
+    """Every testimonial and letter of reference that may be published."""
+
+    intro = RichTextField(blank=True, features=INLINE_FEATURES)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+
+    template = "home/testimonials_page.html"
+    parent_page_types = ["home.HomePage"]
+    subpage_types = []
+    max_count = 1
+
+    class Meta:
+        verbose_name = "testimonials page"
+
+    def get_context(self, request, *args, **kwargs):
+        from home.models.snippets import Testimonial
+
+        context = super().get_context(request, *args, **kwargs)
+        context["testimonials"] = Testimonial.objects.filter(consent_to_publish=True)
+        return context
+
+
+class SiteContentsPage(Page):
+    """A map of the site, generated from the page tree."""
+
+    intro = RichTextField(blank=True, features=INLINE_FEATURES)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+
+    template = "home/site_contents_page.html"
+    parent_page_types = ["home.HomePage"]
+    subpage_types = []
+    max_count = 1
+
+    class Meta:
+        verbose_name = "site contents page"
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        site = self.get_site()
+        root = site.root_page if site else self.get_parent()
+        # One query for the whole tree, in tree order; depth drives the indentation.
+        context["entries"] = [
+            (page, page.depth - root.depth)
+            for page in root.get_descendants(inclusive=True).live().public().order_by("path")
+        ]
+        return context

@@ -1,0 +1,365 @@
+"""StreamField blocks for the article and the other pages. Each has an icon, help text and a
+template of its own under site/templates/home/blocks/."""
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from django.core.exceptions import ValidationError
+from wagtail import blocks
+from wagtail.blocks.struct_block import StructBlockValidationError
+from wagtail.documents.blocks import DocumentChooserBlock
+from wagtail.images.blocks import ImageChooserBlock
+from wagtail.snippets.blocks import SnippetChooserBlock
+
+from home.choosers import product_chooser_viewset
+
+# Rich text features the templates style; nothing else is offered to the author.
+PARAGRAPH_FEATURES = ["bold", "italic", "link", "document-link", "ol", "ul"]
+INLINE_FEATURES = ["bold", "italic", "link"]
+
+AUDIO_EXTENSIONS = {"mp3", "m4a", "ogg", "oga", "wav"}
+
+
+def _anchor_validator(value: str) -> None:
+    if value and not re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
+        raise ValidationError("Use lower-case letters, digits and hyphens only, e.g. why-it-hurts.")
+
+
+class HeadingBlock(blocks.StructBlock):
+    text = blocks.CharBlock(max_length=120, help_text="The section's heading.")
+    level = blocks.ChoiceBlock(
+        choices=[("h2", "Section (h2)"), ("h3", "Sub-section (h3)")],
+        default="h2",
+        help_text="Sections appear in the table of contents; sub-sections do not.",
+    )
+    anchor = blocks.CharBlock(
+        required=False,
+        max_length=80,
+        validators=[_anchor_validator],
+        help_text="Optional link target, e.g. 'why-it-hurts' for #why-it-hurts.",
+    )
+
+    class Meta:
+        icon = "title"
+        template = "home/blocks/heading.html"
+        help_text = "Starts a headed section of the article."
+
+
+class ParagraphBlock(blocks.RichTextBlock):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("features", PARAGRAPH_FEATURES)
+        super().__init__(**kwargs)
+
+    class Meta:
+        icon = "pilcrow"
+        template = "home/blocks/paragraph.html"
+        help_text = "Running text: paragraphs, links, simple lists."
+
+
+class BulletItemBlock(blocks.StructBlock):
+    text = blocks.RichTextBlock(features=INLINE_FEATURES, help_text="The item.")
+    sub_items = blocks.ListBlock(
+        blocks.CharBlock(max_length=200),
+        required=False,
+        default=[],
+        help_text="Optional nested items under this one.",
+    )
+
+    class Meta:
+        icon = "list-ul"
+
+
+class BulletListBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(required=False, max_length=120, help_text="Optional list title.")
+    items = blocks.ListBlock(BulletItemBlock(), min_num=1)
+    style = blocks.ChoiceBlock(
+        choices=[("bullets", "Bullets"), ("checks", "Check marks"), ("numbers", "Numbered")],
+        default="bullets",
+    )
+
+    class Meta:
+        icon = "list-ul"
+        template = "home/blocks/bullet_list.html"
+        help_text = "A list, each item with optional nested items."
+
+
+class PullQuoteBlock(blocks.StructBlock):
+    quote = blocks.TextBlock(max_length=400, help_text="A short sentence to set apart.")
+    attribution = blocks.CharBlock(required=False, max_length=120)
+
+    class Meta:
+        icon = "openquote"
+        template = "home/blocks/pull_quote.html"
+        help_text = "A short quote set apart from the text."
+
+
+class CalloutBlock(blocks.StructBlock):
+    title = blocks.CharBlock(required=False, max_length=120)
+    body = blocks.RichTextBlock(features=PARAGRAPH_FEATURES)
+    kind = blocks.ChoiceBlock(
+        choices=[("key-point", "Key point"), ("note", "Note"), ("invite", "Invitation")],
+        default="key-point",
+    )
+    link_page = blocks.PageChooserBlock(required=False, help_text="Optional page to point to.")
+    link_text = blocks.CharBlock(required=False, max_length=80)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value.get("link_page") and not value.get("link_text"):
+            raise StructBlockValidationError(
+                {"link_text": ValidationError("Give the link a text, e.g. 'Send your feedback'.")}
+            )
+        return value
+
+    class Meta:
+        icon = "warning"
+        template = "home/blocks/callout.html"
+        help_text = "A boxed key point, note or invitation, optionally linking to a page."
+
+
+_YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+
+
+def video_embed_for(url: str) -> tuple[str, str] | None:
+    """Return (provider, embed URL) for a YouTube or Vimeo video link, else None.
+
+    Embeds use the privacy-enhanced players; nothing is fetched from the provider until
+    the visitor presses play."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.").removeprefix("m.")
+    if parts.scheme not in {"http", "https"}:
+        return None
+    video_id = ""
+    if host in {"youtube.com", "youtube-nocookie.com"}:
+        if parts.path == "/watch":
+            video_id = parse_qs(parts.query).get("v", [""])[0]
+        elif parts.path.startswith(("/embed/", "/shorts/", "/live/")):
+            video_id = parts.path.split("/")[2]
+    elif host == "youtu.be":
+        video_id = parts.path.lstrip("/").split("/")[0]
+    if video_id:
+        if not _YOUTUBE_ID.match(video_id):
+            return None
+        return "youtube", f"https://www.youtube-nocookie.com/embed/{video_id}?autoplay=1"
+    if host in {"vimeo.com", "player.vimeo.com"}:
+        number = parts.path.rstrip("/").split("/")[-1]
+        if number.isdigit():
+            return "vimeo", f"https://player.vimeo.com/video/{number}?autoplay=1&dnt=1"
+    return None
+
+
+class VideoBlock(blocks.StructBlock):
+    url = blocks.URLBlock(help_text="A YouTube or Vimeo video address.")
+    title = blocks.CharBlock(max_length=150, help_text="What the video shows; read aloud too.")
+    poster = ImageChooserBlock(required=False, help_text="Picture shown before playing.")
+    caption = blocks.RichTextBlock(features=INLINE_FEATURES, required=False)
+    duration = blocks.CharBlock(required=False, max_length=20, help_text="e.g. 12 min")
+
+    def clean(self, value):
+        value = super().clean(value)
+        if video_embed_for(value["url"]) is None:
+            raise StructBlockValidationError(
+                {"url": ValidationError("This is not a YouTube or Vimeo video address.")}
+            )
+        return value
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context)
+        embed = video_embed_for(value["url"])
+        context["provider"], context["embed_url"] = embed if embed else ("", "")
+        return context
+
+    class Meta:
+        icon = "media"
+        template = "home/blocks/video.html"
+        help_text = (
+            "A video shown as a light placeholder; the player loads only when the visitor "
+            "presses play (no third-party requests before that)."
+        )
+
+
+class ImageBlock(blocks.StructBlock):
+    image = ImageChooserBlock()
+    alt_text = blocks.CharBlock(
+        max_length=200, help_text="Describe the picture for people who cannot see it."
+    )
+    caption = blocks.CharBlock(required=False, max_length=250)
+    credit = blocks.CharBlock(required=False, max_length=120)
+
+    class Meta:
+        icon = "image"
+        template = "home/blocks/image.html"
+        help_text = "A picture with a caption."
+
+
+class TestimonialBlock(blocks.StructBlock):
+    testimonial = SnippetChooserBlock("home.Testimonial")
+    show_as = blocks.ChoiceBlock(
+        choices=[("letter", "Letter of reference (full)"), ("quote", "Short quote")],
+        default="letter",
+    )
+
+    def clean(self, value):
+        value = super().clean(value)
+        testimonial = value.get("testimonial")
+        if testimonial is not None and not testimonial.consent_to_publish:
+            raise StructBlockValidationError(
+                {
+                    "testimonial": ValidationError(
+                        "This person has not agreed to publication; tick their consent first."
+                    )
+                }
+            )
+        return value
+
+    class Meta:
+        icon = "openquote"
+        template = "home/blocks/testimonial.html"
+        help_text = "A testimonial or letter of reference, shown only with consent to publish."
+
+
+class RelatedTopicBlock(blocks.StructBlock):
+    title = blocks.CharBlock(max_length=120)
+    page = blocks.PageChooserBlock(required=False)
+    url = blocks.URLBlock(required=False, help_text="Used when no page is chosen.")
+
+    class Meta:
+        icon = "link"
+
+
+class RelatedTopicsBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(default="Related topics", max_length=120)
+    topics = blocks.ListBlock(RelatedTopicBlock(), min_num=1)
+
+    class Meta:
+        icon = "list-ul"
+        template = "home/blocks/related_topics.html"
+        help_text = "A list of related topics, each linking to a page or another site."
+
+
+class QALinkBlock(blocks.StructBlock):
+    page = blocks.PageChooserBlock(page_type="home.QAPage")
+    heading = blocks.CharBlock(max_length=120, help_text="e.g. 'Answers to ten basic questions'")
+    text = blocks.CharBlock(required=False, max_length=200)
+
+    class Meta:
+        icon = "help"
+        template = "home/blocks/qa_link.html"
+        help_text = "Points readers to the questions-and-answers page."
+
+
+class PageLinkBlock(blocks.StructBlock):
+    page = blocks.PageChooserBlock()
+    heading = blocks.CharBlock(max_length=120)
+    text = blocks.CharBlock(required=False, max_length=250)
+
+    class Meta:
+        icon = "link"
+        template = "home/blocks/page_link.html"
+        help_text = "A highlighted link to another page, e.g. the glossary or webinars."
+
+
+class ContentsBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(default="Topics in this article", max_length=120)
+
+    class Meta:
+        icon = "list-ol"
+        template = "home/blocks/contents.html"
+        help_text = "A table of contents built from this page's section headings."
+
+
+ProductChooserBlock = product_chooser_viewset.get_block_class(
+    name="ProductChooserBlock", module_path="home.blocks"
+)
+
+
+class OfferBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(default="Try the whole program free for two weeks", max_length=150)
+    product = ProductChooserBlock(
+        help_text="The program on offer; its price and terms come from the shop."
+    )
+    text = blocks.RichTextBlock(
+        features=INLINE_FEATURES, required=False, help_text="What the reader gets."
+    )
+    button_text = blocks.CharBlock(default="Start the free 2-week tryout", max_length=60)
+
+    def get_context(self, value, parent_context=None):
+        from shop.billing.selectors import trial_terms_for_product
+
+        context = super().get_context(value, parent_context)
+        context["terms"] = trial_terms_for_product(value["product"]) if value["product"] else None
+        return context
+
+    class Meta:
+        icon = "tag"
+        template = "home/blocks/offer.html"
+        help_text = "The trial offer with its live price and terms from the shop."
+
+
+class RecordingBlock(blocks.StructBlock):
+    title = blocks.CharBlock(max_length=150)
+    recorded_on = blocks.DateBlock(required=False)
+    summary = blocks.RichTextBlock(features=INLINE_FEATURES, required=False)
+    video_url = blocks.URLBlock(required=False, help_text="A YouTube or Vimeo address.")
+    media = DocumentChooserBlock(
+        required=False, help_text="An audio file (mp3, m4a, ogg) or a document such as slides."
+    )
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value.get("video_url") and not value.get("media"):
+            raise StructBlockValidationError(
+                block_errors={}, non_block_errors=["Add a video address or a file."]
+            )
+        if value.get("video_url") and video_embed_for(value["video_url"]) is None:
+            raise StructBlockValidationError(
+                {"video_url": ValidationError("This is not a YouTube or Vimeo video address.")}
+            )
+        return value
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context)
+        embed = video_embed_for(value["video_url"]) if value.get("video_url") else None
+        context["provider"], context["embed_url"] = embed if embed else ("", "")
+        media = value.get("media")
+        context["is_audio"] = bool(media) and media.file_extension.lower() in AUDIO_EXTENSIONS
+        return context
+
+    class Meta:
+        icon = "media"
+        template = "home/blocks/recording.html"
+        help_text = "A recording: a video, an audio file, or a document to download."
+
+
+class ReproductionNoticeBlock(blocks.StructBlock):
+    text = blocks.CharBlock(
+        required=False,
+        max_length=200,
+        help_text="Leave empty to use the notice from the site settings.",
+    )
+
+    class Meta:
+        icon = "info-circle"
+        template = "home/blocks/reproduction_notice.html"
+        help_text = "States that the article may be reproduced only in its entirety."
+
+
+class ArticleStreamBlock(blocks.StreamBlock):
+    heading = HeadingBlock()
+    paragraph = ParagraphBlock()
+    bullet_list = BulletListBlock()
+    pull_quote = PullQuoteBlock()
+    callout = CalloutBlock()
+    video = VideoBlock()
+    image = ImageBlock()
+    testimonial = TestimonialBlock()
+    related_topics = RelatedTopicsBlock()
+    qa_link = QALinkBlock()
+    page_link = PageLinkBlock()
+    contents = ContentsBlock()
+    offer = OfferBlock()
+    recording = RecordingBlock()
+    reproduction_notice = ReproductionNoticeBlock()
+
+    class Meta:
+        block_counts = {"contents": {"max_num": 1}}

@@ -1,0 +1,126 @@
+"""Site-wide settings the author edits under Settings: contact details, footer, trust badges
+and the main navigation."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.models import Orderable
+
+__all__ = ["NavigationItem", "NavigationSettings", "SiteSettings", "TrustBadge"]
+
+
+@register_setting(icon="site")
+class SiteSettings(ClusterableModel, BaseSiteSetting):
+    organisation_name = models.CharField(max_length=200, blank=True)
+    postal_address = models.TextField(blank=True, help_text="One line per line of the address.")
+    phone = models.CharField(max_length=40, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_page = models.ForeignKey(
+        "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    terms_page = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="terms of use page",
+    )
+    privacy_page = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="privacy policy page",
+    )
+    footer_text = models.TextField(blank=True, help_text="A short line shown in every footer.")
+    copyright_notice = models.CharField(max_length=200, blank=True)
+    reproduction_notice = models.CharField(
+        max_length=200,
+        blank=True,
+        default="This article may be reproduced only in its entirety.",
+    )
+
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("organisation_name"),
+                FieldPanel("postal_address"),
+                FieldPanel("phone"),
+                FieldPanel("contact_email"),
+                FieldPanel("contact_page"),
+            ],
+            heading="Contact details",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("terms_page"),
+                FieldPanel("privacy_page"),
+                FieldPanel("footer_text"),
+                FieldPanel("copyright_notice"),
+                FieldPanel("reproduction_notice"),
+            ],
+            heading="Footer",
+        ),
+        InlinePanel("trust_badges", label="Trust badge", heading="Trust badges"),
+    ]
+
+    class Meta:
+        verbose_name = "site settings"
+
+    @property
+    def address_lines(self) -> list[str]:
+        return [line.strip() for line in self.postal_address.splitlines() if line.strip()]
+
+
+class TrustBadge(Orderable):
+    settings = ParentalKey(SiteSettings, on_delete=models.CASCADE, related_name="trust_badges")
+    image = models.ForeignKey("wagtailimages.Image", on_delete=models.CASCADE, related_name="+")
+    alt_text = models.CharField(max_length=200, help_text="Name the award or seal, e.g. its title.")
+    link_url = models.URLField(blank=True, help_text="Optional page that confirms the badge.")
+
+    panels = [FieldPanel("image"), FieldPanel("alt_text"), FieldPanel("link_url")]
+
+    def __str__(self):
+        return self.alt_text
+
+
+@register_setting(icon="list-ul")
+class NavigationSettings(ClusterableModel, BaseSiteSetting):
+    panels = [InlinePanel("items", label="Menu item", heading="Main navigation")]
+
+    class Meta:
+        verbose_name = "navigation"
+
+
+class NavigationItem(Orderable):
+    settings = ParentalKey(NavigationSettings, on_delete=models.CASCADE, related_name="items")
+    label = models.CharField(max_length=60)
+    page = models.ForeignKey(
+        "wagtailcore.Page", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    url = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Used when no page is chosen, e.g. /shop/ for the store.",
+    )
+
+    panels = [FieldPanel("label"), FieldPanel("page"), FieldPanel("url")]
+
+    def __str__(self):
+        return self.label
+
+    def clean(self):
+        if bool(self.page_id) == bool(self.url):
+            raise ValidationError("Choose a page or enter an address, not both or neither.")
+        if self.url and not self.url.startswith(("/", "https://", "http://", "mailto:")):
+            raise ValidationError({"url": "Start the address with /, https:// or mailto:."})
+
+    def href(self, request=None) -> str:
+        if self.page_id:
+            return self.page.get_url(request) or "#"
+        return self.url
