@@ -66,9 +66,7 @@ def submission_email_send(
     """Email a stored submission to the author; log and return False if the mail fails."""
     addresses = [address.strip() for address in page.to_address.split(",") if address.strip()]
     subject = page.subject or f"New message from the page “{page.title}”"
-    link = settings.WAGTAILADMIN_BASE_URL + reverse(
-        "wagtailforms:list_submissions", args=[page.pk]
-    )
+    link = settings.WAGTAILADMIN_BASE_URL + reverse("wagtailforms:list_submissions", args=[page.pk])
     body = f"{body}\n\nAll submissions to this page: {link}"
     try:
         send_mail(
