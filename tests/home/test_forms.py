@@ -141,8 +141,8 @@ def test_invalid_input_is_shown_next_to_each_field_and_nothing_is_kept(
     assert "home/contact_form_page.html" in template_names(response)
     html = response.content.decode()
     assert 'class="error-summary" role="alert"' in html
-    assert '<a href="#id_your_email">Your email: Enter a valid email address.</a>' in html
-    assert '<a href="#id_your_message">Your message: This field is required.</a>' in html
+    assert '<a href="#id_your_email">Your email – Enter a valid email address.</a>' in html
+    assert '<a href="#id_your_message">Your message – This field is required.</a>' in html
     assert 'aria-describedby="id_your_email_error"' in html
     assert 'aria-invalid="true"' in html
     assert '<ul class="form-errors" id="id_your_email_error">' in html
