@@ -237,6 +237,10 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_local_standi
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
 STRIPE_JS_URL = env("STRIPE_JS_URL", default=f"{STRIPE_API_BASE}/js.stripe.com/v3/")
 
+# Contact and feedback forms: at most this many submissions per address and page per window.
+FORM_RATE_LIMIT = env.int("FORM_RATE_LIMIT", default=5)
+FORM_RATE_WINDOW_SECONDS = env.int("FORM_RATE_WINDOW_SECONDS", default=600)
+
 # Wagtail
 WAGTAIL_SITE_NAME = env("WAGTAIL_SITE_NAME", default="Lower Back Pain Relief")
 WAGTAILADMIN_BASE_URL = SITE_URL
