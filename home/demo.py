@@ -7,6 +7,7 @@ from django.contrib.sites.models import Site as DjangoSite
 from django.db import transaction
 from wagtail.models import Site
 
+from home.glossary_demo import glossary_demo_create
 from home.models import HomePage
 
 HOME_LEAD = "Exercises you do yourself, at home, that teach tight back muscles to let go."
@@ -45,4 +46,6 @@ def demo_content_load() -> list[str]:
         home.body = HOME_BODY
         home.save_revision().publish()
         written.append(f"home page '{home.title}'")
+    if home is not None:
+        written.extend(glossary_demo_create(home=home))
     return written

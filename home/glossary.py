@@ -150,7 +150,8 @@ class GlossaryLinker:
         )
         link.string = words
         tooltip = soup.new_tag(
-            "span", attrs={"class": TOOLTIP_CLASS, "role": "tooltip", "id": tooltip_id}
+            "span",
+            attrs={"class": TOOLTIP_CLASS, "role": "tooltip", "id": tooltip_id, "hidden": ""},
         )
         tooltip.string = self._definition(term)
         wrapper.append(link)

@@ -86,10 +86,13 @@ class GlossaryTerm(models.Model):
 
     def save(self, *args, **kwargs):
         # Terms made in code (demo content, factories) get a slug without going through a form.
-        if not self.slug:
-            self.slug = slugify(self.term)[:120]
-        self.slug = self.slug.lower()
+        self.slug = (self.slug or self.slug_for(self.term)).lower()
         super().save(*args, **kwargs)
+
+    @staticmethod
+    def slug_for(term: str) -> str:
+        """The slug a term gets when the author leaves the slug blank."""
+        return slugify(term)[:120]
 
     @property
     def phrases(self) -> list[str]:
@@ -103,7 +106,7 @@ class GlossaryTerm(models.Model):
         self.term = self.term.strip()
         slug_was_blank = not self.slug
         # Slugs are compared and stored in lower case so 'Sciatica' and 'sciatica' clash.
-        self.slug = (self.slug or slugify(self.term))[:120].lower()
+        self.slug = (self.slug or self.slug_for(self.term)).lower()
         others = GlossaryTerm.objects.exclude(pk=self.pk)
         errors = {}
         if self.term and others.filter(term__iexact=self.term).exists():
@@ -144,5 +147,7 @@ class GlossaryPage(Page):
         from home.selectors import glossary_sections
 
         context = super().get_context(request, *args, **kwargs)
-        context["sections"] = glossary_sections()
+        sections = glossary_sections()
+        context["sections"] = sections
+        context["term_count"] = sum(len(section.entries) for section in sections)
         return context
