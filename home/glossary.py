@@ -177,8 +177,13 @@ def glossary_link_first_mentions(
 
 
 def glossary_linker_for_request(request: HttpRequest) -> GlossaryLinker | None:
-    """A linker with every term and the site's glossary page, or None without a live one."""
-    url = glossary_page_url(request)
-    if url is None:
-        return None
-    return GlossaryLinker(glossary_terms_for_linking(), url)
+    """The request's linker, with every term and the site's glossary page address.
+
+    The same linker comes back for the whole request, so every part of the article rendered
+    for it shares which terms are already linked. None when the site has no live glossary.
+    """
+    if not hasattr(request, "glossary_linker"):
+        url = glossary_page_url(request)
+        terms = glossary_terms_for_linking() if url else []
+        request.glossary_linker = GlossaryLinker(terms, url) if url else None
+    return request.glossary_linker

@@ -5,6 +5,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
 from wagtail.models import Page, Site
@@ -398,3 +399,52 @@ def test_demo_terms_cover_the_articles_words(home, client):
         "/glossary/#term-somatic-education",
     ]
     assert client.get("/glossary/").status_code == 200
+
+
+# The template tags for the article
+
+
+def render(source: str, **context) -> str:
+    return Template("{% load glossary_tags %}" + source).render(Context(context))
+
+
+def test_template_tags_link_each_term_once_in_the_whole_page(glossary_page, terms, rf, home):
+    request = rf.get("/")
+    html = render(
+        "{% glossary_richtext intro %}"
+        "{% glossary_linked switch %}<p>Sciatica, then a spasm.</p>{% endglossary_linked %}",
+        request=request,
+        switch=True,
+        intro=f'<p>Sciatica? <a linktype="page" id="{home.pk}">Home</a></p>',
+    )
+    assert [a["href"] for a in glossary_links(html)] == [
+        "/glossary/#term-sciatica",
+        "/glossary/#term-spasm",
+    ]
+    assert soup_of(html).find("a", string="Home")["href"] == "/"  # rich text expanded
+
+
+def test_template_tags_leave_the_html_alone_when_switched_off_or_without_a_glossary(
+    terms, rf, home
+):
+    source = "{% glossary_linked switch %}<p>Sciatica &amp; spasm.</p>{% endglossary_linked %}"
+    expected = "<p>Sciatica &amp; spasm.</p>"
+    assert render(source, request=rf.get("/"), switch=True) == expected  # no glossary page
+    GlossaryPageFactory(parent=home)
+    assert render(source, request=rf.get("/"), switch=False) == expected
+    assert render(source, switch=True) == expected  # no request to find the site by
+    assert glossary_links(render(source, request=rf.get("/"), switch=True))
+
+
+def test_the_terms_admin_form_fills_the_slug_from_the_term(admin_client):
+    page = soup_of(admin_client.get(reverse("wagtailsnippets_home_glossaryterm:add")).content)
+    assert "w-sync" in page.find(id="id_term")["data-controller"]
+    assert page.find(id="id_term")["data-w-sync-target-value"] == "#id_slug"
+    assert page.find(id="id_slug")["data-controller"] == "w-slug"
+    assert "w-sync#apply" in page.find(id="id_term")["data-action"]
+
+    # An existing term keeps its slug: links to its anchor may be out in the world.
+    term = GlossaryTermFactory(term="Sciatica")
+    edit_url = reverse("wagtailsnippets_home_glossaryterm:edit", args=[term.pk])
+    page = soup_of(admin_client.get(edit_url).content)
+    assert "w-sync#apply" not in page.find(id="id_term").get("data-action", "")
