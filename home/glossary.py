@@ -109,7 +109,11 @@ class GlossaryLinker:
         candidates = []
         for match in self._pattern.finditer(text):
             key = " ".join(match.group(1).casefold().split())
-            candidates.append(_Mention(match.start(1), match.end(1), self._term_for_phrase[key]))
+            # Case-insensitive matching and case folding differ for a few letters (ß, İ):
+            # such a match is simply not a mention rather than an error in the page.
+            term = self._term_for_phrase.get(key)
+            if term is not None:
+                candidates.append(_Mention(match.start(1), match.end(1), term))
         chosen: list[_Mention] = []
         for candidate in sorted(candidates, key=lambda m: (m.start - m.end, m.start)):
             if all(candidate.end <= m.start or candidate.start >= m.end for m in chosen):

@@ -161,6 +161,16 @@ def test_glossary_page_lists_terms_a_to_z_with_anchors_and_a_letter_index(client
     assert page.find(id="letter-b") is None
 
 
+def test_accented_terms_file_under_their_letter_and_numbers_after_z(client, glossary_page):
+    GlossaryTermFactory(term="Écarté stretch")
+    GlossaryTermFactory(term="5th lumbar vertebra")
+    page = soup_of(client.get(glossary_page.url).content.decode())
+    nav = page.find("nav", attrs={"aria-label": "Glossary letters"})
+    assert [a["href"] for a in nav.find_all("a")] == ["#letter-e", "#letter-other"]
+    assert nav.find_all("li")[-1].get_text(strip=True) == "#"
+    assert page.find(id="letter-other").find_next("dt").get_text() == "5th lumbar vertebra"
+
+
 def test_glossary_page_without_terms_says_so(client, glossary_page):
     page = soup_of(client.get(glossary_page.url).content.decode())
     assert "no terms yet" in page.get_text()
