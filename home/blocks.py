@@ -237,6 +237,27 @@ class RelatedTopicsBlock(blocks.StructBlock):
         help_text = "A list of related topics, each linking to a page or another site."
 
 
+class GlossaryTermsBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(default="Terms used in this article", max_length=120)
+    terms = blocks.ListBlock(SnippetChooserBlock("home.GlossaryTerm"), min_num=1)
+    show_definitions = blocks.BooleanBlock(
+        required=False, default=True, help_text="Show each definition, not only the term."
+    )
+
+    def get_context(self, value, parent_context=None):
+        from home.selectors import glossary_page_url
+
+        context = super().get_context(value, parent_context)
+        request = (parent_context or {}).get("request")
+        context["glossary_url"] = glossary_page_url(request) if request else None
+        return context
+
+    class Meta:
+        icon = "help"
+        template = "home/blocks/glossary_terms.html"
+        help_text = "A list of glossary terms with their plain-language meanings."
+
+
 class QALinkBlock(blocks.StructBlock):
     page = blocks.PageChooserBlock(page_type="home.QAPage")
     heading = blocks.CharBlock(max_length=120, help_text="e.g. 'Answers to ten basic questions'")
@@ -354,6 +375,7 @@ class ArticleStreamBlock(blocks.StreamBlock):
     image = ImageBlock()
     testimonial = TestimonialBlock()
     related_topics = RelatedTopicsBlock()
+    glossary_terms = GlossaryTermsBlock()
     qa_link = QALinkBlock()
     page_link = PageLinkBlock()
     contents = ContentsBlock()

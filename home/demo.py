@@ -20,8 +20,14 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
+from home.forms_demo import forms_demo_create
+from home.glossary_demo import glossary_demo_create
 from home.models import (
     AuthorProfile,
+    ContactFormPage,
+    FeedbackFormPage,
+    GlossaryPage,
+    GlossaryTerm,
     HomePage,
     NavigationItem,
     NavigationSettings,
@@ -453,6 +459,19 @@ def _home_body(*, pages: dict, product, letter, photo) -> list:
             },
         ),
         (
+            "glossary_terms",
+            {
+                "heading": "Terms used in this article",
+                "terms": [
+                    term.pk
+                    for term in GlossaryTerm.objects.filter(
+                        slug__in=["sciatica", "subluxation", "muscle-spasm", "neutral-spine"]
+                    )
+                ],
+                "show_definitions": True,
+            },
+        ),
+        (
             "page_link",
             {
                 "page": pages["glossary"].pk,
@@ -604,8 +623,8 @@ def _home_body(*, pages: dict, product, letter, photo) -> list:
                     "<p>Bookmark this page, do the exercise from the video, then come back and let "
                     "me know how your back feels.</p>"
                 ),
-                "link_page": pages["feedback"].pk if pages.get("feedback") else None,
-                "link_text": "Give your feedback on the exercise" if pages.get("feedback") else "",
+                "link_page": pages["feedback"].pk,
+                "link_text": "Give your feedback on the exercise",
             },
         ),
         ("reproduction_notice", {"text": ""}),
@@ -636,7 +655,7 @@ def _fill_site_settings(site: Site, pages: dict) -> None:
         site_settings.organisation_name = "The Institute for Somatic Study and Development"
         site_settings.postal_address = "Herrada Road\nSanta Fe, NM 87508"
         site_settings.phone = "505 819-0858"
-        site_settings.contact_page = pages.get("contact")
+        site_settings.contact_page = pages["contact"]
         site_settings.terms_page = pages["terms"]
         site_settings.privacy_page = pages["privacy"]
         site_settings.footer_text = "Lawrence Gold, C.H.S.E."
@@ -663,7 +682,7 @@ def _fill_navigation(site: Site, home: HomePage, pages: dict) -> None:
         ("site contents", pages["contents"], ""),
         ("store", None, "/shop/"),
         ("testimonials", pages["testimonials"], ""),
-        ("contact", pages.get("contact"), "" if pages.get("contact") else "/contact/"),
+        ("contact", pages["contact"], ""),
     ]
     for order, (label, page, url) in enumerate(entries):
         NavigationItem.objects.create(
@@ -793,46 +812,43 @@ def _create_pages(home: HomePage) -> dict:
         show_in_menus=False,
         body=[_paragraph("<p>What we collect, why, and how to ask us to delete it.</p>")],
     )
-    for key, creator_path in (
-        ("glossary", "home.glossary_demo.glossary_demo_create"),
-        ("forms", "home.forms_demo.forms_demo_create"),
-    ):
-        created_pages = _optional_demo(creator_path, home)
-        if key == "glossary":
-            pages["glossary"] = created_pages or pages["condition"]
-        elif created_pages:
-            pages.update(created_pages)
+    glossary_demo_create(home=home)
+    forms_demo_create(home=home)
+    pages["glossary"] = GlossaryPage.objects.descendant_of(home).first()
+    pages["contact"] = ContactFormPage.objects.descendant_of(home).first()
+    pages["feedback"] = FeedbackFormPage.objects.descendant_of(home).first()
     return pages
-
-
-def _optional_demo(path: str, home: HomePage):
-    """Call another part's demo creator when that part is installed."""
-    from django.utils.module_loading import import_string
-
-    try:
-        creator = import_string(path)
-    except ImportError:
-        return None
-    return creator(home=home)
 
 
 @transaction.atomic
 def demo_content_load() -> list[str]:
     """Fill what was never edited; return what was written. Safe to run again."""
-    written = []
     sites_point_at_site_url()
     site = Site.objects.get(is_default_site=True)
     home = HomePage.objects.order_by("path").first()
     if home is None:
-        return ["nothing: there is no home page (run migrate first)"]
+        return []
+    counted = {
+        "pages": Page.objects.count,
+        "glossary terms": GlossaryTerm.objects.count,
+        "images": get_image_model().objects.count,
+        "menu items": NavigationItem.objects.count,
+        "trust badges": TrustBadge.objects.count,
+        "products": get_model("catalogue", "Product").objects.count,
+    }
+    before = {name: count() for name, count in counted.items()}
     pages = _create_pages(home)
     product = _program()
     author = _author()
     letter = _letter()
     _fill_site_settings(site, pages)
     _fill_navigation(site, home, pages)
+    written = [
+        f"{count() - before[name]} {name}"
+        for name, count in counted.items()
+        if count() != before[name]
+    ]
     if home.latest_revision_id is None:
         _fill_home(home, author=author, letter=letter, product=product, pages=pages)
-        written.append(f"home page '{home.title}'")
-    written.append("pages, program, settings and navigation where missing")
+        written.append(f"the home page article '{home.title}'")
     return written

@@ -23,9 +23,15 @@ __all__ = [
     "TestimonialsPage",
 ]
 
+# Blocks in which the first mention of a glossary term is linked to its definition.
+GLOSSARY_LINKED_BLOCKS = ("paragraph", "bullet_list", "callout")
+
 # Page types that sit directly under the home page.
 SECTION_PAGE_TYPES = [
     "home.ArticlePage",
+    "home.GlossaryPage",
+    "home.ContactFormPage",
+    "home.FeedbackFormPage",
     "home.StandardPage",
     "home.QAPage",
     "home.TestimonialsPage",
@@ -111,6 +117,12 @@ class ArticleContent(models.Model):
             return self.article_date
         published = self.first_published_at or self.last_published_at
         return published.date() if published else None
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        # The author's own prose; quotes, offers and link lists are left as they are.
+        context["linkable_blocks"] = GLOSSARY_LINKED_BLOCKS
+        return context
 
     def section_headings(self) -> list[tuple[str, str]]:
         """(anchor, text) of each top-level section, for the table of contents."""

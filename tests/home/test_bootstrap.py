@@ -28,7 +28,7 @@ def test_demo_content_fills_an_unedited_home_page(client, settings):
     settings.SITE_URL = "http://127.0.0.1:8000"
     out = StringIO()
     call_command("load_demo_content", stdout=out)
-    assert "wrote home page" in out.getvalue()
+    assert "the home page article" in out.getvalue()
     home = HomePage.objects.get()
     assert home.title == "Get Lower Back Pain Relief"
     assert home.live and home.lead == HOME_LEAD
@@ -37,7 +37,7 @@ def test_demo_content_fills_an_unedited_home_page(client, settings):
     assert DjangoSite.objects.get_current().domain == "127.0.0.1:8000"
     page = client.get("/", HTTP_HOST="127.0.0.1:8000").content.decode()
     assert "Get Lower Back Pain Relief" in page
-    assert HOME_LEAD in page
+    assert HOME_LEAD.split("\n\n")[0] in page
 
 
 def test_demo_content_never_overwrites_the_authors_edits():

@@ -9,7 +9,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         written = demo_content_load()
         if written:
-            for item in written:
-                self.stdout.write(f"Demo content: wrote {item}")
+            self.stdout.write("Demo content: added " + ", ".join(written))
         else:
             self.stdout.write("Demo content: already present, nothing changed")

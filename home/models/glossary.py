@@ -1,0 +1,153 @@
+"""The glossary: the medical words the article uses, each explained in plain language, and
+the page that lists them from A to Z."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.text import slugify
+from wagtail.admin.panels import FieldPanel, TitleFieldPanel
+from wagtail.admin.widgets.slug import SlugInput
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+__all__ = ["GlossaryPage", "GlossaryTerm"]
+
+# A definition is a few plain sentences: emphasis and a link, nothing that needs a layout.
+DEFINITION_FEATURES = ["bold", "italic", "link"]
+
+
+class TermFieldPanel(TitleFieldPanel):
+    """The term field, filling in the slug as the author types a new term.
+
+    Once a term exists its slug stays put while the term is edited: articles and other
+    sites may already link to its anchor on the glossary page.
+    """
+
+    class BoundPanel(TitleFieldPanel.BoundPanel):
+        def get_should_apply(self):
+            return self.instance.pk is None
+
+
+class GlossaryTerm(models.Model):
+    """A word or phrase from the article with a plain-language definition."""
+
+    term = models.CharField(
+        max_length=120,
+        help_text="The word or phrase as readers meet it in the article, e.g. 'Sciatica'.",
+    )
+    slug = models.SlugField(
+        max_length=120,
+        unique=True,
+        blank=True,
+        help_text=(
+            "The term's address on the glossary page (#term-<slug>). "
+            "Left blank, it is made from the term."
+        ),
+    )
+    definition = RichTextField(
+        features=DEFINITION_FEATURES,
+        help_text="A few plain sentences a reader with no medical training understands.",
+    )
+    source = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Where the definition comes from, e.g. a book title.",
+    )
+    also_matches = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text=(
+            "Other spellings, plurals or related words that should link to this term, "
+            "separated by commas, e.g. 'sciatic, sciatic nerve'."
+        ),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    panels = [
+        TermFieldPanel("term", placeholder=False),
+        # The model's SlugField accepts ASCII only, so the admin must not type others.
+        FieldPanel("slug", widget=SlugInput(attrs={"data-w-slug-allow-unicode-value": False})),
+        FieldPanel("definition"),
+        FieldPanel("source"),
+        FieldPanel("also_matches"),
+    ]
+
+    class Meta:
+        ordering = [Lower("term")]
+        verbose_name = "glossary term"
+        constraints = [
+            # The form reports duplicates first (see clean); this only guards other writers.
+            models.UniqueConstraint(Lower("term"), name="home_glossaryterm_term_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.term
+
+    def save(self, *args, **kwargs):
+        # Terms made in code (demo content, factories) get a slug without going through a form.
+        self.slug = (self.slug or self.slug_for(self.term)).lower()
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def slug_for(term: str) -> str:
+        """The slug a term gets when the author leaves the slug blank."""
+        return slugify(term)[:120]
+
+    @property
+    def phrases(self) -> list[str]:
+        """The term and each of its other spellings, as the article may write them."""
+        others = (part.strip() for part in self.also_matches.split(","))
+        return [self.term.strip(), *(part for part in others if part)]
+
+    def clean(self) -> None:
+        """Report a term or slug already in the glossary, ignoring case, on its own field."""
+        super().clean()
+        self.term = self.term.strip()
+        slug_was_blank = not self.slug
+        # Slugs are compared and stored in lower case so 'Sciatica' and 'sciatica' clash.
+        self.slug = (self.slug or self.slug_for(self.term)).lower()
+        others = GlossaryTerm.objects.exclude(pk=self.pk)
+        errors = {}
+        if self.term and others.filter(term__iexact=self.term).exists():
+            errors["term"] = f"The glossary already has the term '{self.term}'."
+        if self.slug and others.filter(slug__iexact=self.slug).exists():
+            if slug_was_blank:
+                message = (
+                    f"Another term already uses the slug '{self.slug}' made from this term. "
+                    "Please type a different slug."
+                )
+            else:
+                message = f"Another term already uses the slug '{self.slug}'."
+            errors["slug"] = message
+        if errors:
+            raise ValidationError(errors)
+
+
+class GlossaryPage(Page):
+    """Every glossary term from A to Z, each with an anchor the article links to."""
+
+    intro = RichTextField(
+        blank=True,
+        features=["bold", "italic", "link", "ol", "ul"],
+        help_text="A few words above the letters: what the glossary is for.",
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+
+    template = "home/glossary_page.html"
+    parent_page_types = ["home.HomePage"]
+    subpage_types = []
+    max_count = 1
+
+    class Meta:
+        verbose_name = "glossary page"
+
+    def get_context(self, request, *args, **kwargs):
+        from home.selectors import glossary_sections
+
+        context = super().get_context(request, *args, **kwargs)
+        sections = glossary_sections()
+        context["sections"] = sections
+        context["term_count"] = sum(len(section.entries) for section in sections)
+        return context

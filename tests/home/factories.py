@@ -1,0 +1,83 @@
+"""Factories for the home app's models: tests build exactly the content they need."""
+
+import factory
+import wagtail_factories
+from factory.django import DjangoModelFactory
+
+from home.models import (
+    ArticlePage,
+    AuthorProfile,
+    GlossaryPage,
+    GlossaryTerm,
+    QAPage,
+    StandardPage,
+    Testimonial,
+)
+
+
+class GlossaryTermFactory(DjangoModelFactory):
+    term = factory.Sequence(lambda n: f"Term {n:04d}")
+    slug = ""  # made from the term on save, as the admin form does
+    definition = factory.LazyAttribute(lambda o: f"<p>What <b>{o.term}</b> means.</p>")
+    source = "Get Free from That Back Pain (glossary)"
+    also_matches = ""
+
+    class Meta:
+        model = GlossaryTerm
+
+
+class GlossaryPageFactory(wagtail_factories.PageFactory):
+    title = "Glossary"
+    slug = "glossary"
+    intro = "<p>Words explained.</p>"
+
+    class Meta:
+        model = GlossaryPage
+
+
+class AuthorProfileFactory(DjangoModelFactory):
+    name = factory.Sequence(lambda n: f"Author {n}")
+    post_nominals = "C.H.S.E."
+    credentials = "Certified Practitioner, Hanna Somatic Education"
+    linkedin_url = "https://www.linkedin.com/"
+
+    class Meta:
+        model = AuthorProfile
+
+
+class TestimonialFactory(DjangoModelFactory):
+    kind = Testimonial.TESTIMONIAL
+    quote = factory.Sequence(lambda n: f"My back feels better, story {n}.\n\nSecond paragraph.")
+    person = factory.Sequence(lambda n: f"Reader {n}")
+    credentials = ""
+    organisation = ""
+    place = "Santa Fe, NM"
+    consent_to_publish = True
+
+    class Meta:
+        model = Testimonial
+
+
+class ArticlePageFactory(wagtail_factories.PageFactory):
+    title = factory.Sequence(lambda n: f"Article {n}")
+    lead = "A short lead."
+    body = "[]"
+
+    class Meta:
+        model = ArticlePage
+
+
+class StandardPageFactory(wagtail_factories.PageFactory):
+    title = factory.Sequence(lambda n: f"Page {n}")
+    body = "[]"
+
+    class Meta:
+        model = StandardPage
+
+
+class QAPageFactory(wagtail_factories.PageFactory):
+    title = "Questions and answers"
+    intro = "<p>Answers.</p>"
+
+    class Meta:
+        model = QAPage
