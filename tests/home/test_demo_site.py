@@ -1,0 +1,131 @@
+"""The demo site holds everything the author's current page shows, in our own words."""
+
+import html as html_lib
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from home.demo import BADGES, SYMPTOMS, TRIED
+from home.models import GlossaryTerm, HomePage, NavigationItem, TrustBadge
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo_home(client):
+    call_command("load_demo_content", stdout=StringIO())
+    response = client.get("/")
+    assert response.status_code == 200
+    return html_lib.unescape(response.content.decode())
+
+
+SECTIONS = [
+    "Lower Back Pain Relief Exercises for Relief That Lasts",
+    "A Body Is More Than a Marvellous Machine",
+    "An Alternative",
+    "Back Spasms: The Therapist's Dilemma",
+    "Back Pain Therapies, Old and New",
+    "Why Back Pain Strikes Suddenly",
+    "Muscle/Movement Memory Runs the Show",
+    "A View That Makes Sense",
+]
+
+
+def test_article_has_every_part_of_the_authors_page(demo_home):
+    page = demo_home
+    assert page.count("<h1") == 1 and "Get Lower Back Pain Relief</h1>" in page
+    # navigation, in the seed's order
+    nav = page[page.index('aria-label="Main"') : page.index("</nav>")]
+    labels = [
+        "home",
+        "learn about your condition",
+        "about somatics",
+        "site contents",
+        "store",
+        "testimonials",
+        "contact",
+    ]
+    positions = [nav.index(f">{label}</a>") for label in labels]
+    assert positions == sorted(positions)
+    assert 'href="/shop/">store</a>' in nav
+    # both symptom lists
+    assert "Do you have some of these symptoms?" in page
+    assert "Have you already tried ...?" in page
+    for item in SYMPTOMS + TRIED:
+        assert f"<li>{item}</li>" in page, item
+    # trust badges
+    for badge in BADGES:
+        assert f'alt="{badge}"' in page, badge
+    # headed sections and their table of contents
+    for heading in SECTIONS:
+        assert f">{heading}</h2>" in page, heading
+    assert "Topics in this article" in page
+    # byline with credentials and date
+    assert "Written by" in page and "Lawrence Gold" in page and "C.H.S.E." in page
+    assert "Certified Practitioner, Hanna Somatic Education®" in page
+    assert '<time datetime="2024-03-01">' in page
+    # letter of reference
+    assert "Letter of reference" in page and "Dr. Jordan Ellis" in page
+    assert "Watsonville, CA" in page
+    # video as a light placeholder
+    assert "data-video-embed=" in page and "<iframe" not in page
+    # related topics, glossary, Q&A
+    assert "Related topics" in page and "<li>sciatica</li>" in page
+    assert 'href="/glossary/"' in page
+    assert 'class="glossary-term"' in page
+    assert 'href="/back-pain-questions-and-answers/"' in page
+    assert "ten basic questions" in page
+    # the offer with its terms
+    assert "$98.50" in page and "every 4 weeks, 2 payments" in page
+    assert "$197.00" in page and "free 2-week tryout" in page
+    assert "Quit 2-Week Tryout" in page
+    # benefits, feedback, one-on-one sessions, webinars
+    assert "The benefits" in page
+    assert 'href="/feedback/">Give your feedback on the exercise</a>' in page
+    assert 'href="/one-on-one-sessions/"' in page
+    assert 'href="/webinar-recordings/"' in page
+    # footer
+    assert "The Institute for Somatic Study and Development" in page
+    assert "Herrada Road<br>Santa Fe, NM 87508" in page
+    assert "Telephone" in page and "505 819-0858" in page
+    assert ">Terms of use</a>" in page and ">Privacy policy</a>" in page
+    assert ">Contact</a>" in page
+    assert "This article may be reproduced only in its entirety." in page
+
+
+def test_demo_sentences_are_our_own(demo_home):
+    for sentence in [
+        "It's been a while since you could stand up straight",
+        "You've been through a lot of different therapies, with middling results.",
+        "A new category of therapeutic exercises affects the cause of back muscle spasms",
+    ]:
+        assert sentence not in demo_home
+
+
+def test_every_demo_page_renders(client):
+    call_command("load_demo_content", stdout=StringIO())
+    home = HomePage.objects.get()
+    for page in home.get_descendants().live().specific():
+        response = client.get(page.url)
+        assert response.status_code == 200, page.url
+
+
+def test_demo_content_is_loaded_once():
+    call_command("load_demo_content", stdout=StringIO())
+    counts = (
+        HomePage.objects.get().get_descendants().count(),
+        GlossaryTerm.objects.count(),
+        NavigationItem.objects.count(),
+        TrustBadge.objects.count(),
+    )
+    out = StringIO()
+    call_command("load_demo_content", stdout=out)
+    assert "nothing changed" in out.getvalue()
+    assert counts == (
+        HomePage.objects.get().get_descendants().count(),
+        GlossaryTerm.objects.count(),
+        NavigationItem.objects.count(),
+        TrustBadge.objects.count(),
+    )
+    assert counts[0] >= 12 and counts[1] >= 12 and counts[2] == 7 and counts[3] == 5
