@@ -1,0 +1,58 @@
+"""The payment gateway: the one place in the project that talks to Stripe.
+
+Everything else calls these functions and gets plain frozen dataclasses or a
+`GatewayError` (whose `user_message` is safe to show) back; see `client.py` for the
+contract of each call. Test helpers live in `shop.gateway.testing`.
+"""
+
+from .client import (
+    card_attach,
+    card_details,
+    charge_off_session,
+    customer_create,
+    payment_intent_retrieve,
+    payment_intents_for,
+    refund_create,
+    setup_intent_create,
+    setup_intent_retrieve,
+    webhook_event_construct,
+)
+from .errors import (
+    CardDeclined,
+    CardNotUsable,
+    GatewayError,
+    PaymentProviderUnavailable,
+    WebhookSignatureInvalid,
+)
+from .results import (
+    CardInfo,
+    ChargeResult,
+    ChargeStatus,
+    RefundInfo,
+    SetupIntentInfo,
+    WebhookEvent,
+)
+
+__all__ = [
+    "CardDeclined",
+    "CardInfo",
+    "CardNotUsable",
+    "ChargeResult",
+    "ChargeStatus",
+    "GatewayError",
+    "PaymentProviderUnavailable",
+    "RefundInfo",
+    "SetupIntentInfo",
+    "WebhookEvent",
+    "WebhookSignatureInvalid",
+    "card_attach",
+    "card_details",
+    "charge_off_session",
+    "customer_create",
+    "payment_intent_retrieve",
+    "payment_intents_for",
+    "refund_create",
+    "setup_intent_create",
+    "setup_intent_retrieve",
+    "webhook_event_construct",
+]

@@ -1,0 +1,480 @@
+"""Talking to Stripe: customers, saved cards, off-session charges, refunds and webhooks.
+
+This is the only module in the project that imports `stripe`. Every function builds (or
+reuses) a client from the current settings, so tests can point `STRIPE_API_BASE` anywhere,
+and every provider error is translated in one place, `_error_translate`.
+"""
+
+import functools
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import stripe
+from django.conf import settings
+
+from .errors import (
+    CARD_NOT_USABLE_CODES,
+    MESSAGE_CONFIGURATION,
+    CardDeclined,
+    CardNotUsable,
+    GatewayError,
+    PaymentProviderUnavailable,
+    WebhookSignatureInvalid,
+    card_message_for,
+)
+from .results import CardInfo, ChargeResult, ChargeStatus, RefundInfo, SetupIntentInfo, WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+# Seconds to open a connection and to wait for an answer. Short, so a visitor waits at most
+# a few seconds and a background job does not hang; retries cover a single lost packet.
+CONNECT_TIMEOUT_SECONDS = 3.0
+READ_TIMEOUT_SECONDS = 8.0
+MAX_NETWORK_RETRIES = 2
+
+# Stripe's own answer for webhooks older than this many seconds is "replay": refuse them.
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+_KEY_PATTERN = re.compile(r"\b(sk|rk|pk|whsec)_[A-Za-z0-9_*]+")
+
+
+@functools.lru_cache(maxsize=8)
+def _client_cached(api_key: str, api_base: str) -> stripe.StripeClient:
+    return stripe.StripeClient(
+        api_key,
+        base_addresses={"api": api_base},
+        max_network_retries=MAX_NETWORK_RETRIES,
+        http_client=stripe.RequestsClient(timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)),
+    )
+
+
+def _client() -> stripe.StripeClient:
+    """A client for the key and address in the settings as they are now."""
+    return _client_cached(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE)
+
+
+def _redacted(text: str) -> str:
+    """The text with anything shaped like an API key or webhook secret masked."""
+    return _KEY_PATTERN.sub(lambda m: f"{m.group(1)}_***", text)
+
+
+def _plain(value: Any) -> Any:
+    """Provider objects turned into plain dicts and lists, all the way down."""
+    if isinstance(value, stripe.StripeObject):
+        return {k: _plain(v) for k, v in value.to_dict(recursive=False).items()}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _field(obj: Any, name: str, default: Any = None) -> Any:
+    """A field of a provider object or dict, or `default` when absent (objects are not dicts)."""
+    if obj is None:
+        return default
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    try:
+        value = obj[name]
+    except (KeyError, TypeError):
+        return default
+    return default if value is None else value
+
+
+def _id_of(value: Any) -> str | None:
+    """An id whether the provider sent it as a string or as an expanded object."""
+    if value is None or isinstance(value, str):
+        return value
+    return _field(value, "id")
+
+
+def _metadata(obj: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (_plain(_field(obj, "metadata")) or {}).items()}
+
+
+def _error_translate(
+    err: stripe.StripeError, *, action: str, card_saving: bool = False
+) -> GatewayError:
+    """The one mapping from provider errors to ours; logs the technical detail.
+
+    `card_saving` makes every card error a `CardNotUsable`: a card refused while being
+    saved is not worth keeping, whatever the reason.
+    """
+    detail = _redacted(
+        f"{type(err).__name__} during {action}: status={err.http_status} "
+        f"code={err.code} request_id={err.request_id} message={err.user_message}"
+    )
+    if isinstance(err, stripe.APIConnectionError | stripe.RateLimitError | stripe.APIError) or (
+        err.http_status is not None and err.http_status >= 500
+    ):
+        logger.warning("payment provider unavailable: %s", detail)
+        return PaymentProviderUnavailable()
+    if isinstance(err, stripe.CardError):
+        decline_code = _field(err.error, "decline_code", "") or ""
+        code = err.code or "card_declined"
+        message = card_message_for(decline_code, code)
+        logger.info("card refused: %s decline_code=%s", detail, decline_code)
+        if card_saving or code in CARD_NOT_USABLE_CODES:
+            return CardNotUsable(message, code=code)
+        return CardDeclined(message, code=code, decline_code=decline_code)
+    if isinstance(err, stripe.SignatureVerificationError):
+        logger.warning("webhook refused: %s", detail)
+        return WebhookSignatureInvalid()
+    # Authentication, permission, invalid request, idempotency conflict: our side is wrong.
+    logger.error("payment provider refused the request: %s", detail)
+    return GatewayError(MESSAGE_CONFIGURATION, code=err.code or "configuration_error")
+
+
+@contextmanager
+def _provider_errors(action: str, *, card_saving: bool = False) -> Iterator[None]:
+    try:
+        yield
+    except stripe.StripeError as err:
+        raise _error_translate(err, action=action, card_saving=card_saving) from err
+
+
+def _setup_intent_info(intent: Any) -> SetupIntentInfo:
+    return SetupIntentInfo(
+        id=intent.id,
+        status=intent.status,
+        client_secret=_field(intent, "client_secret", ""),
+        customer_id=_id_of(_field(intent, "customer")),
+        payment_method_id=_id_of(_field(intent, "payment_method")),
+        metadata=_metadata(intent),
+        failure_code=_field(_field(intent, "last_setup_error"), "code", "") or "",
+    )
+
+
+def _card_info(method: Any) -> CardInfo:
+    card = _field(method, "card")
+    if _field(method, "type") != "card" or card is None:
+        logger.warning("payment method %s is not a card", method.id)
+        raise CardNotUsable(code="not_a_card")
+    return CardInfo(
+        id=method.id,
+        customer_id=_id_of(_field(method, "customer")),
+        brand=_field(card, "brand", ""),
+        last4=_field(card, "last4", ""),
+        exp_month=int(_field(card, "exp_month", 0)),
+        exp_year=int(_field(card, "exp_year", 0)),
+        fingerprint=_field(card, "fingerprint", ""),
+        country=_field(card, "country", ""),
+    )
+
+
+def _charge_status(intent: Any) -> tuple[ChargeStatus, str, str]:
+    """Our status for a PaymentIntent, with its failure and decline codes ("" when none)."""
+    status = intent.status
+    error = _field(intent, "last_payment_error")
+    code = _field(error, "code", "") or ""
+    decline_code = _field(error, "decline_code", "") or ""
+    if status == "succeeded":
+        return "succeeded", "", ""
+    # Manual capture is never requested, so an authorised payment is still on its way.
+    if status in ("processing", "requires_capture"):
+        return "processing", "", ""
+    # Real Stripe leaves an off-session payment needing the cardholder in
+    # requires_payment_method with this code; the cardholder can still confirm it.
+    if status == "requires_action" or code == "authentication_required":
+        return "requires_action", code, decline_code
+    if status == "canceled":
+        return "failed", code or "canceled", decline_code
+    return "failed", code or "payment_failed", decline_code
+
+
+def _charge_result(intent: Any) -> ChargeResult:
+    status, code, decline_code = _charge_status(intent)
+    return ChargeResult(
+        status=status,
+        payment_intent_id=intent.id,
+        client_secret=_field(intent, "client_secret"),
+        failure_code=code,
+        failure_message=card_message_for(decline_code, code) if code else "",
+        amount_cents=int(_field(intent, "amount", 0)),
+        metadata=_metadata(intent),
+        decline_code=decline_code,
+    )
+
+
+def customer_create(
+    *,
+    email: str,
+    name: str,
+    metadata: dict[str, str],
+    idempotency_key: str | None = None,
+) -> str:
+    """Create a customer at the provider and return its id."""
+    client = _client()
+    with _provider_errors("customer_create"):
+        customer = client.v1.customers.create(
+            params={"email": email, "name": name, "metadata": metadata},
+            options={"idempotency_key": idempotency_key} if idempotency_key else None,
+        )
+    return customer.id
+
+
+def setup_intent_create(
+    *,
+    customer_id: str,
+    metadata: dict[str, str],
+    idempotency_key: str | None = None,
+) -> SetupIntentInfo:
+    """Start saving a card for off-session charges; the browser confirms it with the
+    returned `client_secret`."""
+    client = _client()
+    with _provider_errors("setup_intent_create"):
+        intent = client.v1.setup_intents.create(
+            params={
+                "customer": customer_id,
+                "usage": "off_session",
+                "payment_method_types": ["card"],
+                "metadata": metadata,
+            },
+            options={"idempotency_key": idempotency_key} if idempotency_key else None,
+        )
+    return _setup_intent_info(intent)
+
+
+def setup_intent_retrieve(setup_intent_id: str) -> SetupIntentInfo:
+    """The current state of a card-saving request (trust this, not the browser)."""
+    client = _client()
+    with _provider_errors("setup_intent_retrieve"):
+        intent = client.v1.setup_intents.retrieve(setup_intent_id)
+    return _setup_intent_info(intent)
+
+
+def card_details(payment_method_id: str) -> CardInfo:
+    """Brand, last four digits, expiry, fingerprint and owner of a saved card."""
+    client = _client()
+    with _provider_errors("card_details"):
+        method = client.v1.payment_methods.retrieve(payment_method_id)
+    return _card_info(method)
+
+
+def card_attach(*, payment_method_id: str, customer_id: str) -> CardInfo:
+    """Make sure the card belongs to the customer, so it can be charged off-session.
+
+    Attaches a card that belongs to nobody (Stripe attaches on SetupIntent confirmation,
+    the local stand-in does not), does nothing when it already belongs to this customer,
+    and raises `CardNotUsable` when it belongs to another customer (the provider itself
+    may not refuse that).
+    """
+    client = _client()
+    card = card_details(payment_method_id)
+    if card.customer_id == customer_id:
+        return card
+    if card.customer_id is not None:
+        logger.warning(
+            "card %s belongs to %s, not to %s: refused",
+            payment_method_id,
+            card.customer_id,
+            customer_id,
+        )
+        raise CardNotUsable(code="card_of_another_customer")
+    with _provider_errors("card_attach", card_saving=True):
+        method = client.v1.payment_methods.attach(
+            payment_method_id, params={"customer": customer_id}
+        )
+    return _card_info(method)
+
+
+def _declined_intent_id(client: stripe.StripeClient, err: stripe.CardError) -> str | None:
+    """The PaymentIntent of a refused charge: on the error at Stripe, through the charge
+    at the stand-in. None when the provider cannot say just now."""
+    intent_id = _id_of(_field(err.error, "payment_intent"))
+    if intent_id:
+        return intent_id
+    charge_id = _field(err.error, "charge")
+    if not charge_id:
+        return None
+    try:
+        charge = client.v1.charges.retrieve(charge_id)
+    except stripe.StripeError as lookup_err:
+        _error_translate(lookup_err, action="charge lookup after a decline")
+        return None
+    return _id_of(_field(charge, "payment_intent"))
+
+
+def charge_off_session(
+    *,
+    customer_id: str,
+    payment_method_id: str,
+    amount_cents: int,
+    currency: str,
+    metadata: dict[str, str],
+    idempotency_key: str,
+) -> ChargeResult:
+    """Charge a saved card while the customer is away; every outcome but a network
+    problem comes back as a `ChargeResult` so the caller can record the attempt.
+
+    - "succeeded": the money is taken.
+    - "failed": refused (a decline or an unusable card); `failure_message` is for the
+      customer, `payment_intent_id` is set when the provider could tell it.
+    - "requires_action": the bank wants the cardholder; bring them back on-session to
+      confirm with `client_secret`.
+    - "processing": not decided yet; a webhook or `payment_intent_retrieve` tells later.
+
+    Raises `PaymentProviderUnavailable` when the provider could not be reached or answered
+    with a server error. The charge may or may not have happened then: before trying
+    again, reconcile with `payment_intents_for(customer_id=..., metadata_key=...,
+    metadata_value=...)` using a metadata value unique to this attempt, and reuse the same
+    `idempotency_key` for a retry of the same attempt (Stripe then charges at most once).
+    Raises `GatewayError` for a request the provider refuses as malformed.
+    """
+    if amount_cents <= 0:
+        raise ValueError("amount_cents must be a positive number of cents")
+    if not idempotency_key:
+        raise ValueError("idempotency_key is required: a retried charge must not charge twice")
+    client = _client()
+    try:
+        intent = client.v1.payment_intents.create(
+            params={
+                "amount": amount_cents,
+                "currency": currency.lower(),
+                "customer": customer_id,
+                "payment_method": payment_method_id,
+                "payment_method_types": ["card"],
+                "off_session": True,
+                "confirm": True,
+                "metadata": metadata,
+            },
+            options={"idempotency_key": idempotency_key},
+        )
+    except stripe.CardError as err:
+        code = err.code or "card_declined"
+        decline_code = _field(err.error, "decline_code", "") or ""
+        intent_id = _declined_intent_id(client, err)
+        logger.info(
+            "off-session charge refused: customer=%s intent=%s code=%s decline_code=%s",
+            customer_id,
+            intent_id,
+            code,
+            decline_code,
+        )
+        status: ChargeStatus = "requires_action" if code == "authentication_required" else "failed"
+        client_secret = _field(_field(err.error, "payment_intent"), "client_secret")
+        if status == "requires_action" and client_secret is None and intent_id:
+            # The cardholder needs the secret to confirm on-session; fetch it if not sent.
+            client_secret = payment_intent_retrieve(intent_id).client_secret
+        return ChargeResult(
+            status=status,
+            payment_intent_id=intent_id,
+            client_secret=client_secret,
+            failure_code=code,
+            failure_message=card_message_for(decline_code, code),
+            amount_cents=amount_cents,
+            metadata=dict(metadata),
+            decline_code=decline_code,
+        )
+    except stripe.StripeError as err:
+        raise _error_translate(err, action="charge_off_session") from err
+    return _charge_result(intent)
+
+
+def payment_intent_retrieve(payment_intent_id: str) -> ChargeResult:
+    """The current outcome of a charge, in the same shape as `charge_off_session`."""
+    client = _client()
+    with _provider_errors("payment_intent_retrieve"):
+        intent = client.v1.payment_intents.retrieve(payment_intent_id)
+    return _charge_result(intent)
+
+
+def _payment_intents_list(client: stripe.StripeClient, customer_id: str) -> Iterator[Any]:
+    """Every PaymentIntent of the customer, page after page.
+
+    The local stand-in refuses the `customer` filter (400 "Unexpected customer"); then
+    every PaymentIntent is listed and filtered here, which only the stand-in's small
+    data makes affordable.
+    """
+    try:
+        page = client.v1.payment_intents.list(params={"customer": customer_id, "limit": 100})
+    except stripe.InvalidRequestError as err:
+        if "customer" not in (err.user_message or ""):
+            raise
+        logger.info("provider cannot filter PaymentIntents by customer; filtering here")
+        page = client.v1.payment_intents.list(params={"limit": 100})
+    for intent in page.auto_paging_iter():
+        if _id_of(_field(intent, "customer")) == customer_id:
+            yield intent
+
+
+def payment_intents_for(
+    *, customer_id: str, metadata_key: str, metadata_value: str
+) -> list[ChargeResult]:
+    """The customer's charges whose metadata has this value, newest first as the provider
+    lists them: how to learn what became of a charge whose answer was lost."""
+    client = _client()
+    with _provider_errors("payment_intents_for"):
+        return [
+            _charge_result(intent)
+            for intent in _payment_intents_list(client, customer_id)
+            if _metadata(intent).get(metadata_key) == metadata_value
+        ]
+
+
+def refund_create(
+    *,
+    payment_intent_id: str,
+    amount_cents: int | None,
+    metadata: dict[str, str],
+    idempotency_key: str,
+) -> RefundInfo:
+    """Give back `amount_cents` of a payment, or all of it when None.
+
+    The provider may not refuse refunding more than was paid (the stand-in does not):
+    the caller checks what is left to refund. A `PaymentProviderUnavailable` leaves the
+    outcome unknown: retry with the same `idempotency_key`.
+    """
+    if amount_cents is not None and amount_cents <= 0:
+        raise ValueError("amount_cents must be positive, or None for the whole payment")
+    if not idempotency_key:
+        raise ValueError("idempotency_key is required: a retried refund must not refund twice")
+    params: dict[str, Any] = {"payment_intent": payment_intent_id, "metadata": metadata}
+    if amount_cents is not None:
+        params["amount"] = amount_cents
+    client = _client()
+    with _provider_errors("refund_create"):
+        refund = client.v1.refunds.create(
+            params=params, options={"idempotency_key": idempotency_key}
+        )
+    return RefundInfo(
+        id=refund.id,
+        status=refund.status,
+        amount_cents=int(refund.amount),
+        payment_intent_id=_id_of(_field(refund, "payment_intent")) or payment_intent_id,
+    )
+
+
+def webhook_event_construct(*, payload: bytes, signature_header: str) -> WebhookEvent:
+    """Verify a webhook's `Stripe-Signature` against `STRIPE_WEBHOOK_SECRET` and return
+    the event; raises `WebhookSignatureInvalid` for a bad signature, a timestamp outside
+    the tolerance, or a body that is not an event."""
+    secret = settings.STRIPE_WEBHOOK_SECRET
+    if not secret:
+        logger.error("STRIPE_WEBHOOK_SECRET is empty: every webhook is refused")
+        raise WebhookSignatureInvalid(code="webhook_secret_missing")
+    try:
+        event = stripe.Webhook.construct_event(
+            payload, signature_header, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
+        )
+    except stripe.SignatureVerificationError as err:
+        raise _error_translate(err, action="webhook_event_construct") from err
+    except (ValueError, TypeError) as err:
+        logger.warning("webhook refused: unreadable body or header (%s)", type(err).__name__)
+        raise WebhookSignatureInvalid(code="webhook_payload_invalid") from err
+    try:
+        return WebhookEvent(
+            id=event.id,
+            type=event.type,
+            created=datetime.fromtimestamp(int(event.created), tz=UTC),
+            object=_plain(event.data.object),
+            livemode=bool(_field(event, "livemode", False)),
+        )
+    except (AttributeError, KeyError, TypeError, ValueError) as err:
+        logger.warning("webhook refused: signed, but not shaped like an event")
+        raise WebhookSignatureInvalid(code="webhook_payload_invalid") from err
