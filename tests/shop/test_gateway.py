@@ -1,0 +1,422 @@
+"""The payment gateway against the real Stripe stand-in over HTTP: no mocks.
+
+The stand-in's state is shared by the whole session, so every test makes its own customers.
+"""
+
+import ast
+import json
+import logging
+import time
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from shop import gateway
+from shop.gateway.testing import card_confirm_for_tests, webhook_signature_header
+from tests.conftest import ROOT, free_port
+
+CARD_OK = "4242424242424242"
+CARD_OK_OTHER = "5555555555554444"
+CARD_DECLINED_AT_SAVING = "4000000000000002"
+CARD_DECLINED_AT_CHARGE = "4000000000000341"
+CARD_AUTHENTICATION = "4000002500003155"
+
+WEBHOOK_SECRET = "whsec_gateway_tests"
+
+
+@pytest.fixture
+def standin(stripe_standin, settings):
+    """The gateway pointed at the session's stand-in."""
+    settings.STRIPE_API_BASE = stripe_standin
+    settings.STRIPE_SECRET_KEY = "sk_test_gateway_tests"
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    return stripe_standin
+
+
+def customer_new() -> str:
+    return gateway.customer_create(
+        email=f"reader-{uuid.uuid4().hex[:8]}@example.com",
+        name="Pat Reader",
+        metadata={"user_id": "42"},
+    )
+
+
+def card_saved(customer_id: str, card_number: str = CARD_OK) -> gateway.SetupIntentInfo:
+    """A card saved and attached to the customer, as checkout would do it."""
+    intent = gateway.setup_intent_create(customer_id=customer_id, metadata={"order": "100"})
+    confirmed = card_confirm_for_tests(setup_intent_id=intent.id, card_number=card_number)
+    gateway.card_attach(payment_method_id=confirmed.payment_method_id, customer_id=customer_id)
+    return confirmed
+
+
+def charge(customer_id: str, payment_method_id: str, attempt: str) -> gateway.ChargeResult:
+    return gateway.charge_off_session(
+        customer_id=customer_id,
+        payment_method_id=payment_method_id,
+        amount_cents=9850,
+        currency="usd",
+        metadata={"attempt": attempt},
+        idempotency_key=f"charge-{attempt}",
+    )
+
+
+# Saving a card
+
+
+def test_card_saved_and_attached(standin):
+    customer_id = customer_new()
+    intent = gateway.setup_intent_create(customer_id=customer_id, metadata={"order": "100"})
+    assert intent.id.startswith("seti_")
+    assert intent.client_secret
+    assert intent.customer_id == customer_id
+    assert intent.payment_method_id is None
+    assert intent.metadata == {"order": "100"}
+
+    confirmed = card_confirm_for_tests(setup_intent_id=intent.id, card_number=CARD_OK)
+    assert confirmed.status == "succeeded"
+    assert confirmed.payment_method_id.startswith("pm_")
+    assert gateway.setup_intent_retrieve(intent.id) == confirmed
+
+    # The stand-in leaves the card unattached after confirmation; attaching fixes that.
+    assert gateway.card_details(confirmed.payment_method_id).customer_id is None
+    card = gateway.card_attach(
+        payment_method_id=confirmed.payment_method_id, customer_id=customer_id
+    )
+    assert card.customer_id == customer_id
+    assert gateway.card_details(confirmed.payment_method_id) == card
+    assert (card.brand, card.last4, card.exp_month) == ("visa", "4242", 12)
+    assert card.exp_year == datetime.now(tz=UTC).year + 1
+    assert card.fingerprint
+    # Attaching again to the same customer changes nothing.
+    assert (
+        gateway.card_attach(payment_method_id=card.id, customer_id=customer_id).customer_id
+        == customer_id
+    )
+
+
+def test_fingerprint_stable_per_card_number(standin):
+    first = card_saved(customer_new())
+    second = card_saved(customer_new())
+    other = card_saved(customer_new(), CARD_OK_OTHER)
+    fingerprints = [
+        gateway.card_details(s.payment_method_id).fingerprint for s in (first, second, other)
+    ]
+    assert fingerprints[0] == fingerprints[1]
+    assert fingerprints[0] != fingerprints[2]
+
+
+def test_card_of_another_customer_refused(standin):
+    owner = customer_new()
+    saved = card_saved(owner)
+    with pytest.raises(gateway.CardNotUsable) as caught:
+        gateway.card_attach(payment_method_id=saved.payment_method_id, customer_id=customer_new())
+    assert caught.value.user_message == "This card could not be used. Please try another card."
+    assert gateway.card_details(saved.payment_method_id).customer_id == owner
+
+
+def test_card_declined_at_saving(standin):
+    customer_id = customer_new()
+    intent = gateway.setup_intent_create(customer_id=customer_id, metadata={})
+    with pytest.raises(gateway.CardNotUsable) as caught:
+        card_confirm_for_tests(setup_intent_id=intent.id, card_number=CARD_DECLINED_AT_SAVING)
+    assert caught.value.code == "card_declined"
+    assert caught.value.user_message == "Your card was declined. Please try another card."
+    # What the success page would find when it checks with the provider.
+    assert gateway.setup_intent_retrieve(intent.id).status == "canceled"
+
+
+def test_card_asking_for_authentication_at_saving(standin):
+    intent = gateway.setup_intent_create(customer_id=customer_new(), metadata={})
+    confirmed = card_confirm_for_tests(setup_intent_id=intent.id, card_number=CARD_AUTHENTICATION)
+    assert confirmed.status == "requires_action"
+
+
+# Charging
+
+
+def test_off_session_charge_succeeds(standin):
+    customer_id = customer_new()
+    saved = card_saved(customer_id)
+    result = charge(customer_id, saved.payment_method_id, f"ok-{uuid.uuid4().hex}")
+    assert result.status == "succeeded"
+    assert result.payment_intent_id.startswith("pi_")
+    assert result.amount_cents == 9850
+    assert (result.failure_code, result.failure_message) == ("", "")
+    assert gateway.payment_intent_retrieve(result.payment_intent_id).status == "succeeded"
+
+
+def test_off_session_decline_is_a_result_not_an_exception(standin):
+    customer_id = customer_new()
+    saved = card_saved(customer_id, CARD_DECLINED_AT_CHARGE)
+    assert saved.status == "succeeded"
+    result = charge(customer_id, saved.payment_method_id, f"declined-{uuid.uuid4().hex}")
+    assert result.status == "failed"
+    assert result.failure_code == "card_declined"
+    assert result.decline_code == ""
+    assert result.failure_message == "Your card was declined. Please try another card."
+    assert result.payment_intent_id.startswith("pi_")
+
+    recorded = gateway.payment_intent_retrieve(result.payment_intent_id)
+    assert (recorded.status, recorded.failure_code) == ("failed", "card_declined")
+    assert recorded.amount_cents == 9850
+
+
+def test_off_session_charge_needing_authentication(standin):
+    customer_id = customer_new()
+    intent = gateway.setup_intent_create(customer_id=customer_id, metadata={})
+    confirmed = card_confirm_for_tests(setup_intent_id=intent.id, card_number=CARD_AUTHENTICATION)
+    gateway.card_attach(payment_method_id=confirmed.payment_method_id, customer_id=customer_id)
+    result = charge(customer_id, confirmed.payment_method_id, f"auth-{uuid.uuid4().hex}")
+    assert result.status == "requires_action"
+    assert result.client_secret.startswith(result.payment_intent_id)
+
+
+def test_payment_intents_for_finds_a_charge_by_metadata(standin):
+    customer_id = customer_new()
+    saved = card_saved(customer_id)
+    attempt = f"reconcile-{uuid.uuid4().hex}"
+    made = charge(customer_id, saved.payment_method_id, attempt)
+    charge(customer_id, saved.payment_method_id, f"other-{uuid.uuid4().hex}")
+    # Another customer's charge with the same metadata is not theirs.
+    other_customer = customer_new()
+    charge(other_customer, card_saved(other_customer).payment_method_id, attempt)
+
+    found = gateway.payment_intents_for(
+        customer_id=customer_id, metadata_key="attempt", metadata_value=attempt
+    )
+    assert [r.payment_intent_id for r in found] == [made.payment_intent_id]
+    assert found[0].status == "succeeded"
+    assert found[0].metadata == {"attempt": attempt}
+    assert (
+        gateway.payment_intents_for(
+            customer_id=customer_id, metadata_key="attempt", metadata_value="never"
+        )
+        == []
+    )
+
+
+def test_charge_arguments_checked_before_calling(standin):
+    with pytest.raises(ValueError):
+        gateway.charge_off_session(
+            customer_id="cus_x",
+            payment_method_id="pm_x",
+            amount_cents=0,
+            currency="usd",
+            metadata={},
+            idempotency_key="k",
+        )
+    with pytest.raises(ValueError):
+        gateway.charge_off_session(
+            customer_id="cus_x",
+            payment_method_id="pm_x",
+            amount_cents=9850,
+            currency="usd",
+            metadata={},
+            idempotency_key="",
+        )
+
+
+# Refunds
+
+
+def test_refund_full_and_partial(standin):
+    customer_id = customer_new()
+    saved = card_saved(customer_id)
+    first = charge(customer_id, saved.payment_method_id, f"refund-{uuid.uuid4().hex}")
+    second = charge(customer_id, saved.payment_method_id, f"refund-{uuid.uuid4().hex}")
+
+    full = gateway.refund_create(
+        payment_intent_id=first.payment_intent_id,
+        amount_cents=None,
+        metadata={"reason": "quit"},
+        idempotency_key=f"refund-{first.payment_intent_id}",
+    )
+    assert full.id.startswith("re_")
+    assert (full.status, full.amount_cents) == ("succeeded", 9850)
+    assert full.payment_intent_id == first.payment_intent_id
+
+    partial = gateway.refund_create(
+        payment_intent_id=second.payment_intent_id,
+        amount_cents=1000,
+        metadata={},
+        idempotency_key=f"refund-{second.payment_intent_id}",
+    )
+    assert (partial.status, partial.amount_cents) == ("succeeded", 1000)
+    assert partial.payment_intent_id == second.payment_intent_id
+
+
+def test_refund_of_a_failed_payment_is_a_gateway_error(standin, caplog):
+    customer_id = customer_new()
+    saved = card_saved(customer_id, CARD_DECLINED_AT_CHARGE)
+    failed = charge(customer_id, saved.payment_method_id, f"failed-{uuid.uuid4().hex}")
+    with (
+        caplog.at_level(logging.ERROR, logger="shop.gateway"),
+        pytest.raises(gateway.GatewayError) as caught,
+    ):
+        gateway.refund_create(
+            payment_intent_id=failed.payment_intent_id,
+            amount_cents=None,
+            metadata={},
+            idempotency_key=f"refund-{failed.payment_intent_id}",
+        )
+    assert type(caught.value) is gateway.GatewayError
+    assert "Cannot refund" not in caught.value.user_message
+    assert "Cannot refund" in caplog.text
+
+
+# Webhooks
+
+
+def event_payload(**overrides) -> bytes:
+    event = {
+        "id": f"evt_{uuid.uuid4().hex[:14]}",
+        "object": "event",
+        "type": "setup_intent.succeeded",
+        "created": 1_767_225_600,
+        "livemode": False,
+        "data": {
+            "object": {
+                "id": "seti_123",
+                "object": "setup_intent",
+                "status": "succeeded",
+                "metadata": {"order": "100"},
+                "payment_method_types": ["card"],
+                "last_setup_error": None,
+            }
+        },
+        **overrides,
+    }
+    return json.dumps(event).encode()
+
+
+def test_signed_webhook_gives_the_event(standin):
+    payload = event_payload()
+    event = gateway.webhook_event_construct(
+        payload=payload,
+        signature_header=webhook_signature_header(payload, secret=WEBHOOK_SECRET),
+    )
+    assert event.type == "setup_intent.succeeded"
+    assert event.id.startswith("evt_")
+    assert event.created == datetime(2026, 1, 1, tzinfo=UTC)
+    assert event.livemode is False
+    assert event.object["metadata"] == {"order": "100"}
+    assert event.object["payment_method_types"] == ["card"]
+    # Plain data all the way down: it can be stored as JSON as it is.
+    assert type(event.object) is dict
+    assert type(event.object["metadata"]) is dict
+    assert json.loads(json.dumps(event.object)) == event.object
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["wrong secret", "tampered payload", "old timestamp", "garbage header", "not json"],
+)
+def test_unverifiable_webhook_refused(standin, case):
+    payload = event_payload()
+    secret, timestamp, sent = WEBHOOK_SECRET, None, payload
+    if case == "wrong secret":
+        secret = "whsec_someone_else"
+    elif case == "tampered payload":
+        sent = payload.replace(b"succeeded", b"canceled")
+    elif case == "old timestamp":
+        timestamp = int(time.time()) - 3600
+    elif case == "not json":
+        payload = sent = b"not json at all"
+    header = webhook_signature_header(payload, secret=secret, timestamp=timestamp)
+    if case == "garbage header":
+        header = "garbage"
+    with pytest.raises(gateway.WebhookSignatureInvalid) as caught:
+        gateway.webhook_event_construct(payload=sent, signature_header=header)
+    assert caught.value.code.startswith("webhook_")
+
+
+def test_webhook_refused_without_a_secret(standin, settings):
+    settings.STRIPE_WEBHOOK_SECRET = ""
+    payload = event_payload()
+    with pytest.raises(gateway.WebhookSignatureInvalid):
+        gateway.webhook_event_construct(
+            payload=payload, signature_header=webhook_signature_header(payload, secret="")
+        )
+
+
+# When the provider cannot be used
+
+
+def test_provider_unreachable(settings):
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"
+    started = time.monotonic()
+    with pytest.raises(gateway.PaymentProviderUnavailable) as caught:
+        gateway.customer_create(email="reader@example.com", name="Pat", metadata={})
+    assert time.monotonic() - started < 10
+    assert caught.value.user_message == (
+        "We could not reach our payment provider just now. Nothing has been charged; "
+        "please try again in a few minutes."
+    )
+    assert caught.value.code == "provider_unavailable"
+
+
+def test_charge_with_provider_unreachable_raises(settings):
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"
+    started = time.monotonic()
+    with pytest.raises(gateway.PaymentProviderUnavailable):
+        charge("cus_x", "pm_x", "unreachable")
+    assert time.monotonic() - started < 10
+
+
+def test_bad_api_key_does_not_leak(standin, settings, caplog):
+    settings.STRIPE_SECRET_KEY = "sk_x"
+    with (
+        caplog.at_level(logging.INFO, logger="shop.gateway"),
+        pytest.raises(gateway.GatewayError) as caught,
+    ):
+        gateway.customer_create(email="reader@example.com", name="Pat", metadata={})
+    error = caught.value
+    assert type(error) is gateway.GatewayError
+    assert "sk_x" not in error.user_message
+    assert "sk_x" not in str(error)
+    assert "sk_x" not in caplog.text
+    assert any(r.levelno == logging.ERROR for r in caplog.records)
+
+
+def test_card_details_of_an_unknown_card_is_a_gateway_error(standin):
+    with pytest.raises(gateway.GatewayError) as caught:
+        gateway.card_details("pm_doesnotexist")
+    assert not isinstance(caught.value, gateway.PaymentProviderUnavailable)
+
+
+# The boundary
+
+
+def test_only_the_gateway_imports_stripe():
+    skipped = {".venv", "tests", "scripts", "var", "node_modules", ".git"}
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        relative = path.relative_to(ROOT)
+        if relative.parts[0] in skipped or relative.parts[:2] == ("shop", "gateway"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            else:
+                continue
+            if any(name == "stripe" or name.startswith("stripe.") for name in names):
+                offenders.append(str(relative))
+    assert offenders == []
+
+
+def test_gateway_returns_plain_values():
+    import dataclasses
+
+    for result in (
+        gateway.SetupIntentInfo,
+        gateway.CardInfo,
+        gateway.ChargeResult,
+        gateway.RefundInfo,
+        gateway.WebhookEvent,
+    ):
+        assert dataclasses.is_dataclass(result)
+        assert result.__dataclass_params__.frozen
