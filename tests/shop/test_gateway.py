@@ -6,6 +6,7 @@ The stand-in's state is shared by the whole session, so every test makes its own
 import ast
 import json
 import logging
+import socket
 import time
 import uuid
 from datetime import UTC, datetime
@@ -170,6 +171,9 @@ def test_off_session_charge_needing_authentication(standin):
     result = charge(customer_id, confirmed.payment_method_id, f"auth-{uuid.uuid4().hex}")
     assert result.status == "requires_action"
     assert result.client_secret.startswith(result.payment_intent_id)
+    assert result.failure_code == "authentication_required"
+    assert "confirm" in result.failure_message
+    assert gateway.payment_intent_retrieve(result.payment_intent_id).status == "requires_action"
 
 
 def test_payment_intents_for_finds_a_charge_by_metadata(standin):
@@ -362,6 +366,20 @@ def test_charge_with_provider_unreachable_raises(settings):
     with pytest.raises(gateway.PaymentProviderUnavailable):
         charge("cus_x", "pm_x", "unreachable")
     assert time.monotonic() - started < 10
+
+
+def test_provider_silent_times_out(settings):
+    # A socket that listens but never answers: the connection opens, the answer never comes.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        settings.STRIPE_API_BASE = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        settings.STRIPE_READ_TIMEOUT_SECONDS = 0.3
+        settings.STRIPE_MAX_NETWORK_RETRIES = 0
+        started = time.monotonic()
+        with pytest.raises(gateway.PaymentProviderUnavailable):
+            charge("cus_x", "pm_x", "silent")
+        assert time.monotonic() - started < 5
 
 
 def test_bad_api_key_does_not_leak(standin, settings, caplog):
