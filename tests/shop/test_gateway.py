@@ -438,3 +438,78 @@ def test_gateway_returns_plain_values():
     ):
         assert dataclasses.is_dataclass(result)
         assert result.__dataclass_params__.frozen
+
+
+# Real Stripe's shapes the stand-in never produces, checked on constructed provider objects.
+
+
+def test_translation_of_provider_errors():
+    import stripe
+
+    from shop.gateway.client import _error_translate
+
+    def translated(err):
+        return _error_translate(err, action="test")
+
+    assert isinstance(
+        translated(stripe.APIError("boom", http_status=500)), gateway.PaymentProviderUnavailable
+    )
+    assert isinstance(
+        translated(stripe.RateLimitError("slow down", http_status=429)),
+        gateway.PaymentProviderUnavailable,
+    )
+    assert isinstance(
+        translated(stripe.APIConnectionError("reset")), gateway.PaymentProviderUnavailable
+    )
+
+    body = {
+        "error": {
+            "code": "card_declined",
+            "decline_code": "insufficient_funds",
+            "type": "card_error",
+        }
+    }
+    declined = translated(
+        stripe.CardError("declined", None, "card_declined", json_body=body, http_status=402)
+    )
+    assert isinstance(declined, gateway.CardDeclined)
+    assert declined.decline_code == "insufficient_funds"
+    assert "insufficient funds" in declined.user_message
+
+    expired = translated(stripe.CardError("expired", None, "expired_card", http_status=402))
+    assert isinstance(expired, gateway.CardNotUsable)
+    assert expired.user_message == "Your card has expired. Please use another card."
+
+    key = "sk_live_abcdefghijklmnop"
+    auth = translated(
+        stripe.AuthenticationError(f"Invalid API Key provided: {key}", http_status=401)
+    )
+    assert type(auth) is gateway.GatewayError
+    assert key not in str(auth)
+
+
+def test_real_stripe_off_session_authentication_shape():
+    import stripe
+
+    from shop.gateway.client import _charge_result
+
+    intent = stripe.PaymentIntent.construct_from(
+        {
+            "id": "pi_real",
+            "object": "payment_intent",
+            "status": "requires_payment_method",
+            "amount": 9850,
+            "client_secret": "pi_real_secret_x",
+            "latest_charge": "ch_real",
+            "metadata": {"attempt": "a"},
+            "last_payment_error": {
+                "code": "authentication_required",
+                "decline_code": "authentication_required",
+            },
+        },
+        "sk_test_x",
+    )
+    result = _charge_result(intent)
+    assert (result.status, result.failure_code) == ("requires_action", "authentication_required")
+    assert result.client_secret == "pi_real_secret_x"
+    assert result.metadata == {"attempt": "a"}
