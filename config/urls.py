@@ -14,6 +14,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("shop/accounts/program/", include("shop.billing.urls")),
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
 ]
 

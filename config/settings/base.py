@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "home",
     "shop",
     "shop.billing",
+    "shop.downloads",
     "media_config",
     # Django
     "django.contrib.admin",
@@ -148,8 +149,10 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a lock instead of failing at once when the dev server and a worker overlap.
+    # Wait for a lock instead of failing at once when two requests or a worker overlap;
+    # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of deadlocking.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
@@ -256,6 +259,19 @@ OSCAR_FROM_EMAIL = DEFAULT_FROM_EMAIL
 OSCAR_ALLOW_ANON_CHECKOUT = False
 OSCAR_REQUIRED_ADDRESS_FIELDS = ("first_name", "last_name", "line1", "line4", "postcode", "country")
 OSCAR_HIDDEN_FEATURES = ["reviews", "wishlists"]
+# An order's life follows its installment plan.
+OSCAR_INITIAL_ORDER_STATUS = "Trialing"
+OSCAR_ORDER_STATUS_PIPELINE = {
+    "Trialing": ("Installment 1 paid", "Trial quit", "Payment failed", "Cancelled", "Refunded"),
+    "Installment 1 paid": ("Paid in full", "Payment failed", "Cancelled", "Refunded"),
+    "Payment failed": ("Installment 1 paid", "Paid in full", "Cancelled", "Refunded"),
+    "Paid in full": ("Refunded",),
+    "Trial quit": (),
+    "Cancelled": ("Refunded",),
+    "Refunded": (),
+}
+OSCAR_INITIAL_LINE_STATUS = "Trialing"
+OSCAR_LINE_STATUS_PIPELINE = OSCAR_ORDER_STATUS_PIPELINE
 # Oscar 4.2 still requires haystack; the simple backend needs no index server.
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
 HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"

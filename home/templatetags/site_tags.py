@@ -53,7 +53,13 @@ def trust_badges(context) -> list[TrustBadge]:
 @register.simple_tag(takes_context=True)
 def site_settings(context) -> SiteSettings | None:
     request = context.get("request")
-    if request is not None:
-        return SiteSettings.for_request(request)  # cached on the request
+    cached = getattr(request, "_site_settings", None)
+    if cached is not None:
+        return cached
     site = _site(context)
-    return SiteSettings.for_site(site) if site else None
+    if site is None:
+        return None
+    found = SiteSettings.for_site(site)
+    if request is not None:
+        request._site_settings = found  # one read per request, however often it is used
+    return found

@@ -37,6 +37,13 @@ class TrialOffer(models.Model):
         help_text="Days between payments (28 = every 4 weeks).",
     )
     currency = models.CharField(max_length=3, default=settings.OSCAR_DEFAULT_CURRENCY)
+    sell_without_trial = models.BooleanField(
+        default=False,
+        help_text=(
+            "Let customers who already had their free tryout buy on the same installments, "
+            "the first payment taken at once."
+        ),
+    )
 
     class Meta:
         verbose_name = "trial offer"
@@ -66,3 +73,169 @@ class TrialOffer(models.Model):
         if errors:
             raise ValidationError(errors)
         self.currency = self.currency.upper()
+
+
+class StripeCustomer(models.Model):
+    """The Stripe customer that holds a site user's saved cards."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stripe_customer"
+    )
+    customer_id = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.customer_id
+
+
+class InstallmentPlan(models.Model):
+    """What a customer agreed to at checkout: a free tryout, then scheduled charges."""
+
+    class Status(models.TextChoices):
+        TRIALING = "trialing", "Trialing"
+        INSTALLMENT_PAID = "installment_paid", "Installment 1 paid"
+        PAID_IN_FULL = "paid_in_full", "Paid in full"
+        TRIAL_QUIT = "trial_quit", "Trial quit"
+        PAYMENT_FAILED = "payment_failed", "Payment failed"
+        CANCELLED = "cancelled", "Cancelled"
+        REFUNDED = "refunded", "Refunded"
+
+    order = models.OneToOneField(
+        "order.Order", on_delete=models.PROTECT, related_name="installment_plan"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="installment_plans"
+    )
+    product = models.ForeignKey("catalogue.Product", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.TRIALING)
+    with_trial = models.BooleanField(default=True)
+    trial_started_at = models.DateTimeField()
+    trial_ends_at = models.DateTimeField()
+    currency = models.CharField(max_length=3)
+    installment_amount_cents = models.PositiveIntegerField()
+    installment_count = models.PositiveSmallIntegerField()
+    interval_days = models.PositiveSmallIntegerField()
+    total_cents = models.PositiveIntegerField()
+    stripe_customer_id = models.CharField(max_length=255)
+    stripe_payment_method_id = models.CharField(max_length=255)
+    # One plan per confirmed SetupIntent: a repeated "Start" cannot make a second plan.
+    stripe_setup_intent_id = models.CharField(max_length=255, unique=True)
+    card_fingerprint = models.CharField(max_length=64, blank=True)
+    card_brand = models.CharField(max_length=32, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Plan for order {self.order.number} ({self.get_status_display()})"
+
+    @property
+    def trial_days_display(self) -> str:
+        """ "2-Week" for a 14-day tryout, as on the button."""
+        days = (self.trial_ends_at - self.trial_started_at).days
+        return f"{days // 7}-Week" if days % 7 == 0 else f"{days}-Day"
+
+    @property
+    def in_trial(self) -> bool:
+        from django.utils import timezone
+
+        return self.status == self.Status.TRIALING and timezone.now() < self.trial_ends_at
+
+
+class ScheduledCharge(models.Model):
+    """One installment of a plan: due on a date, charged once."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        PROCESSING = "processing", "Processing"
+        PAID = "paid", "Paid"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+        REFUNDED = "refunded", "Refunded"
+
+    plan = models.ForeignKey(InstallmentPlan, on_delete=models.CASCADE, related_name="charges")
+    sequence = models.PositiveSmallIntegerField()
+    due_at = models.DateTimeField()
+    amount_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    payment_intent_id = models.CharField(max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["plan", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "sequence"], name="one_charge_per_sequence"),
+        ]
+
+    def __str__(self):
+        return f"Installment {self.sequence} of {self.plan_id}"
+
+
+class PlanEvent(models.Model):
+    """Every change of a plan, with who made it and when."""
+
+    plan = models.ForeignKey(InstallmentPlan, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=64)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(
+        max_length=32, help_text="customer, author, system or stripe", default="system"
+    )
+    note = models.CharField(max_length=500, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.kind} on plan {self.plan_id}"
+
+
+class TrialConsent(models.Model):
+    """The exact terms a customer agreed to, when, and from where."""
+
+    order = models.OneToOneField("order.Order", on_delete=models.PROTECT, related_name="consent")
+    text = models.TextField()
+    accepted_at = models.DateTimeField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    immediate_access_requested = models.BooleanField(default=False)
+    immediate_access_text = models.TextField(blank=True)
+
+    def __str__(self):
+        return f"Consent for order {self.order_id}"
+
+
+class TrialClaim(models.Model):
+    """Marks that an account, an email address or a card has had its free tryout.
+
+    The unique constraint makes the one-trial rule hold even for simultaneous checkouts."""
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", "Account"
+        EMAIL = "email", "Email address"
+        CARD = "card", "Card"
+
+    product = models.ForeignKey("catalogue.Product", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    value = models.CharField(max_length=255)
+    plan = models.ForeignKey(InstallmentPlan, on_delete=models.CASCADE, related_name="claims")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "kind", "value"], name="one_trial_per_account_email_card"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind}: {self.value}"

@@ -1,6 +1,7 @@
 """Reads of the trial terms, in the one shape every page shows them in."""
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from babel.numbers import format_currency
@@ -71,3 +72,86 @@ def trial_terms_for_product(product) -> TrialTerms | None:
         total=offer.total,
         available=product.is_public,
     )
+
+
+@dataclass(frozen=True)
+class ChargeLine:
+    sequence: int
+    due_on: date
+    amount_display: str
+
+
+@dataclass(frozen=True)
+class TrialDisclosure:
+    """Everything the checkout must say next to the button, computed for a start time."""
+
+    terms: TrialTerms
+    terms_shown_on: date
+    trial_ends_on: date
+    charges: tuple[ChargeLine, ...]
+
+    @property
+    def first_charge_on(self) -> date:
+        return self.charges[0].due_on
+
+    @property
+    def consent_text(self) -> str:
+        t = self.terms
+        schedule = " and ".join(
+            f"{line.amount_display} on {line.due_on:%B} {line.due_on.day}, {line.due_on:%Y}"
+            for line in self.charges
+        )
+        first = self.first_charge_on
+        return (
+            f"I agree to a free {t.trial_days}-day tryout of {t.product_title}, after which my "
+            f"card will be charged {schedule} ({t.total_display} in total), unless I press "
+            f'"Quit {t.trial_display.title()} Tryout" in my account before '
+            f"{first:%B} {first.day}, {first:%Y}."
+        )
+
+    @property
+    def immediate_access_text(self) -> str:
+        return (
+            f"I ask for immediate access to the download of {self.terms.product_title} and "
+            "acknowledge that my 14-day right of withdrawal ends once the download starts. "
+            "Quitting the tryout before the first payment remains possible at any time."
+        )
+
+
+def trial_disclosure(offer: TrialOffer, start: datetime) -> TrialDisclosure:
+    """The trial's dates and charges for a customer starting at ``start`` (UTC)."""
+    terms = trial_terms_for_product(offer.product)
+    start_day = start.astimezone(UTC).date()
+    charges = tuple(
+        ChargeLine(sequence=n, due_on=due, amount_display=terms.installment_display)
+        for n, due in enumerate(offer.charge_dates(start_day), start=1)
+    )
+    return TrialDisclosure(
+        terms=terms,
+        terms_shown_on=start_day,
+        trial_ends_on=start_day + timedelta(days=offer.trial_days),
+        charges=charges,
+    )
+
+
+class BasketNotTrialReady(Exception):
+    def __init__(self, user_message: str):
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+def basket_trial_offer(basket) -> TrialOffer | None:
+    """The trial offer a basket is buying, or None for an ordinary basket.
+
+    Raises BasketNotTrialReady when a trial product is mixed with other lines or bought more
+    than once, which the plan cannot represent."""
+    lines = list(basket.all_lines().select_related("product__trial_offer"))
+    offers = [line.product.trial_offer for line in lines if hasattr(line.product, "trial_offer")]
+    if not offers:
+        return None
+    if len(lines) != 1 or lines[0].quantity != 1:
+        raise BasketNotTrialReady(
+            "The free tryout is bought on its own and once: please leave only one copy of "
+            f"{offers[0].product.get_title()} in your basket."
+        )
+    return offers[0]

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from shop.billing import views
+
+app_name = "billing"
+
+urlpatterns = [
+    path("", views.ProgramView.as_view(), name="program"),
+    path("<int:plan_id>/quit/", views.TrialQuitView.as_view(), name="trial-quit"),
+]

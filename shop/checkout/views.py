@@ -1,0 +1,279 @@
+"""Checkout for the trial-then-installments program.
+
+Oscar's flow, shipping skipped: sign in or register, then one payment page where Stripe.js
+saves the card through a SetupIntent (nothing is charged), the customer reads the terms and
+ticks the consent, and the order, its plan and its download grant are written together."""
+
+import logging
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect
+from django.utils import timezone
+from oscar.apps.checkout import views
+from oscar.core.loading import get_class, get_model
+
+from shop import gateway
+from shop.billing.models import InstallmentPlan, StripeCustomer
+from shop.billing.selectors import BasketNotTrialReady, basket_trial_offer, trial_disclosure
+from shop.billing.services import (
+    ConsentRecord,
+    SavedCard,
+    TrialNotAllowed,
+    plan_start,
+    trial_eligibility_check,
+)
+from shop.checkout.forms import EU_WITHDRAWAL_COUNTRIES, TrialCheckoutForm
+
+logger = logging.getLogger(__name__)
+
+Basket = get_model("basket", "Basket")
+Order = get_model("order", "Order")
+SourceType = get_model("payment", "SourceType")
+Source = get_model("payment", "Source")
+NoShippingRequired = get_class("shipping.methods", "NoShippingRequired")
+OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
+
+SETUP_INTENT_SESSION_KEY = "trial_checkout_setup_intent"
+
+
+class CheckoutStopped(Exception):
+    """The order cannot be placed; the message tells the customer why and what to do."""
+
+    def __init__(self, user_message: str):
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class PaymentDetailsView(views.PaymentDetailsView):
+    """The last checkout step for a basket holding the trial product; Oscar's own flow for
+    anything else."""
+
+    template_name = "oscar/checkout/payment_details.html"
+
+    # Steps
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            # The program is downloaded from the account: sign in or register first.
+            return redirect("checkout:index")
+        if request.method == "POST":
+            placed = InstallmentPlan.objects.filter(
+                user=request.user, stripe_setup_intent_id=request.POST.get("setup_intent_id", "")
+            ).first()
+            if placed is not None:
+                # A retried submission of an order already placed: show it, do nothing twice.
+                request.session["checkout_order_id"] = placed.order_id
+                return redirect(self.get_success_url())
+        try:
+            self.offer = basket_trial_offer(request.basket)
+        except BasketNotTrialReady as exc:
+            messages.error(request, exc.user_message)
+            return redirect("basket:summary")
+        if self.offer is not None and self.preview:
+            # One page holds the terms, the card and the button.
+            return redirect("checkout:payment-details")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        if self.offer is None:
+            return super().get(request, *args, **kwargs)
+        return self.render_trial_page(form=None)
+
+    def post(self, request, *args, **kwargs):
+        if self.offer is None:
+            return super().post(request, *args, **kwargs)
+        start = timezone.now()
+        disclosure = trial_disclosure(self.offer, start)
+        form = TrialCheckoutForm(
+            request.POST,
+            consent_text=disclosure.consent_text,
+            immediate_access_text=disclosure.immediate_access_text,
+        )
+        if not form.is_valid():
+            return self.render_trial_page(form=form, status=400)
+        if form.cleaned_data["shown_on"] != disclosure.terms_shown_on:
+            return self.render_trial_page(
+                form=None,
+                error="The dates of your payments have moved on since the page was opened. "
+                "Please read them again and tick the box.",
+                status=400,
+            )
+        try:
+            order, created = self.trial_order_place(form=form, start=start)
+        except (gateway.GatewayError, TrialNotAllowed, CheckoutStopped) as exc:
+            logger.info("Trial checkout stopped for user %s: %s", request.user.pk, exc)
+            # A used or failed SetupIntent cannot be confirmed again: start a fresh one.
+            request.session.pop(SETUP_INTENT_SESSION_KEY, None)
+            return self.render_trial_page(form=form, error=exc.user_message, status=400)
+        if not created:
+            # Already placed by an earlier submission: show it, send nothing twice.
+            request.session["checkout_order_id"] = order.pk
+            return redirect(self.get_success_url())
+        return self.handle_successful_order(order)
+
+    # The page
+
+    def stripe_customer_id(self) -> str:
+        user = self.request.user
+        customer = StripeCustomer.objects.filter(user=user).first()
+        if customer:
+            return customer.customer_id
+        customer_id = gateway.customer_create(
+            email=user.email, name=user.get_full_name(), metadata={"user_id": str(user.pk)}
+        )
+        customer, _ = StripeCustomer.objects.get_or_create(
+            user=user, defaults={"customer_id": customer_id}
+        )
+        return customer.customer_id
+
+    def current_setup_intent(self) -> gateway.SetupIntentInfo:
+        """The basket's SetupIntent, reused across reloads until it is used or fails."""
+        basket = self.request.basket
+        saved = self.request.session.get(SETUP_INTENT_SESSION_KEY) or {}
+        if saved.get("basket") == basket.pk:
+            intent = gateway.setup_intent_retrieve(saved["id"])
+            if intent.status in {"requires_payment_method", "requires_confirmation"}:
+                return intent
+        intent = gateway.setup_intent_create(
+            customer_id=self.stripe_customer_id(),
+            metadata={"basket_id": str(basket.pk), "user_id": str(self.request.user.pk)},
+        )
+        self.request.session[SETUP_INTENT_SESSION_KEY] = {"id": intent.id, "basket": basket.pk}
+        return intent
+
+    def render_trial_page(self, *, form, error: str = "", status: int = 200):
+        start = timezone.now()
+        disclosure = trial_disclosure(self.offer, start)
+        if form is None:
+            form = TrialCheckoutForm(
+                consent_text=disclosure.consent_text,
+                immediate_access_text=disclosure.immediate_access_text,
+                initial={"shown_on": disclosure.terms_shown_on},
+            )
+        user = self.request.user
+        try:
+            trial_eligibility_check(product=self.offer.product, user=user, email=user.email)
+            already_tried = ""
+        except TrialNotAllowed as exc:
+            already_tried = exc.user_message
+        intent = None
+        if not already_tried:
+            try:
+                intent = self.current_setup_intent()
+            except gateway.GatewayError as exc:
+                error = error or exc.user_message
+        context = self.get_context_data(
+            trial_form=form,
+            disclosure=disclosure,
+            offer=self.offer,
+            already_tried=already_tried,
+            setup_intent=intent,
+            stripe_publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
+            stripe_js_url=settings.STRIPE_JS_URL,
+            eu_countries=sorted(EU_WITHDRAWAL_COUNTRIES),
+            error=error,
+        )
+        return self.render_to_response(context, status=status)
+
+    # Placing the order
+
+    def trial_order_place(self, *, form: TrialCheckoutForm, start) -> tuple:
+        """Verify the saved card, then write order, plan and grant at once; returns the order
+        and whether this call created it."""
+        request, user, basket = self.request, self.request.user, self.request.basket
+        customer = StripeCustomer.objects.filter(user=user).first()
+        intent = gateway.setup_intent_retrieve(form.cleaned_data["setup_intent_id"])
+        if customer is None or intent.customer_id != customer.customer_id:
+            raise CheckoutStopped("Your card details did not reach us. Please enter them again.")
+
+        existing = InstallmentPlan.objects.filter(stripe_setup_intent_id=intent.id).first()
+        if existing is not None:
+            # The same confirmed card posted twice (a double click, a retried request).
+            return existing.order, False
+        if intent.status != "succeeded" or not intent.payment_method_id:
+            raise CheckoutStopped(
+                "Your card could not be saved. Please check the details or try another card."
+            )
+        card = gateway.card_attach(
+            payment_method_id=intent.payment_method_id, customer_id=intent.customer_id
+        )
+        trial_eligibility_check(
+            product=self.offer.product,
+            user=user,
+            email=user.email,
+            card_fingerprint=card.fingerprint,
+        )
+        saved_card = SavedCard(
+            customer_id=intent.customer_id,
+            payment_method_id=card.id,
+            setup_intent_id=intent.id,
+            fingerprint=card.fingerprint or "",
+            brand=card.brand or "",
+            last4=card.last4 or "",
+        )
+        consent = ConsentRecord(
+            text=form.consent_text,
+            accepted_at=start,
+            ip_address=client_ip(request),
+            user_agent=request.headers.get("User-Agent", ""),
+            country=form.cleaned_data["country"],
+            immediate_access_requested=bool(form.cleaned_data.get("immediate_access")),
+            immediate_access_text=form.immediate_access_text
+            if form.cleaned_data.get("immediate_access")
+            else "",
+        )
+        with transaction.atomic():
+            # Two submissions of one basket queue here; the second finds it submitted.
+            locked = Basket._default_manager.select_for_update().get(pk=basket.pk)
+            if locked.status != Basket.OPEN:
+                placed = InstallmentPlan.objects.filter(stripe_setup_intent_id=intent.id).first()
+                if placed is not None:
+                    return placed.order, False
+                raise CheckoutStopped("This basket has already been checked out.")
+            order = self.trial_order_write(basket=basket, card=saved_card)
+            plan_start(
+                order=order,
+                user=user,
+                offer=self.offer,
+                card=saved_card,
+                consent=consent,
+                start=start,
+            )
+            basket.submit()
+        request.session.pop(SETUP_INTENT_SESSION_KEY, None)
+        return order, True
+
+    def trial_order_write(self, *, basket, card: SavedCard):
+        """The Oscar order: the full price allocated to the saved card, nothing debited."""
+        shipping_method = NoShippingRequired()
+        shipping_charge = shipping_method.calculate(basket)
+        total = OrderTotalCalculator(self.request).calculate(basket, shipping_charge)
+        source_type, _ = SourceType.objects.get_or_create(name="Stripe")
+        self.add_payment_source(
+            Source(
+                source_type=source_type,
+                currency=total.currency,
+                amount_allocated=total.incl_tax,
+                amount_debited=Decimal("0.00"),
+                reference=card.payment_method_id,
+                label=f"{card.brand} ····{card.last4}".strip(),
+            )
+        )
+        self.add_payment_event("Card saved, tryout started", Decimal("0.00"), card.setup_intent_id)
+        return self.place_order(
+            order_number=self.generate_order_number(basket),
+            user=self.request.user,
+            basket=basket,
+            shipping_address=None,
+            shipping_method=shipping_method,
+            shipping_charge=shipping_charge,
+            order_total=total,
+            billing_address=None,
+        )
