@@ -74,6 +74,34 @@ class TrialOffer(models.Model):
             raise ValidationError(errors)
         self.currency = self.currency.upper()
 
+    def validate_against_price(self, price: Decimal, currency: str) -> None:
+        """Refuse terms that would charge more or less than the product's price, or in
+        another currency: the reader pays exactly the price shown on the product page."""
+        from babel.numbers import format_currency
+
+        currency = currency.upper()
+        if (self.currency or "").upper() != currency:
+            raise ValidationError(
+                {
+                    "currency": f"The product's price is in {currency}: "
+                    f"charge the payments in {currency} too."
+                }
+            )
+        if self.total != price:
+
+            def money(amount):
+                return format_currency(amount, currency, locale="en_US")
+
+            count = self.installment_count
+            payments = "1 payment" if count == 1 else f"{count} payments"
+            verb = "makes" if count == 1 else "make"
+            raise ValidationError(
+                {
+                    "installment_amount": f"The product's price is {money(price)}, but "
+                    f"{payments} of {money(self.installment_amount)} {verb} "
+                    f"{money(self.total)}: make them add up."
+                }
+            )
 
 class StripeCustomer(models.Model):
     """The Stripe customer that holds a site user's saved cards."""

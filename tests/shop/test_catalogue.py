@@ -1,0 +1,125 @@
+"""The store lists its products from the database: Haystack's simple backend would list none."""
+
+from decimal import Decimal
+
+import pytest
+from oscar.core.loading import get_model
+from oscar.test.factories import CategoryFactory, create_product
+
+from tests.shop.factories import program_with_trial
+
+ProductCategory = get_model("catalogue", "ProductCategory")
+
+pytestmark = pytest.mark.django_db
+
+
+def products(count, *, category=None, prefix="Program"):
+    made = []
+    for number in range(count):
+        product = create_product(
+            title=f"{prefix} {number:02d}", price=Decimal("10.00"), num_in_stock=None
+        )
+        if category is not None:
+            ProductCategory.objects.create(product=product, category=category)
+        made.append(product)
+    return made
+
+
+def test_the_catalogue_lists_public_products_and_hides_the_rest(client):
+    program = program_with_trial(title="Get Free from That Back Pain")
+    hidden = create_product(title="Draft Workbook", price=Decimal("5.00"), is_public=False)
+
+    response = client.get("/shop/catalogue/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert program.get_title() in html
+    assert program.get_absolute_url() in html
+    assert hidden.get_title() not in html
+    assert list(response.context["products"]) == [program]
+    assert response.context["paginator"].count == 1
+    assert "All products" in html
+
+
+def test_variants_are_not_listed_on_their_own(client):
+    parent = create_product(title="Program", structure="parent")
+    create_product(title="Program, large print", parent=parent, structure="child")
+
+    listed = list(client.get("/shop/catalogue/").context["products"])
+
+    assert listed == [parent]
+
+
+def test_products_are_listed_by_title_a_page_at_a_time(client, settings):
+    products(3, prefix="B")
+    products(2, prefix="A")
+
+    first = client.get("/shop/catalogue/")
+    titles = [product.title for product in first.context["products"]]
+
+    per_page = settings.OSCAR_PRODUCTS_PER_PAGE
+    assert titles == sorted(titles)[:per_page]
+    assert titles[0] == "A 00"
+
+
+def test_a_page_past_the_end_goes_back_to_the_first(client):
+    products(1)
+    response = client.get("/shop/catalogue/?page=9")
+    assert response.status_code == 302
+    assert response["Location"] == "/shop/catalogue/"
+
+
+def test_a_category_lists_its_products_and_those_of_its_subcategories(client):
+    programs = CategoryFactory(name="Programs")
+    follow_ups = programs.add_child(name="Follow-ups")
+    other = CategoryFactory(name="Books")
+    (in_programs,) = products(1, category=programs, prefix="Main")
+    (in_follow_ups,) = products(1, category=follow_ups, prefix="Next")
+    (in_books,) = products(1, category=other, prefix="Book")
+
+    response = client.get(programs.get_absolute_url())
+
+    assert response.status_code == 200
+    assert response.context["category"] == programs
+    assert list(response.context["products"]) == [in_programs, in_follow_ups]
+    html = response.content.decode()
+    assert in_programs.get_title() in html
+    assert in_books.get_title() not in html
+
+
+def test_a_hidden_category_is_not_found(client):
+    hidden = CategoryFactory(name="Hidden", is_public=False)
+    assert client.get(hidden.get_absolute_url()).status_code == 404
+
+
+def test_a_category_under_an_old_address_redirects(client):
+    programs = CategoryFactory(name="Programs")
+    response = client.get(f"/shop/catalogue/category/old-name_{programs.pk}/")
+    assert response.status_code == 301
+    assert response["Location"] == programs.get_absolute_url()
+
+
+@pytest.mark.parametrize("page", ["catalogue", "category"])
+def test_listing_more_products_costs_no_more_queries(
+    client, django_assert_max_num_queries, settings, page
+):
+    category = CategoryFactory(name="Programs")
+    url = category.get_absolute_url() if page == "category" else "/shop/catalogue/"
+    products(3, category=category)
+    client.get(url)  # the first visit fills what every page shares (session, basket)
+    with django_assert_max_num_queries(100) as with_three:
+        assert len(client.get(url).context["products"]) == 3
+
+    products(27, category=category, prefix="More")
+    with django_assert_max_num_queries(len(with_three.captured_queries)):
+        response = client.get(url)
+
+    assert len(response.context["products"]) == settings.OSCAR_PRODUCTS_PER_PAGE
+    assert response.context["paginator"].count == 30
+
+
+def test_text_search_still_works(client):
+    program_with_trial(title="Get Free from That Back Pain")
+    response = client.get("/shop/search/", {"q": "Back Pain"})
+    assert response.status_code == 200
+    assert "Get Free from That Back Pain" in response.content.decode()
