@@ -264,6 +264,13 @@ def _program():
             "download: the book, the audio lessons and the video sessions.</p>"
         ),
     )
+    # Oscar's dashboard asks every stand-alone product for a category.
+    from oscar.apps.catalogue.categories import create_from_breadcrumbs
+
+    ProductCategory = get_model("catalogue", "ProductCategory")
+    ProductCategory.objects.get_or_create(
+        product=product, category=create_from_breadcrumbs("Programs")
+    )
     partner, _ = Partner.objects.get_or_create(name="The Institute for Somatic Study")
     StockRecord.objects.create(
         product=product,

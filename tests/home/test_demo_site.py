@@ -129,3 +129,20 @@ def test_demo_content_is_loaded_once():
         TrustBadge.objects.count(),
     )
     assert counts[0] >= 12 and counts[1] >= 12 and counts[2] == 7 and counts[3] == 5
+
+
+def test_the_demo_program_is_listed_in_the_store_and_editable_in_the_dashboard(
+    client, django_user_model
+):
+    from oscar.core.loading import get_model
+
+    call_command("load_demo_content", stdout=StringIO())
+    product = get_model("catalogue", "Product").objects.get(upc="GFTBP-DOWNLOAD")
+    assert product.categories.filter(name="Programs").exists()
+    assert product.trial_offer.total == product.stockrecords.get().price
+    assert product.get_title() in client.get("/shop/catalogue/").content.decode()
+    admin = django_user_model.objects.create_superuser("boss", "boss@example.com", "pw-1234567")
+    client.force_login(admin)
+    edit = client.get(f"/shop/dashboard/catalogue/products/{product.pk}/")
+    assert edit.status_code == 200
+    assert "Trial and installments" in edit.content.decode()
