@@ -103,6 +103,7 @@ class TrialOffer(models.Model):
                 }
             )
 
+
 class StripeCustomer(models.Model):
     """The Stripe customer that holds a site user's saved cards."""
 

@@ -375,3 +375,19 @@ def test_nobody_else_can_quit_a_customers_trial(client, reader, program, django_
     assert stranger.post(f"/shop/accounts/program/{plan.pk}/quit/").status_code == 404
     plan.refresh_from_db()
     assert plan.status == InstallmentPlan.Status.TRIALING
+
+
+def test_the_dashboard_shows_the_plan_its_payments_and_events(
+    client, reader, program, django_user_model
+):
+    client.force_login(reader)
+    open_payment_page(client, program)
+    client.post("/shop/checkout/payment-details/", form_data(save_card(client)))
+    order = Order.objects.get()
+    author = django_user_model.objects.create_superuser("author", "a@example.com", "pw-1234567")
+    client.force_login(author)
+    page = client.get(f"/shop/dashboard/orders/{order.number}/").content.decode()
+    assert 'id="installment-plan"' in page and "Trialing" in page
+    assert page.count("$98.50") >= 2 and "$197.00" in page
+    assert "trial_started" in page and "I agree to a free 14-day tryout" in page
+    assert "Visa ····4242" in page or "····4242" in page
