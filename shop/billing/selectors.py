@@ -89,6 +89,7 @@ class TrialDisclosure:
     terms_shown_on: date
     trial_ends_on: date
     charges: tuple[ChargeLine, ...]
+    with_trial: bool = True
 
     @property
     def first_charge_on(self) -> date:
@@ -102,6 +103,11 @@ class TrialDisclosure:
             for line in self.charges
         )
         first = self.first_charge_on
+        if not self.with_trial:
+            return (
+                f"I agree to buy {t.product_title} without a free tryout and to be charged "
+                f"{schedule} ({t.total_display} in total) on the card I enter."
+            )
         return (
             f"I agree to a free {t.trial_days}-day tryout of {t.product_title}, after which my "
             f"card will be charged {schedule} ({t.total_display} in total), unless I press "
@@ -118,19 +124,28 @@ class TrialDisclosure:
         )
 
 
-def trial_disclosure(offer: TrialOffer, start: datetime) -> TrialDisclosure:
-    """The trial's dates and charges for a customer starting at ``start`` (UTC)."""
+def trial_disclosure(
+    offer: TrialOffer, start: datetime, *, with_trial: bool = True
+) -> TrialDisclosure:
+    """The plan's dates and charges for a customer starting at ``start`` (UTC); without the
+    tryout the first payment is taken at once."""
     terms = trial_terms_for_product(offer.product)
     start_day = start.astimezone(UTC).date()
+    trial_days = offer.trial_days if with_trial else 0
     charges = tuple(
-        ChargeLine(sequence=n, due_on=due, amount_display=terms.installment_display)
-        for n, due in enumerate(offer.charge_dates(start_day), start=1)
+        ChargeLine(
+            sequence=n,
+            due_on=start_day + timedelta(days=trial_days + offer.interval_days * (n - 1)),
+            amount_display=terms.installment_display,
+        )
+        for n in range(1, offer.installment_count + 1)
     )
     return TrialDisclosure(
         terms=terms,
         terms_shown_on=start_day,
-        trial_ends_on=start_day + timedelta(days=offer.trial_days),
+        trial_ends_on=start_day + timedelta(days=trial_days),
         charges=charges,
+        with_trial=with_trial,
     )
 
 

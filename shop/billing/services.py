@@ -222,3 +222,27 @@ def plan_trial_quit(*, plan_id: int, actor=None, actor_label: str = "customer"):
         )
         transaction.on_commit(lambda: plan_email_send(plan=plan, code="TRIAL_QUIT"))
     return plan, True
+
+
+def first_installment_paid_record(*, plan: InstallmentPlan, payment_intent_id: str, paid_at):
+    """Record the first installment taken at checkout when the plan has no tryout."""
+    charge = plan.charges.get(sequence=1)
+    charge.status = ScheduledCharge.Status.PAID
+    charge.payment_intent_id = payment_intent_id
+    charge.paid_at = paid_at
+    charge.attempts = 1
+    charge.save(update_fields=["status", "payment_intent_id", "paid_at", "attempts"])
+    plan.status = (
+        InstallmentPlan.Status.PAID_IN_FULL
+        if plan.installment_count == 1
+        else InstallmentPlan.Status.INSTALLMENT_PAID
+    )
+    plan.save(update_fields=["status", "updated_at"])
+    plan_event_record(
+        plan=plan,
+        kind="installment_paid",
+        actor=plan.user,
+        actor_label="customer",
+        note=f"Installment 1 of {plan.installment_count} paid at checkout.",
+        data={"payment_intent": payment_intent_id, "sequence": 1},
+    )

@@ -22,6 +22,8 @@ from shop.billing.services import (
     ConsentRecord,
     SavedCard,
     TrialNotAllowed,
+    cents,
+    first_installment_paid_record,
     plan_start,
     trial_eligibility_check,
 )
@@ -37,6 +39,8 @@ NoShippingRequired = get_class("shipping.methods", "NoShippingRequired")
 OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
 
 SETUP_INTENT_SESSION_KEY = "trial_checkout_setup_intent"
+# Set when the card turned out to have had the tryout: the page then offers the plan without it.
+NO_TRIAL_SESSION_KEY = "trial_checkout_without_trial"
 
 
 class CheckoutStopped(Exception):
@@ -90,7 +94,10 @@ class PaymentDetailsView(views.PaymentDetailsView):
         if self.offer is None:
             return super().post(request, *args, **kwargs)
         start = timezone.now()
-        disclosure = trial_disclosure(self.offer, start)
+        with_trial, refusal = self.purchase_mode()
+        if refusal:
+            return self.render_trial_page(form=None, status=400)
+        disclosure = trial_disclosure(self.offer, start, with_trial=with_trial)
         form = TrialCheckoutForm(
             request.POST,
             consent_text=disclosure.consent_text,
@@ -106,7 +113,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
                 status=400,
             )
         try:
-            order, created = self.trial_order_place(form=form, start=start)
+            order, created = self.trial_order_place(form=form, start=start, with_trial=with_trial)
         except (gateway.GatewayError, TrialNotAllowed, CheckoutStopped) as exc:
             logger.info("Trial checkout stopped for user %s: %s", request.user.pk, exc)
             # A used or failed SetupIntent cannot be confirmed again: start a fresh one.
@@ -148,21 +155,31 @@ class PaymentDetailsView(views.PaymentDetailsView):
         self.request.session[SETUP_INTENT_SESSION_KEY] = {"id": intent.id, "basket": basket.pk}
         return intent
 
-    def render_trial_page(self, *, form, error: str = "", status: int = 200):
-        start = timezone.now()
-        disclosure = trial_disclosure(self.offer, start)
-        if form is None:
-            form = TrialCheckoutForm(
-                consent_text=disclosure.consent_text,
-                immediate_access_text=disclosure.immediate_access_text,
-                initial={"shown_on": disclosure.terms_shown_on},
-            )
+    def purchase_mode(self) -> tuple[bool, str]:
+        """(with the free tryout?, why this customer cannot buy at all, or "")."""
         user = self.request.user
         try:
             trial_eligibility_check(product=self.offer.product, user=user, email=user.email)
-            already_tried = ""
         except TrialNotAllowed as exc:
-            already_tried = exc.user_message
+            if self.offer.sell_without_trial:
+                return False, ""
+            return False, exc.user_message
+        if self.request.session.get(NO_TRIAL_SESSION_KEY) == self.request.basket.pk:
+            return False, ""
+        return True, ""
+
+    def render_trial_page(self, *, form, error: str = "", status: int = 200):
+        start = timezone.now()
+        with_trial, already_tried = self.purchase_mode()
+        disclosure = trial_disclosure(self.offer, start, with_trial=with_trial)
+        if form is None or form.consent_text != disclosure.consent_text:
+            # New or changed terms: a fresh, unticked consent for exactly these terms.
+            country = form.data.get("country", "") if form is not None else ""
+            form = TrialCheckoutForm(
+                consent_text=disclosure.consent_text,
+                immediate_access_text=disclosure.immediate_access_text,
+                initial={"shown_on": disclosure.terms_shown_on, "country": country},
+            )
         intent = None
         if not already_tried:
             try:
@@ -184,7 +201,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
 
     # Placing the order
 
-    def trial_order_place(self, *, form: TrialCheckoutForm, start) -> tuple:
+    def trial_order_place(self, *, form: TrialCheckoutForm, start, with_trial: bool) -> tuple:
         """Verify the saved card, then write order, plan and grant at once; returns the order
         and whether this call created it."""
         request, user, basket = self.request, self.request.user, self.request.basket
@@ -204,12 +221,25 @@ class PaymentDetailsView(views.PaymentDetailsView):
         card = gateway.card_attach(
             payment_method_id=intent.payment_method_id, customer_id=intent.customer_id
         )
-        trial_eligibility_check(
-            product=self.offer.product,
-            user=user,
-            email=user.email,
-            card_fingerprint=card.fingerprint,
-        )
+        first_payment = None
+        if with_trial:
+            try:
+                trial_eligibility_check(
+                    product=self.offer.product,
+                    user=user,
+                    email=user.email,
+                    card_fingerprint=card.fingerprint,
+                )
+            except TrialNotAllowed as exc:
+                if not self.offer.sell_without_trial:
+                    raise
+                request.session[NO_TRIAL_SESSION_KEY] = basket.pk
+                raise CheckoutStopped(
+                    f"{exc.user_message} You can still buy it without the tryout: please "
+                    "read the new terms below and tick the box again."
+                ) from exc
+        else:
+            first_payment = self.first_installment_charge(intent=intent, card_id=card.id)
         saved_card = SavedCard(
             customer_id=intent.customer_id,
             payment_method_id=card.id,
@@ -237,21 +267,64 @@ class PaymentDetailsView(views.PaymentDetailsView):
                 if placed is not None:
                     return placed.order, False
                 raise CheckoutStopped("This basket has already been checked out.")
-            order = self.trial_order_write(basket=basket, card=saved_card)
-            plan_start(
+            order = self.trial_order_write(
+                basket=basket, card=saved_card, first_payment=first_payment
+            )
+            plan = plan_start(
                 order=order,
                 user=user,
                 offer=self.offer,
                 card=saved_card,
                 consent=consent,
                 start=start,
+                with_trial=with_trial,
             )
+            if first_payment is not None:
+                first_installment_paid_record(
+                    plan=plan, payment_intent_id=first_payment.payment_intent_id, paid_at=start
+                )
             basket.submit()
         request.session.pop(SETUP_INTENT_SESSION_KEY, None)
+        request.session.pop(NO_TRIAL_SESSION_KEY, None)
         return order, True
 
-    def trial_order_write(self, *, basket, card: SavedCard):
-        """The Oscar order: the full price allocated to the saved card, nothing debited."""
+    def first_installment_charge(self, *, intent, card_id: str) -> gateway.ChargeResult:
+        """Without the tryout the first payment is taken before the order is written; a
+        retry after a crash finds that payment instead of charging again."""
+        amount_cents = cents(self.offer.installment_amount)
+        earlier = [
+            result
+            for result in gateway.payment_intents_for(
+                customer_id=intent.customer_id,
+                metadata_key="setup_intent",
+                metadata_value=intent.id,
+            )
+            if result.status == "succeeded"
+        ]
+        if earlier:
+            return earlier[0]
+        result = gateway.charge_off_session(
+            customer_id=intent.customer_id,
+            payment_method_id=card_id,
+            amount_cents=amount_cents,
+            currency=self.offer.currency,
+            metadata={"setup_intent": intent.id, "installment": "1"},
+            idempotency_key=f"first-installment-{intent.id}",
+        )
+        if result.status == "succeeded":
+            return result
+        if result.status == "requires_action":
+            raise CheckoutStopped(
+                "Your bank asks you to confirm this payment, which cannot be done here yet. "
+                "Nothing has been charged; please try another card."
+            )
+        raise CheckoutStopped(
+            result.failure_message or "Your card was declined. Please try another card."
+        )
+
+    def trial_order_write(self, *, basket, card: SavedCard, first_payment=None):
+        """The Oscar order: the full price allocated to the saved card; nothing debited in
+        the tryout, the first installment when bought without it."""
         shipping_method = NoShippingRequired()
         shipping_charge = shipping_method.calculate(basket)
         total = OrderTotalCalculator(self.request).calculate(basket, shipping_charge)
@@ -261,13 +334,23 @@ class PaymentDetailsView(views.PaymentDetailsView):
                 source_type=source_type,
                 currency=total.currency,
                 amount_allocated=total.incl_tax,
-                amount_debited=Decimal("0.00"),
+                amount_debited=self.offer.installment_amount if first_payment else Decimal("0"),
                 reference=card.payment_method_id,
                 label=f"{card.brand} ····{card.last4}".strip(),
             )
         )
-        self.add_payment_event("Card saved, tryout started", Decimal("0.00"), card.setup_intent_id)
+        if first_payment is None:
+            self.add_payment_event(
+                "Card saved, tryout started", Decimal("0.00"), card.setup_intent_id
+            )
+        else:
+            self.add_payment_event(
+                "Installment 1 paid",
+                self.offer.installment_amount,
+                first_payment.payment_intent_id,
+            )
         return self.place_order(
+            status="Installment 1 paid" if first_payment else "Trialing",
             order_number=self.generate_order_number(basket),
             user=self.request.user,
             basket=basket,

@@ -391,3 +391,82 @@ def test_the_dashboard_shows_the_plan_its_payments_and_events(
     assert page.count("$98.50") >= 2 and "$197.00" in page
     assert "trial_started" in page and "I agree to a free 14-day tryout" in page
     assert "Visa ····4242" in page or "····4242" in page
+
+
+def buy_once(client, program):
+    open_payment_page(client, program)
+    response = client.post("/shop/checkout/payment-details/", form_data(save_card(client)))
+    assert response.status_code == 302
+
+
+def test_after_the_tryout_the_program_can_be_bought_without_it_when_the_author_allows(
+    client, reader, program, stripe_at_standin
+):
+    program.trial_offer.sell_without_trial = True
+    program.trial_offer.save()
+    client.force_login(reader)
+    buy_once(client, program)
+
+    with time_machine.travel(NOW, tick=True):
+        page = open_payment_page(client, program).content.decode()
+        assert "You have already had the free tryout" in page
+        assert "I agree to buy Get Free from That Back Pain without a free tryout" in page
+        assert '<time datetime="2026-11-24">November 24, 2026</time>' in page
+        assert '<time datetime="2026-12-22">December 22, 2026</time>' in page
+        assert "Pay $98.50 now" in page
+        response = client.post("/shop/checkout/payment-details/", form_data(save_card(client)))
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+    order = Order.objects.order_by("-pk").first()
+    assert order.status == "Installment 1 paid"
+    plan = order.installment_plan
+    assert not plan.with_trial and plan.status == InstallmentPlan.Status.INSTALLMENT_PAID
+    first, second = plan.charges.all()
+    assert first.status == ScheduledCharge.Status.PAID and first.payment_intent_id
+    assert second.status == ScheduledCharge.Status.SCHEDULED
+    assert second.due_at == plan.trial_started_at + timedelta(days=28)
+    assert order.sources.get().amount_debited == Decimal("98.50")
+    paid = gateway.payment_intent_retrieve(first.payment_intent_id)
+    assert (paid.status, paid.amount_cents) == ("succeeded", 9850)
+    assert TrialClaim.objects.filter(plan=plan).count() == 0
+    assert "Charged today: $98.50" in mail.outbox[-1].body
+    assert "Quit" not in mail.outbox[-1].body
+
+
+def test_without_the_tryout_a_declined_first_payment_places_no_order(client, reader, program):
+    program.trial_offer.sell_without_trial = True
+    program.trial_offer.save()
+    client.force_login(reader)
+    buy_once(client, program)
+
+    open_payment_page(client, program)
+    # Saves fine, declined when charged.
+    response = client.post(
+        "/shop/checkout/payment-details/",
+        form_data(save_card(client, "4000000000000341")),
+    )
+    assert response.status_code == 400
+    assert "declined" in response.content.decode()
+    assert Order.objects.count() == 1
+
+
+def test_a_card_that_had_the_tryout_is_offered_the_plan_without_it(
+    client, reader, program, django_user_model
+):
+    program.trial_offer.sell_without_trial = True
+    program.trial_offer.save()
+    client.force_login(reader)
+    buy_once(client, program)
+
+    other = Client()
+    other.force_login(
+        django_user_model.objects.create_user("other", "other@example.com", "a-long-pass-phrase")
+    )
+    open_payment_page(other, program)
+    response = other.post("/shop/checkout/payment-details/", form_data(save_card(other)))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "already been used with this card" in page
+    assert "You can still buy it without the tryout" in page
+    assert "I agree to buy" in page and "Pay $98.50 now" in page
+    assert Order.objects.count() == 1
