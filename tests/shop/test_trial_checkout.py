@@ -142,6 +142,7 @@ def test_the_payment_page_discloses_every_term_with_real_dates(client, reader, p
     client.force_login(reader)
     with time_machine.travel(NOW, tick=True):
         page = open_payment_page(client, program).content.decode()
+    assert "trial-disclosure" in page, page[page.find('<div class="trial-checkout">') :][:1500]
     assert "14-day free tryout" in page
     assert "$0.00" in page
     assert '<time datetime="2026-12-08">December 8, 2026</time>' in page
