@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres lint format check-deploy ci clean
+.PHONY: run test test-postgres e2e browser lint format check-deploy ci clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +20,17 @@ $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 run: $(STAMP)
 	scripts/run_dev.sh
 
-test: $(STAMP)
+browser:
+	scripts/install_browser.sh
+
+test: $(STAMP) browser
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test-postgres: $(STAMP)
+# The browser journeys alone; screenshots land in tests/artifacts/screenshots/.
+e2e: $(STAMP) browser
+	$(VENV)/bin/pytest tests/e2e $(PYTEST_ARGS)
+
+test-postgres: $(STAMP) browser
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/backcare} $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -1,0 +1,42 @@
+"""Steps the journeys share, written as a visitor would do them."""
+
+import re
+import sqlite3
+
+from playwright.sync_api import Page, expect
+
+CARD_OK = "4242424242424242"
+CARD_DECLINED_AT_SAVING = "4000000000000002"
+
+
+def add_program_to_basket(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/")
+    offer = page.locator("section.offer")
+    expect(offer).to_contain_text("$98.50")
+    offer.get_by_role("link", name=re.compile("Start the free 2-week tryout")).click()
+    expect(page.locator("h1")).to_contain_text("Get Free from That Back Pain")
+    page.get_by_role("button", name=re.compile("Add to (cart|basket)")).click()
+    expect(page.locator(".alert-success").first).to_be_visible()
+
+
+def register_at_checkout(page: Page, base_url: str, email: str) -> None:
+    page.goto(base_url + "/shop/checkout/")
+    page.fill("#id_registration-email", email)
+    page.fill("#id_registration-password1", "a-long-pass-phrase-1")
+    page.fill("#id_registration-password2", "a-long-pass-phrase-1")
+    page.click("button[name=registration_submit]")
+    expect(page).to_have_url(re.compile(r"/shop/checkout/payment-details/$"))
+
+
+def fill_card(page: Page, number: str) -> None:
+    card = page.locator("#card-element")
+    card.locator("input[placeholder='number']").fill(number)
+    card.locator("input[placeholder='exp_month']").fill("12")
+    card.locator("input[placeholder='exp_year']").fill("30")
+    card.locator("input[placeholder='cvc']").fill("123")
+    card.locator("input[placeholder='postal_code']").fill("87508")
+
+
+def count_rows(database, table: str) -> int:
+    with sqlite3.connect(database) as connection:
+        return connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
