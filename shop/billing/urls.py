@@ -7,4 +7,5 @@ app_name = "billing"
 urlpatterns = [
     path("", views.ProgramView.as_view(), name="program"),
     path("<int:plan_id>/quit/", views.TrialQuitView.as_view(), name="trial-quit"),
+    path("quit/<str:token>/", views.TrialQuitLinkView.as_view(), name="trial-quit-link"),
 ]

@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views import View
 from django.views.generic import TemplateView
 
 from shop.billing.models import InstallmentPlan
+from shop.billing.reminders import QuitLinkInvalid, quit_link_plan
 from shop.billing.services import PlanActionNotAllowed, plan_trial_quit
 
 
@@ -42,3 +43,29 @@ class TrialQuitView(LoginRequiredMixin, View):
             else:
                 messages.info(request, "You had already quit the tryout; nothing will be charged.")
         return redirect("billing:program")
+
+
+class TrialQuitLinkView(View):
+    """The reminder's one-click quit link: GET asks to confirm, POST quits. No login: the
+    signed link is the proof; an altered or expired link gets a clear message."""
+
+    template_name = "shop/billing/quit_link.html"
+
+    def dispatch(self, request, token: str):
+        try:
+            self.plan = quit_link_plan(token)
+        except QuitLinkInvalid as exc:
+            return render(request, self.template_name, {"error": exc.user_message}, status=400)
+        return super().dispatch(request, token)
+
+    def get(self, request, token: str):
+        return render(request, self.template_name, {"plan": self.plan})
+
+    def post(self, request, token: str):
+        try:
+            plan, changed = plan_trial_quit(
+                plan_id=self.plan.pk, actor=None, actor_label="customer (email link)"
+            )
+        except PlanActionNotAllowed as exc:
+            return render(request, self.template_name, {"error": exc.user_message}, status=400)
+        return render(request, self.template_name, {"plan": plan, "done": True, "changed": changed})
