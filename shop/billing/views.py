@@ -1,13 +1,21 @@
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
+from shop import gateway
 from shop.billing.models import InstallmentPlan
 from shop.billing.reminders import QuitLinkInvalid, quit_link_plan
 from shop.billing.services import PlanActionNotAllowed, plan_trial_quit
+from shop.billing.webhooks import stripe_event_handle
+
+logger = logging.getLogger(__name__)
 
 
 class ProgramView(LoginRequiredMixin, TemplateView):
@@ -69,3 +77,22 @@ class TrialQuitLinkView(View):
         except PlanActionNotAllowed as exc:
             return render(request, self.template_name, {"error": exc.user_message}, status=400)
         return render(request, self.template_name, {"plan": plan, "done": True, "changed": changed})
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    """Stripe's notifications: verified, stored once, dispatched by type (see webhooks)."""
+    try:
+        event = gateway.webhook_event_construct(
+            payload=request.body, signature_header=request.headers.get("Stripe-Signature", "")
+        )
+    except gateway.WebhookSignatureInvalid:
+        logger.warning("webhook with a bad signature refused")
+        return HttpResponseBadRequest("bad signature")
+    try:
+        result = stripe_event_handle(event)
+    except gateway.PaymentProviderUnavailable:
+        return HttpResponse("provider unavailable, send again", status=503)
+    logger.info("webhook %s %s: %s", event.type, event.id, result)
+    return HttpResponse(result)
