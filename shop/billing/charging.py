@@ -98,14 +98,17 @@ def payment_event_add(*, order, name: str, amount_cents: int, reference: str) ->
     )
 
 
-def plan_is_chargeable(plan: InstallmentPlan) -> bool:
-    return plan.status in CHARGEABLE_PLAN_STATUSES and plan.suspended_at is None
+def plan_is_chargeable(plan: InstallmentPlan, *, allow_suspended: bool = False) -> bool:
+    """Active plans; a suspended one only for a deliberate retry (new card, author)."""
+    if plan.status not in CHARGEABLE_PLAN_STATUSES:
+        return False
+    return allow_suspended or plan.suspended_at is None
 
 
 def _refusal(charge: ScheduledCharge, now: datetime, *, force: bool) -> str:
     """Why this installment must not be charged now ("" when it may)."""
     plan = charge.plan
-    if not plan_is_chargeable(plan):
+    if not plan_is_chargeable(plan, allow_suspended=force):
         return f"plan is {plan.status}{' (suspended)' if plan.suspended_at else ''}"
     if charge.sequence > plan.installment_count:
         return "beyond the plan's installments"
@@ -290,12 +293,10 @@ def _record_paid(charge, result, now, actor_label, emails) -> bool:
         source.debit(_money(charge.amount_cents), reference=charge.payment_intent_id)
     paid = plan.charges.filter(status=Status.PAID).count()
     if plan.status in CHARGEABLE_PLAN_STATUSES:
-        plan.status = (
-            PlanStatus.PAID_IN_FULL
-            if paid >= plan.installment_count
-            else PlanStatus.INSTALLMENT_PAID
-        )
-        plan.save(update_fields=["status", "updated_at"])
+        done = paid >= plan.installment_count
+        plan.status = PlanStatus.PAID_IN_FULL if done else PlanStatus.INSTALLMENT_PAID
+        plan.suspended_at = None  # a payment collected after suspension reopens the download
+        plan.save(update_fields=["status", "suspended_at", "updated_at"])
     plan_event_record(
         plan=plan,
         kind="charge_succeeded",

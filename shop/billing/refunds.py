@@ -86,7 +86,14 @@ def installment_refund(
     """Refund (part of) a paid installment at Stripe, then record it. Refuses to give back
     more than was paid and not yet refunded (Stripe's stand-in would allow it). Returns the
     cents refunded; raises PlanActionNotAllowed with a message for the author."""
-    charge = ScheduledCharge.objects.select_related("plan").get(pk=charge_id)
+    with transaction.atomic():
+        # Locked across the refund call: two clicks at once cannot both refund (the
+        # stand-in ignores idempotency keys). Staff-only and rare, so the wait is fine.
+        charge = ScheduledCharge.objects.select_for_update().get(pk=charge_id)
+        return _installment_refund_locked(charge, amount_cents, actor, now)
+
+
+def _installment_refund_locked(charge, amount_cents, actor, now) -> int:
     left = charge.amount_cents - charge.refunded_cents
     if charge.status not in (Status.PAID, Status.REFUNDED) or not charge.payment_intent_id:
         raise PlanActionNotAllowed(f"Installment {charge.sequence} has not been paid.")

@@ -7,5 +7,10 @@ app_name = "billing"
 urlpatterns = [
     path("", views.ProgramView.as_view(), name="program"),
     path("<int:plan_id>/quit/", views.TrialQuitView.as_view(), name="trial-quit"),
+    path(
+        "staff/<str:action>/<int:pk>/",
+        views.StaffPlanActionView.as_view(),
+        name="staff-action",
+    ),
     path("quit/<str:token>/", views.TrialQuitLinkView.as_view(), name="trial-quit-link"),
 ]

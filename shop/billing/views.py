@@ -1,16 +1,20 @@
 import logging
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from shop import gateway
-from shop.billing.models import InstallmentPlan
+from shop.billing.actions import installment_retry_now, plan_cancel_access_end, plan_payments_cancel
+from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.refunds import installment_refund
 from shop.billing.reminders import QuitLinkInvalid, quit_link_plan
 from shop.billing.services import PlanActionNotAllowed, plan_trial_quit
 from shop.billing.webhooks import stripe_event_handle
@@ -96,3 +100,97 @@ def stripe_webhook(request):
         return HttpResponse("provider unavailable, send again", status=503)
     logger.info("webhook %s %s: %s", event.type, event.id, result)
     return HttpResponse(result)
+
+
+class StaffPlanActionView(LoginRequiredMixin, UserPassesTestMixin, View):
+    """The author's actions from the dashboard order page: refund an installment, cancel
+    the remaining payments, retry a failed payment now. GET asks to confirm; POST acts."""
+
+    template_name = "shop/billing/staff_action_confirm.html"
+    ACTIONS = {
+        "refund": ("Refund installment", "Refund"),
+        "retry": ("Retry payment now", "Charge the saved card now"),
+        "cancel": ("Cancel remaining payments", "Cancel the remaining payments"),
+    }
+
+    def test_func(self):
+        return self.request.user.is_staff
+
+    def dispatch(self, request, *args, action: str, pk: int, **kwargs):
+        if action not in self.ACTIONS:
+            raise Http404
+        if action == "cancel":
+            self.charge = None
+            self.plan = get_object_or_404(InstallmentPlan.objects.select_related("order"), pk=pk)
+        else:
+            self.charge = get_object_or_404(
+                ScheduledCharge.objects.select_related("plan__order"), pk=pk
+            )
+            self.plan = self.charge.plan
+        self.action = action
+        return super().dispatch(request, *args, **kwargs)
+
+    def order_page(self):
+        return redirect("dashboard:order-detail", number=self.plan.order.number)
+
+    def explanation(self) -> str:
+        if self.action == "refund":
+            return (
+                f"Give back money paid for installment {self.charge.sequence}. A full refund "
+                "refunds the plan: remaining payments are cancelled and the download ends now."
+            )
+        if self.action == "retry":
+            return (
+                f"Charge installment {self.charge.sequence} "
+                f"({self.charge.amount_cents / 100:.2f} {self.charge.currency}) to the saved "
+                "card now, whatever its retry date."
+            )
+        end = plan_cancel_access_end(self.plan, timezone.now())
+        return (
+            "Nothing more will be charged. The download stays open until "
+            f"{end:%B} {end.day}, {end.year} (the period already paid)."
+        )
+
+    def get(self, request, *args, **kwargs):
+        title, button = self.ACTIONS[self.action]
+        refundable = None
+        if self.charge is not None:
+            refundable = (self.charge.amount_cents - self.charge.refunded_cents) / 100
+        context = {
+            "title": title,
+            "button": button,
+            "action": self.action,
+            "plan": self.plan,
+            "charge": self.charge,
+            "refundable": f"{refundable:.2f}" if refundable is not None else "",
+            "explanation": self.explanation(),
+        }
+        return render(request, self.template_name, context)
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("confirm") != "yes":
+            return self.get(request, *args, **kwargs)
+        try:
+            message = self.act()
+        except PlanActionNotAllowed as exc:
+            messages.error(request, exc.user_message)
+        except gateway.GatewayError as exc:
+            messages.error(request, exc.user_message)
+        else:
+            messages.success(request, message)
+        return self.order_page()
+
+    def act(self) -> str:
+        user = self.request.user
+        if self.action == "refund":
+            try:
+                cents = int((Decimal(self.request.POST.get("amount", "")) * 100).to_integral())
+            except (InvalidOperation, ValueError) as exc:
+                raise PlanActionNotAllowed("Enter the amount to refund, e.g. 98.50.") from exc
+            refunded = installment_refund(charge_id=self.charge.pk, amount_cents=cents, actor=user)
+            return f"Refunded {refunded / 100:.2f} {self.charge.currency}."
+        if self.action == "retry":
+            attempt = installment_retry_now(charge_id=self.charge.pk, actor=user)
+            return f"Retry: {attempt.outcome}{f' ({attempt.reason})' if attempt.reason else ''}."
+        _, changed = plan_payments_cancel(plan_id=self.plan.pk, actor=user, actor_label="author")
+        return "Remaining payments cancelled." if changed else "They were already cancelled."
