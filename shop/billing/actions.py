@@ -88,3 +88,64 @@ def installment_retry_now(
     return charge_installment(
         charge_id=charge_id, now=now, actor=actor, actor_label=actor_label, force=True
     )
+
+
+def plan_card_update(
+    *, plan_id: int, setup_intent_id: str, actor=None, now: datetime | None = None
+) -> list[ChargeAttempt]:
+    """Save the card confirmed through ``setup_intent_id`` on the plan, then try every
+    failed installment with it at once. Returns those attempts (empty when none failed).
+
+    Trusts only Stripe: the SetupIntent must belong to the plan's customer and have
+    succeeded; the card is attached to that customer."""
+    from shop import gateway
+
+    plan = InstallmentPlan.objects.get(pk=plan_id)
+    if plan.status not in (
+        PlanStatus.TRIALING,
+        PlanStatus.INSTALLMENT_PAID,
+        PlanStatus.PAYMENT_FAILED,
+    ):
+        raise PlanActionNotAllowed("This plan has no payments left to take.")
+    intent = gateway.setup_intent_retrieve(setup_intent_id)
+    if intent.customer_id != plan.stripe_customer_id:
+        raise PlanActionNotAllowed("Your card details did not reach us. Please enter them again.")
+    if intent.status != "succeeded" or not intent.payment_method_id:
+        raise PlanActionNotAllowed(
+            "Your card could not be saved. Please check the details or try another card."
+        )
+    card = gateway.card_attach(
+        payment_method_id=intent.payment_method_id, customer_id=plan.stripe_customer_id
+    )
+    with transaction.atomic():
+        plan = InstallmentPlan.objects.select_for_update().get(pk=plan_id)
+        if plan.stripe_payment_method_id != card.id:
+            old = f"{plan.card_brand} ····{plan.card_last4}"
+            plan.stripe_payment_method_id = card.id
+            plan.card_fingerprint = card.fingerprint or ""
+            plan.card_brand = card.brand or ""
+            plan.card_last4 = card.last4 or ""
+            plan.save(
+                update_fields=[
+                    "stripe_payment_method_id",
+                    "card_fingerprint",
+                    "card_brand",
+                    "card_last4",
+                    "updated_at",
+                ]
+            )
+            plan_event_record(
+                plan=plan,
+                kind="card_updated",
+                actor=actor,
+                actor_label="customer",
+                note=f"Card {old} replaced by {card.brand} ····{card.last4}.",
+                data={"setup_intent": intent.id, "payment_method": card.id},
+            )
+    failed = plan.charges.filter(status=Status.FAILED).order_by("sequence")
+    return [
+        charge_installment(
+            charge_id=charge.pk, now=now, actor=actor, actor_label="customer", force=True
+        )
+        for charge in failed
+    ]

@@ -359,7 +359,7 @@ def _record_failed(charge, result, now, actor_label, emails) -> bool:
             {
                 "charge": charge,
                 "failure_message": result.failure_message,
-                "update_card_path": reverse("billing:program"),
+                "update_card_path": reverse("billing:card-update", args=[plan.pk]),
                 "requires_action": result.status == "requires_action",
             },
         )

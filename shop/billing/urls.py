@@ -12,5 +12,7 @@ urlpatterns = [
         views.StaffPlanActionView.as_view(),
         name="staff-action",
     ),
+    path("<int:plan_id>/cancel/", views.PaymentsCancelView.as_view(), name="payments-cancel"),
+    path("<int:plan_id>/card/", views.CardUpdateView.as_view(), name="card-update"),
     path("quit/<str:token>/", views.TrialQuitLinkView.as_view(), name="trial-quit-link"),
 ]

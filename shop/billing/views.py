@@ -1,6 +1,7 @@
 import logging
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -12,7 +13,12 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from shop import gateway
-from shop.billing.actions import installment_retry_now, plan_cancel_access_end, plan_payments_cancel
+from shop.billing.actions import (
+    installment_retry_now,
+    plan_cancel_access_end,
+    plan_card_update,
+    plan_payments_cancel,
+)
 from shop.billing.models import InstallmentPlan, ScheduledCharge
 from shop.billing.refunds import installment_refund
 from shop.billing.reminders import QuitLinkInvalid, quit_link_plan
@@ -29,11 +35,16 @@ class ProgramView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["plans"] = (
+        plans = list(
             InstallmentPlan.objects.filter(user=self.request.user)
             .select_related("order", "product")
             .prefetch_related("charges")
         )
+        now = timezone.now()
+        for plan in plans:
+            # What "Cancel remaining payments" would mean for the download, said on the page.
+            plan.cancel_access_end = plan_cancel_access_end(plan, now)
+        context["plans"] = plans
         return context
 
 
@@ -194,3 +205,103 @@ class StaffPlanActionView(LoginRequiredMixin, UserPassesTestMixin, View):
             return f"Retry: {attempt.outcome}{f' ({attempt.reason})' if attempt.reason else ''}."
         _, changed = plan_payments_cancel(plan_id=self.plan.pk, actor=user, actor_label="author")
         return "Remaining payments cancelled." if changed else "They were already cancelled."
+
+
+CARD_SETUP_SESSION_KEY = "billing_card_setup_intents"
+
+
+class PlanCustomerMixin(LoginRequiredMixin):
+    def plan_of_user(self, plan_id: int) -> InstallmentPlan:
+        return get_object_or_404(
+            InstallmentPlan.objects.select_related("order", "product"),
+            pk=plan_id,
+            user=self.request.user,
+        )
+
+
+class PaymentsCancelView(PlanCustomerMixin, View):
+    """After the tryout: cancel the remaining payments (the page says until when the
+    download stays open)."""
+
+    def post(self, request, plan_id: int):
+        self.plan_of_user(plan_id)
+        try:
+            plan, changed = plan_payments_cancel(plan_id=plan_id, actor=request.user)
+        except PlanActionNotAllowed as exc:
+            messages.error(request, exc.user_message)
+        else:
+            end = plan.access_ends_at
+            messages.success(
+                request,
+                "Your remaining payments are cancelled; nothing more will be charged. You can "
+                f"keep downloading until {end:%B} {end.day}, {end.year}."
+                if changed
+                else "Your remaining payments were already cancelled.",
+            )
+        return redirect("billing:program")
+
+
+class CardUpdateView(PlanCustomerMixin, TemplateView):
+    """Save a new card for the plan with Stripe.js (confirmCardSetup), then retry a failed
+    payment with it at once."""
+
+    template_name = "shop/billing/card_update.html"
+
+    def setup_intent_for(self, plan) -> gateway.SetupIntentInfo | None:
+        stored = self.request.session.get(CARD_SETUP_SESSION_KEY, {})
+        try:
+            if str(plan.pk) in stored:
+                intent = gateway.setup_intent_retrieve(stored[str(plan.pk)])
+                if intent.status in ("requires_payment_method", "requires_confirmation"):
+                    return intent
+            intent = gateway.setup_intent_create(
+                customer_id=plan.stripe_customer_id,
+                metadata={"plan_id": str(plan.pk), "purpose": "card_update"},
+            )
+        except gateway.GatewayError:
+            return None
+        stored[str(plan.pk)] = intent.id
+        self.request.session[CARD_SETUP_SESSION_KEY] = stored
+        return intent
+
+    def render_page(self, plan, *, error: str = "", status: int = 200):
+        intent = self.setup_intent_for(plan)
+        context = self.get_context_data(
+            plan=plan,
+            failed=plan.charges.filter(status=ScheduledCharge.Status.FAILED),
+            setup_intent=intent,
+            stripe_publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
+            stripe_js_url=settings.STRIPE_JS_URL,
+            error=error or ("" if intent else gateway.errors.MESSAGE_UNAVAILABLE),
+        )
+        return self.render_to_response(context, status=status)
+
+    def get(self, request, plan_id: int):
+        return self.render_page(self.plan_of_user(plan_id))
+
+    def post(self, request, plan_id: int):
+        plan = self.plan_of_user(plan_id)
+        try:
+            attempts = plan_card_update(
+                plan_id=plan.pk,
+                setup_intent_id=request.POST.get("setup_intent_id", ""),
+                actor=request.user,
+            )
+        except PlanActionNotAllowed as exc:
+            return self.render_page(plan, error=exc.user_message, status=400)
+        except gateway.GatewayError as exc:
+            return self.render_page(plan, error=exc.user_message, status=400)
+        request.session.get(CARD_SETUP_SESSION_KEY, {}).pop(str(plan.pk), None)
+        request.session.modified = True
+        outcomes = {a.outcome for a in attempts}
+        if not attempts:
+            messages.success(request, "Your new card is saved for the next payments.")
+        elif outcomes == {"succeeded"}:
+            messages.success(request, "Your new card is saved and the payment went through.")
+        else:
+            messages.error(
+                request,
+                "Your new card is saved, but the payment did not go through. "
+                "Please try another card.",
+            )
+        return redirect("billing:program")
