@@ -42,7 +42,11 @@ def plan_payments_cancel(
     a second call changes nothing. During the tryout, quitting is the way."""
     now = now or timezone.now()
     with transaction.atomic():
-        plan = InstallmentPlan.objects.select_for_update().select_related("order").get(pk=plan_id)
+        plan = (
+            InstallmentPlan.objects.select_for_update(of=("self",))
+            .select_related("order")
+            .get(pk=plan_id)
+        )
         if plan.status == PlanStatus.CANCELLED:
             return plan, False
         if plan.status not in CANCELLABLE:

@@ -128,18 +128,35 @@ def _refusal(charge: ScheduledCharge, now: datetime, *, force: bool) -> str:
     return ""
 
 
+def plan_and_charge_lock(
+    *, charge_id: int, skip_locked: bool = False
+) -> tuple[InstallmentPlan, ScheduledCharge | None]:
+    """Lock an installment's plan, then the installment (always in this order, as quitting
+    and cancelling do, so two writers never wait for each other in a circle). With
+    ``skip_locked`` the installment is None when another run holds it. Inside a transaction."""
+    plan_id = ScheduledCharge.objects.values_list("plan_id", flat=True).get(pk=charge_id)
+    plan = (
+        InstallmentPlan.objects.select_for_update(of=("self",))
+        .select_related("order", "user", "product")
+        .get(pk=plan_id)
+    )
+    charge = (
+        ScheduledCharge.objects.select_for_update(skip_locked=skip_locked)
+        .filter(pk=charge_id)
+        .first()
+    )
+    if charge is not None:
+        charge.plan = plan
+    return plan, charge
+
+
 def charge_claim(
     *, charge_id: int, now: datetime, actor=None, actor_label: str = "system", force=False
 ) -> ScheduledCharge | str:
     """Move a due installment to PROCESSING and count the attempt; the claimed charge, or
     the reason it was not claimed. A short transaction: nothing slow happens inside."""
     with transaction.atomic():
-        charge = (
-            ScheduledCharge.objects.select_for_update(skip_locked=True)
-            .select_related("plan", "plan__order")
-            .filter(pk=charge_id)
-            .first()
-        )
+        plan, charge = plan_and_charge_lock(charge_id=charge_id, skip_locked=True)
         if charge is None:
             return "locked by another run"
         reason = _refusal(charge, now, force=force)
@@ -229,13 +246,7 @@ def charge_outcome_record(
     now = now or timezone.now()
     emails: list[tuple[str, dict]] = []
     with transaction.atomic():
-        charge = (
-            ScheduledCharge.objects.select_for_update()
-            .select_related("plan", "plan__order", "plan__user")
-            .get(pk=charge_id)
-        )
-        plan = InstallmentPlan.objects.select_for_update().get(pk=charge.plan_id)
-        charge.plan = plan
+        plan, charge = plan_and_charge_lock(charge_id=charge_id)
         if result.status == "succeeded":
             changed = _record_paid(charge, result, now, actor_label, emails)
         elif result.status in ("failed", "requires_action"):

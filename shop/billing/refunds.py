@@ -14,7 +14,12 @@ from django.utils import timezone
 
 from shop import gateway
 from shop.billing.access import grant_sync
-from shop.billing.charging import _money, order_status_follow, payment_event_add
+from shop.billing.charging import (
+    _money,
+    order_status_follow,
+    payment_event_add,
+    plan_and_charge_lock,
+)
 from shop.billing.models import InstallmentPlan, ScheduledCharge
 from shop.billing.services import PlanActionNotAllowed, plan_event_record
 
@@ -38,12 +43,7 @@ def charge_refund_record(
     refund and Stripe's webhook about it are recorded once. True when something changed."""
     now = now or timezone.now()
     with transaction.atomic():
-        charge = (
-            ScheduledCharge.objects.select_for_update()
-            .select_related("plan__order")
-            .get(pk=charge_id)
-        )
-        plan = InstallmentPlan.objects.select_for_update().get(pk=charge.plan_id)
+        plan, charge = plan_and_charge_lock(charge_id=charge_id)
         refunded_total_cents = min(refunded_total_cents, charge.amount_cents)
         increase = refunded_total_cents - charge.refunded_cents
         if increase <= 0:
@@ -89,7 +89,7 @@ def installment_refund(
     with transaction.atomic():
         # Locked across the refund call: two clicks at once cannot both refund (the
         # stand-in ignores idempotency keys). Staff-only and rare, so the wait is fine.
-        charge = ScheduledCharge.objects.select_for_update().get(pk=charge_id)
+        _, charge = plan_and_charge_lock(charge_id=charge_id)
         return _installment_refund_locked(charge, amount_cents, actor, now)
 
 

@@ -86,7 +86,7 @@ def plan_suspend(*, plan_id: int, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     with transaction.atomic():
         plan = (
-            InstallmentPlan.objects.select_for_update(skip_locked=True)
+            InstallmentPlan.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("order", "user", "product")
             .filter(pk=plan_id)
             .first()
