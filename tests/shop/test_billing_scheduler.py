@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 from oscar.core.loading import get_model
 
+from shop import gateway
 from shop.billing.access import plan_allows_download
 from shop.billing.models import InstallmentPlan, ScheduledCharge
 from shop.billing.reminders import quit_link_path
@@ -209,3 +210,68 @@ def test_two_overlapping_runs_charge_once(make_plan):
     assert succeeded_cents(plan) == 9850 and len(intents_of(plan)) == 1
     charge = plan.charges.get(sequence=1)
     assert charge.status == Status.PAID and charge.attempts == 1
+
+
+@pytest.mark.django_db
+def test_a_run_reconciles_an_installment_left_processing_by_a_crash(make_plan, run_at):
+    plan = make_plan()
+    charge = plan.charges.get(sequence=1)
+    ScheduledCharge.objects.filter(pk=charge.pk).update(
+        status=Status.PROCESSING, attempts=1, processing_started_at=day(14)
+    )
+    gateway.charge_off_session(
+        customer_id=plan.stripe_customer_id,
+        payment_method_id=plan.stripe_payment_method_id,
+        amount_cents=charge.amount_cents,
+        currency="usd",
+        metadata={"charge_id": str(charge.pk), "plan_id": str(plan.pk), "attempt": "1"},
+        idempotency_key=f"charge-{charge.pk}-attempt-1",
+    )
+    assert run_at(14, 0.1).reconciled == []  # not stale yet: maybe still being recorded
+    report = run_at(14, 0.5)
+    assert report.reconciled == [charge.pk] and report.charged == {}
+    charge.refresh_from_db()
+    assert charge.status == Status.PAID and charge.attempts == 1
+    assert succeeded_cents(plan) == 9850 and len(intents_of(plan)) == 1
+
+
+@pytest.mark.django_db
+def test_a_card_asking_for_authentication_is_failed_without_automatic_retry(make_plan, run_at):
+    plan = make_plan(card_number="4000002500003155")
+    charge = plan.charges.get(sequence=1)
+    mail.outbox.clear()
+    assert run_at(14).charged == {charge.pk: "requires_action"}
+    charge.refresh_from_db()
+    assert charge.status == Status.FAILED and charge.next_attempt_at is None
+    assert plan.events.filter(kind="charge_requires_action").exists()
+    assert "Your bank asks you to confirm payments" in mail.outbox[-1].body
+    assert run_at(15).charged == {} and run_at(20).charged == {}
+    assert run_at(21).suspended == [plan.pk]
+
+
+@pytest.mark.django_db
+def test_an_order_placed_through_the_checkout_pages_is_billed_to_paid_in_full(
+    client, billing_standin, billing_program, billing_reader, run_at
+):
+    from tests.shop.test_trial_checkout import form_data, open_payment_page, save_card
+
+    client.force_login(billing_reader)
+    with time_machine.travel(day(0), tick=True):
+        open_payment_page(client, billing_program)
+        response = client.post("/shop/checkout/payment-details/", form_data(save_card(client)))
+    assert response.status_code == 302
+    plan = InstallmentPlan.objects.get(user=billing_reader)
+    assert plan.order.status == "Trialing"
+
+    assert run_at(7).reminded == [plan.pk]
+    # The order was placed a moment after day 0 began, so its payments fall due a moment
+    # after day 14 and day 42: the clock's next minute takes them.
+    assert run_at(14).charged == {}
+    assert list(run_at(14, 0.02).charged.values()) == ["succeeded"]
+    assert list(run_at(42, 0.02).charged.values()) == ["succeeded"]
+    assert run_at(70).charged == {}
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.PAID_IN_FULL and plan.order.status == "Paid in full"
+    assert plan.order.sources.get().amount_debited == Decimal("197.00")
+    assert succeeded_cents(plan) == 19700
+    assert grant_open(plan, 400)
