@@ -151,3 +151,23 @@ def test_disputes_are_noted_setup_intents_noted_and_unknown_types_ignored(client
 
     unknown = post_event(client, "customer.created", {"id": "cus_1", "object": "customer"})
     assert unknown.status_code == 200 and unknown.content == b"ignored"
+
+
+def test_payment_failed_records_a_decline_the_scheduler_never_recorded(client, make_plan):
+    plan = make_plan(card_number="4000000000000341")
+    charge, intent_id = charged_without_recording(plan)
+    assert intent_id
+    obj = {
+        "id": intent_id,
+        "object": "payment_intent",
+        "metadata": {"charge_id": str(charge.pk), "plan_id": str(plan.pk), "attempt": "1"},
+    }
+    response = post_event(client, "payment_intent.payment_failed", obj)
+    assert response.content == b"failed: recorded"
+    charge.refresh_from_db()
+    assert charge.status == ScheduledCharge.Status.FAILED and charge.next_attempt_at
+    plan.refresh_from_db()
+    assert plan.status == InstallmentPlan.Status.PAYMENT_FAILED
+    assert post_event(client, "payment_intent.payment_failed", obj).content == (
+        b"failed: already recorded"
+    )
