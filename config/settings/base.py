@@ -240,6 +240,14 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_local_standi
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
 STRIPE_JS_URL = env("STRIPE_JS_URL", default=f"{STRIPE_API_BASE}/js.stripe.com/v3/")
 
+# Billing (shop.billing.scheduler): retries of a failed installment, days after its due
+# date; access kept while it is retried; the reminder before the first payment; when an
+# attempt with no recorded answer is reconciled with Stripe.
+BILLING_RETRY_DAYS = env.list("BILLING_RETRY_DAYS", cast=int, default=[1, 3, 6])
+BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
+BILLING_REMINDER_DAYS_BEFORE = env.int("BILLING_REMINDER_DAYS_BEFORE", default=7)
+BILLING_PROCESSING_STALE_MINUTES = env.int("BILLING_PROCESSING_STALE_MINUTES", default=10)
+
 # Contact and feedback forms: at most this many submissions per address and page per window.
 FORM_RATE_LIMIT = env.int("FORM_RATE_LIMIT", default=5)
 FORM_RATE_WINDOW_SECONDS = env.int("FORM_RATE_WINDOW_SECONDS", default=600)

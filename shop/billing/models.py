@@ -154,6 +154,18 @@ class InstallmentPlan(models.Model):
     card_last4 = models.CharField(max_length=4, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Billing lifecycle (shop.billing.scheduler): the reminder, suspension and access end.
+    reminder_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the end-of-tryout reminder was sent."
+    )
+    suspended_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Retries exhausted: no more charges; the download ended at this time.",
+    )
+    access_ends_at = models.DateTimeField(
+        null=True, blank=True, help_text="For a cancelled or refunded plan: when its download ends."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -194,6 +206,13 @@ class ScheduledCharge(models.Model):
     payment_intent_id = models.CharField(max_length=255, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # Billing lifecycle (shop.billing.charging): retries, the attempt in flight, refunds.
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a failed installment is tried again; empty: never."
+    )
+    processing_started_at = models.DateTimeField(null=True, blank=True)
+    failure_code = models.CharField(max_length=64, blank=True)
+    refunded_cents = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["plan", "sequence"]
@@ -268,3 +287,22 @@ class TrialClaim(models.Model):
 
     def __str__(self):
         return f"{self.kind}: {self.value}"
+
+
+class StripeEvent(models.Model):
+    """A verified webhook from Stripe, stored once: a replay finds it and changes nothing."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    created = models.DateTimeField(help_text="When Stripe created the event.")
+    livemode = models.BooleanField(default=False)
+    payload = models.JSONField(default=dict)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    result = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"

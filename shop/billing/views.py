@@ -1,12 +1,31 @@
+import logging
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404
-from django.shortcuts import redirect
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
-from shop.billing.models import InstallmentPlan
+from shop import gateway
+from shop.billing.actions import (
+    installment_retry_now,
+    plan_cancel_access_end,
+    plan_card_update,
+    plan_payments_cancel,
+)
+from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.refunds import installment_refund
+from shop.billing.reminders import QuitLinkInvalid, quit_link_plan
 from shop.billing.services import PlanActionNotAllowed, plan_trial_quit
+from shop.billing.webhooks import stripe_event_handle
+
+logger = logging.getLogger(__name__)
 
 
 class ProgramView(LoginRequiredMixin, TemplateView):
@@ -16,11 +35,16 @@ class ProgramView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["plans"] = (
+        plans = list(
             InstallmentPlan.objects.filter(user=self.request.user)
             .select_related("order", "product")
             .prefetch_related("charges")
         )
+        now = timezone.now()
+        for plan in plans:
+            # What "Cancel remaining payments" would mean for the download, said on the page.
+            plan.cancel_access_end = plan_cancel_access_end(plan, now)
+        context["plans"] = plans
         return context
 
 
@@ -41,4 +65,243 @@ class TrialQuitView(LoginRequiredMixin, View):
                 )
             else:
                 messages.info(request, "You had already quit the tryout; nothing will be charged.")
+        return redirect("billing:program")
+
+
+class TrialQuitLinkView(View):
+    """The reminder's one-click quit link: GET asks to confirm, POST quits. No login: the
+    signed link is the proof; an altered or expired link gets a clear message."""
+
+    template_name = "shop/billing/quit_link.html"
+
+    def dispatch(self, request, token: str):
+        try:
+            self.plan = quit_link_plan(token)
+        except QuitLinkInvalid as exc:
+            return render(request, self.template_name, {"error": exc.user_message}, status=400)
+        return super().dispatch(request, token)
+
+    def get(self, request, token: str):
+        return render(request, self.template_name, {"plan": self.plan})
+
+    def post(self, request, token: str):
+        try:
+            plan, changed = plan_trial_quit(
+                plan_id=self.plan.pk, actor=None, actor_label="customer (email link)"
+            )
+        except PlanActionNotAllowed as exc:
+            return render(request, self.template_name, {"error": exc.user_message}, status=400)
+        return render(request, self.template_name, {"plan": plan, "done": True, "changed": changed})
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    """Stripe's notifications: verified, stored once, dispatched by type (see webhooks)."""
+    try:
+        event = gateway.webhook_event_construct(
+            payload=request.body, signature_header=request.headers.get("Stripe-Signature", "")
+        )
+    except gateway.WebhookSignatureInvalid:
+        logger.warning("webhook with a bad signature refused")
+        return HttpResponseBadRequest("bad signature")
+    try:
+        result = stripe_event_handle(event)
+    except gateway.PaymentProviderUnavailable:
+        return HttpResponse("provider unavailable, send again", status=503)
+    logger.info("webhook %s %s: %s", event.type, event.id, result)
+    return HttpResponse(result)
+
+
+class StaffPlanActionView(LoginRequiredMixin, UserPassesTestMixin, View):
+    """The author's actions from the dashboard order page: refund an installment, cancel
+    the remaining payments, retry a failed payment now. GET asks to confirm; POST acts."""
+
+    template_name = "shop/billing/staff_action_confirm.html"
+    ACTIONS = {
+        "refund": ("Refund installment", "Refund"),
+        "retry": ("Retry payment now", "Charge the saved card now"),
+        "cancel": ("Cancel remaining payments", "Cancel the remaining payments"),
+    }
+
+    def test_func(self):
+        return self.request.user.is_staff
+
+    def dispatch(self, request, *args, action: str, pk: int, **kwargs):
+        if action not in self.ACTIONS:
+            raise Http404
+        if action == "cancel":
+            self.charge = None
+            self.plan = get_object_or_404(InstallmentPlan.objects.select_related("order"), pk=pk)
+        else:
+            self.charge = get_object_or_404(
+                ScheduledCharge.objects.select_related("plan__order"), pk=pk
+            )
+            self.plan = self.charge.plan
+        self.action = action
+        return super().dispatch(request, *args, **kwargs)
+
+    def order_page(self):
+        return redirect("dashboard:order-detail", number=self.plan.order.number)
+
+    def explanation(self) -> str:
+        if self.action == "refund":
+            return (
+                f"Give back money paid for installment {self.charge.sequence}. A full refund "
+                "refunds the plan: remaining payments are cancelled and the download ends now."
+            )
+        if self.action == "retry":
+            return (
+                f"Charge installment {self.charge.sequence} "
+                f"({self.charge.amount_cents / 100:.2f} {self.charge.currency}) to the saved "
+                "card now, whatever its retry date."
+            )
+        end = plan_cancel_access_end(self.plan, timezone.now())
+        return (
+            "Nothing more will be charged. The download stays open until "
+            f"{end:%B} {end.day}, {end.year} (the period already paid)."
+        )
+
+    def get(self, request, *args, **kwargs):
+        title, button = self.ACTIONS[self.action]
+        refundable = None
+        if self.charge is not None:
+            refundable = (self.charge.amount_cents - self.charge.refunded_cents) / 100
+        context = {
+            "title": title,
+            "button": button,
+            "action": self.action,
+            "plan": self.plan,
+            "charge": self.charge,
+            "refundable": f"{refundable:.2f}" if refundable is not None else "",
+            "explanation": self.explanation(),
+        }
+        return render(request, self.template_name, context)
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("confirm") != "yes":
+            return self.get(request, *args, **kwargs)
+        try:
+            message = self.act()
+        except PlanActionNotAllowed as exc:
+            messages.error(request, exc.user_message)
+        except gateway.GatewayError as exc:
+            messages.error(request, exc.user_message)
+        else:
+            messages.success(request, message)
+        return self.order_page()
+
+    def act(self) -> str:
+        user = self.request.user
+        if self.action == "refund":
+            try:
+                cents = int((Decimal(self.request.POST.get("amount", "")) * 100).to_integral())
+            except (InvalidOperation, ValueError) as exc:
+                raise PlanActionNotAllowed("Enter the amount to refund, e.g. 98.50.") from exc
+            refunded = installment_refund(charge_id=self.charge.pk, amount_cents=cents, actor=user)
+            return f"Refunded {refunded / 100:.2f} {self.charge.currency}."
+        if self.action == "retry":
+            attempt = installment_retry_now(charge_id=self.charge.pk, actor=user)
+            return f"Retry: {attempt.outcome}{f' ({attempt.reason})' if attempt.reason else ''}."
+        _, changed = plan_payments_cancel(plan_id=self.plan.pk, actor=user, actor_label="author")
+        return "Remaining payments cancelled." if changed else "They were already cancelled."
+
+
+CARD_SETUP_SESSION_KEY = "billing_card_setup_intents"
+
+
+class PlanCustomerMixin(LoginRequiredMixin):
+    def plan_of_user(self, plan_id: int) -> InstallmentPlan:
+        return get_object_or_404(
+            InstallmentPlan.objects.select_related("order", "product"),
+            pk=plan_id,
+            user=self.request.user,
+        )
+
+
+class PaymentsCancelView(PlanCustomerMixin, View):
+    """After the tryout: cancel the remaining payments (the page says until when the
+    download stays open)."""
+
+    def post(self, request, plan_id: int):
+        self.plan_of_user(plan_id)
+        try:
+            plan, changed = plan_payments_cancel(plan_id=plan_id, actor=request.user)
+        except PlanActionNotAllowed as exc:
+            messages.error(request, exc.user_message)
+        else:
+            end = plan.access_ends_at
+            messages.success(
+                request,
+                "Your remaining payments are cancelled; nothing more will be charged. You can "
+                f"keep downloading until {end:%B} {end.day}, {end.year}."
+                if changed
+                else "Your remaining payments were already cancelled.",
+            )
+        return redirect("billing:program")
+
+
+class CardUpdateView(PlanCustomerMixin, TemplateView):
+    """Save a new card for the plan with Stripe.js (confirmCardSetup), then retry a failed
+    payment with it at once."""
+
+    template_name = "shop/billing/card_update.html"
+
+    def setup_intent_for(self, plan) -> gateway.SetupIntentInfo | None:
+        stored = self.request.session.get(CARD_SETUP_SESSION_KEY, {})
+        try:
+            if str(plan.pk) in stored:
+                intent = gateway.setup_intent_retrieve(stored[str(plan.pk)])
+                if intent.status in ("requires_payment_method", "requires_confirmation"):
+                    return intent
+            intent = gateway.setup_intent_create(
+                customer_id=plan.stripe_customer_id,
+                metadata={"plan_id": str(plan.pk), "purpose": "card_update"},
+            )
+        except gateway.GatewayError:
+            return None
+        stored[str(plan.pk)] = intent.id
+        self.request.session[CARD_SETUP_SESSION_KEY] = stored
+        return intent
+
+    def render_page(self, plan, *, error: str = "", status: int = 200):
+        intent = self.setup_intent_for(plan)
+        context = self.get_context_data(
+            plan=plan,
+            failed=plan.charges.filter(status=ScheduledCharge.Status.FAILED),
+            setup_intent=intent,
+            stripe_publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
+            stripe_js_url=settings.STRIPE_JS_URL,
+            error=error or ("" if intent else gateway.errors.MESSAGE_UNAVAILABLE),
+        )
+        return self.render_to_response(context, status=status)
+
+    def get(self, request, plan_id: int):
+        return self.render_page(self.plan_of_user(plan_id))
+
+    def post(self, request, plan_id: int):
+        plan = self.plan_of_user(plan_id)
+        try:
+            attempts = plan_card_update(
+                plan_id=plan.pk,
+                setup_intent_id=request.POST.get("setup_intent_id", ""),
+                actor=request.user,
+            )
+        except PlanActionNotAllowed as exc:
+            return self.render_page(plan, error=exc.user_message, status=400)
+        except gateway.GatewayError as exc:
+            return self.render_page(plan, error=exc.user_message, status=400)
+        request.session.get(CARD_SETUP_SESSION_KEY, {}).pop(str(plan.pk), None)
+        request.session.modified = True
+        outcomes = {a.outcome for a in attempts}
+        if not attempts:
+            messages.success(request, "Your new card is saved for the next payments.")
+        elif outcomes == {"succeeded"}:
+            messages.success(request, "Your new card is saved and the payment went through.")
+        else:
+            messages.error(
+                request,
+                "Your new card is saved, but the payment did not go through. "
+                "Please try another card.",
+            )
         return redirect("billing:program")

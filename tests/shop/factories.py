@@ -31,3 +31,84 @@ def program_with_trial(
         interval_days=interval_days,
     )
     return product
+
+
+def saved_card_for_tests(*, user, card_number: str = "4242424242424242"):
+    """A real card saved at the Stripe stand-in for the user's customer, as checkout saves
+    it: customer, SetupIntent confirmed with the card number, card attached."""
+    from shop import gateway
+    from shop.billing.models import StripeCustomer
+    from shop.billing.services import SavedCard
+    from shop.gateway.testing import card_confirm_for_tests
+
+    customer = StripeCustomer.objects.filter(user=user).first()
+    if customer is None:
+        customer = StripeCustomer.objects.create(
+            user=user,
+            customer_id=gateway.customer_create(
+                email=user.email, name=user.get_full_name(), metadata={"user_id": str(user.pk)}
+            ),
+        )
+    intent = gateway.setup_intent_create(customer_id=customer.customer_id, metadata={})
+    card_confirm_for_tests(setup_intent_id=intent.id, card_number=card_number)
+    intent = gateway.setup_intent_retrieve(intent.id)
+    card = gateway.card_attach(
+        payment_method_id=intent.payment_method_id, customer_id=customer.customer_id
+    )
+    return SavedCard(
+        customer_id=customer.customer_id,
+        payment_method_id=card.id,
+        setup_intent_id=intent.id,
+        fingerprint=card.fingerprint or "",
+        brand=card.brand or "",
+        last4=card.last4 or "",
+    )
+
+
+def plan_for_tests(*, user, product, start, card_number: str = "4242424242424242"):
+    """An Oscar order for the program with its installment plan, started at ``start`` with
+    a real card saved at the stand-in (faster than going through the checkout pages)."""
+    from django.db import transaction
+    from oscar.core.loading import get_class, get_model
+    from oscar.test.factories import create_order
+
+    from shop.billing.services import ConsentRecord, plan_start
+
+    Basket = get_model("basket", "Basket")
+    Source = get_model("payment", "Source")
+    SourceType = get_model("payment", "SourceType")
+    Default = get_class("partner.strategy", "Default")
+
+    card = saved_card_for_tests(user=user, card_number=card_number)
+    offer = product.trial_offer
+    with transaction.atomic():
+        basket = Basket.objects.create(owner=user)
+        basket.strategy = Default()
+        basket.add_product(product)
+        order = create_order(user=user, basket=basket)
+        source_type, _ = SourceType.objects.get_or_create(name="Stripe")
+        Source.objects.create(
+            order=order,
+            source_type=source_type,
+            currency=order.currency,
+            amount_allocated=order.total_incl_tax,
+            amount_debited=Decimal("0.00"),
+            reference=card.payment_method_id,
+            label=f"{card.brand} ····{card.last4}",
+        )
+        return plan_start(
+            order=order,
+            user=user,
+            offer=offer,
+            card=card,
+            consent=ConsentRecord(
+                text="I agree (test).",
+                accepted_at=start,
+                ip_address="127.0.0.1",
+                user_agent="tests",
+                country="US",
+                immediate_access_requested=False,
+                immediate_access_text="",
+            ),
+            start=start,
+        )

@@ -1,0 +1,34 @@
+from datetime import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+
+from shop.billing.scheduler import billing_run
+
+
+class Command(BaseCommand):
+    help = (
+        "Charge due installments, retry failed ones, reconcile unknown outcomes, send "
+        "end-of-tryout reminders and suspend plans whose retries are exhausted. Safe to run "
+        "twice at once; the clock runs it every minute."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--now", help="Act as if it were this ISO time with offset (tests, catching up)."
+        )
+
+    def handle(self, *args, now=None, **options):
+        at = None
+        if now:
+            try:
+                at = datetime.fromisoformat(now)
+            except ValueError as exc:
+                raise CommandError(f"--now must be an ISO date and time: {exc}") from exc
+            if at.tzinfo is None:
+                raise CommandError("--now needs a time zone offset, e.g. 2026-12-08T15:00+00:00")
+        report = billing_run(now=at)
+        self.stdout.write(
+            f"reconciled {len(report.reconciled)}, charged {len(report.charged)} "
+            f"({', '.join(sorted(set(report.charged.values()))) or 'none'}), "
+            f"reminded {len(report.reminded)}, suspended {len(report.suspended)}"
+        )

@@ -1,0 +1,139 @@
+"""The billing run: what the clock does every minute for installment plans.
+
+Each run, in order: reconcile installments left PROCESSING (a crash or a lost answer),
+charge installments that are due and retry failed ones whose time has come, send the
+end-of-tryout reminders, and suspend plans whose retries are exhausted.
+
+Suspension (our choice): the plan keeps the status "Payment failed" (the order too) and
+gets ``suspended_at``; no installment is tried again automatically, the download grant
+ends, and the customer is emailed. A new card ("Update card") or the author's "retry now"
+can still collect the payment, which reopens the download.
+
+Overlapping runs and crashes are safe: every step claims its row with a conditional
+UPDATE under a ``skip_locked`` row lock, and the charging step is reconciled with Stripe.
+"""
+
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from shop import gateway
+from shop.billing.access import grace_days, grant_sync
+from shop.billing.charging import (
+    CHARGEABLE_PLAN_STATUSES,
+    charge_installment,
+    reconcile_charge,
+    stale_processing_charges,
+)
+from shop.billing.emails import plan_email_send
+from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.reminders import plan_reminder_send, reminders_due
+from shop.billing.services import plan_event_record
+
+logger = logging.getLogger(__name__)
+
+Status = ScheduledCharge.Status
+
+
+@dataclass
+class RunReport:
+    """What one billing run did, by installment or plan id."""
+
+    reconciled: list[int] = field(default_factory=list)
+    charged: dict[int, str] = field(default_factory=dict)
+    reminded: list[int] = field(default_factory=list)
+    suspended: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """The report as JSON-ready data (ids as strings where they are keys)."""
+        data = asdict(self)
+        data["charged"] = {str(k): v for k, v in self.charged.items()}
+        return data
+
+
+def charges_due(*, now: datetime):
+    """Installments to try now: due and scheduled, or failed with their retry time passed."""
+    return (
+        ScheduledCharge.objects.filter(
+            plan__status__in=CHARGEABLE_PLAN_STATUSES, plan__suspended_at__isnull=True
+        )
+        .filter(
+            Q(status=Status.SCHEDULED, due_at__lte=now)
+            | Q(status=Status.FAILED, next_attempt_at__lte=now)
+        )
+        .order_by("due_at", "sequence")
+    )
+
+
+def plans_to_suspend(*, now: datetime):
+    """Plans in "Payment failed" with an installment that will not be retried and whose
+    grace period (``BILLING_GRACE_DAYS`` after its due date) is over."""
+    return InstallmentPlan.objects.filter(
+        status=InstallmentPlan.Status.PAYMENT_FAILED,
+        suspended_at__isnull=True,
+        charges__status=Status.FAILED,
+        charges__next_attempt_at__isnull=True,
+        charges__due_at__lte=now - timedelta(days=grace_days()),
+    ).distinct()
+
+
+def plan_suspend(*, plan_id: int, now: datetime | None = None) -> bool:
+    """Stop collecting a plan whose retries are exhausted and end its download; once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        plan = (
+            InstallmentPlan.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("order", "user", "product")
+            .filter(pk=plan_id)
+            .first()
+        )
+        if plan is None or not plans_to_suspend(now=now).filter(pk=plan_id).exists():
+            return False
+        claimed = InstallmentPlan.objects.filter(pk=plan_id, suspended_at__isnull=True).update(
+            suspended_at=now
+        )
+        if not claimed:
+            return False
+        plan.suspended_at = now
+        charge = plan.charges.filter(status=Status.FAILED).order_by("sequence").first()
+        grant_sync(plan)
+        plan_event_record(
+            plan=plan,
+            kind="plan_suspended",
+            note=f"Installment {charge.sequence} could not be collected after "
+            f"{charge.attempts} attempts; no more retries; download ended.",
+            data={"charge_id": charge.pk},
+        )
+        transaction.on_commit(
+            lambda: plan_email_send(plan=plan, code="PLAN_SUSPENDED", extra={"charge": charge})
+        )
+    return True
+
+
+def billing_run(*, now: datetime | None = None) -> RunReport:
+    """One pass of the billing clock at ``now`` (default: the current time)."""
+    now = now or timezone.now()
+    report = RunReport()
+    for charge in stale_processing_charges(now=now):
+        try:
+            found = reconcile_charge(charge, now=now)
+        except gateway.PaymentProviderUnavailable:
+            logger.warning("charge %s: reconciliation postponed, provider unavailable", charge.pk)
+            continue
+        report.reconciled.append(charge.pk)
+        logger.info("charge %s reconciled: %s", charge.pk, found)
+    for charge_id in list(charges_due(now=now).values_list("pk", flat=True)):
+        attempt = charge_installment(charge_id=charge_id, now=now)
+        if attempt.outcome != "skipped":
+            report.charged[charge_id] = attempt.outcome
+    for plan_id in list(reminders_due(now=now).values_list("pk", flat=True)):
+        if plan_reminder_send(plan_id=plan_id, now=now):
+            report.reminded.append(plan_id)
+    for plan_id in list(plans_to_suspend(now=now).values_list("pk", flat=True)):
+        if plan_suspend(plan_id=plan_id, now=now):
+            report.suspended.append(plan_id)
+    return report

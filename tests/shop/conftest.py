@@ -1,0 +1,37 @@
+"""Fixtures for the billing tests: the Stripe stand-in, the program, a reader, a plan."""
+
+import pytest
+
+from tests.shop.billing_helpers import DAY0
+from tests.shop.factories import plan_for_tests, program_with_trial
+
+
+@pytest.fixture
+def billing_standin(settings, stripe_standin):
+    settings.STRIPE_API_BASE = stripe_standin
+    return stripe_standin
+
+
+@pytest.fixture
+def billing_program(db):
+    return program_with_trial()
+
+
+@pytest.fixture
+def billing_reader(django_user_model):
+    return django_user_model.objects.create_user(
+        "reader", "reader@example.com", "a-long-pass-phrase", first_name="Robin"
+    )
+
+
+@pytest.fixture
+def make_plan(billing_standin, billing_program, billing_reader):
+    def make(card_number="4242424242424242", start=DAY0, user=None):
+        return plan_for_tests(
+            user=user or billing_reader,
+            product=billing_program,
+            start=start,
+            card_number=card_number,
+        )
+
+    return make

@@ -1,0 +1,63 @@
+"""billing_reconcile: our plans compared with Stripe's PaymentIntents."""
+
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from shop import gateway
+from shop.billing.charging import charge_installment
+from shop.billing.models import ScheduledCharge
+from tests.shop.billing_helpers import day
+
+pytestmark = pytest.mark.django_db
+
+Status = ScheduledCharge.Status
+
+
+def charge_at_stripe(plan, charge, attempt="1"):
+    return gateway.charge_off_session(
+        customer_id=plan.stripe_customer_id,
+        payment_method_id=plan.stripe_payment_method_id,
+        amount_cents=charge.amount_cents,
+        currency="usd",
+        metadata={"charge_id": str(charge.pk), "plan_id": str(plan.pk), "attempt": attempt},
+        idempotency_key=f"test-{charge.pk}-{attempt}",
+    )
+
+
+def reconcile(*args) -> str:
+    out = StringIO()
+    call_command("billing_reconcile", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_an_unrecorded_payment_is_reported_then_fixed_and_a_double_charge_reported(make_plan):
+    plan = make_plan()
+    first, second = plan.charges.order_by("sequence")
+    charge_installment(charge_id=first.pk, now=day(14))
+    # A payment Stripe took that we never recorded (the charge was left failed here).
+    ScheduledCharge.objects.filter(pk=second.pk).update(status=Status.FAILED, attempts=1)
+    taken = charge_at_stripe(plan, second)
+
+    report = reconcile("--dry-run")
+    assert (
+        f"REPORT plan {plan.pk} charge {second.pk}: paid at Stripe ({taken.payment_intent_id})"
+        in (report)
+    )
+    second.refresh_from_db()
+    assert second.status == Status.FAILED
+
+    report = reconcile()
+    assert f"FIXED plan {plan.pk} charge {second.pk}" in report
+    second.refresh_from_db()
+    assert second.status == Status.PAID and second.payment_intent_id == taken.payment_intent_id
+    assert plan.order.sources.get().amount_debited == Decimal("197.00")
+    assert "0 differences" in reconcile()
+
+    # Charged twice at Stripe: reported for the author, never refunded automatically.
+    charge_at_stripe(plan, first, attempt="9")
+    report = reconcile()
+    assert f"REPORT plan {plan.pk} charge {first.pk}: installment 1 charged 2 times" in report
+    assert plan.events.filter(kind="reconcile_differences").exists()
