@@ -24,6 +24,26 @@ else
   standin_pid=$!
   echo "Stripe stand-in: http://127.0.0.1:${STRIPE_PORT} (pid ${standin_pid})"
 fi
+# The stand-in sends payment_intent.* events to the site's webhook, signed with the local secret.
+"$PY" - "$STRIPE_PORT" <<'PYEOF'
+import socket, sys, time, urllib.parse, urllib.request
+port = int(sys.argv[1])
+for _ in range(50):
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", port)) == 0:
+            break
+    time.sleep(0.1)
+data = urllib.parse.urlencode({
+    "url": "http://127.0.0.1:8000/shop/stripe/webhook/",
+    "secret": "whsec_local_standin",
+}).encode()
+request = urllib.request.Request(
+    f"http://127.0.0.1:{port}/_config/webhooks/local-site", data=data,
+    headers={"Authorization": "Bearer sk_test_local_standin"},
+)
+urllib.request.urlopen(request, timeout=5).read()
+print("Stripe stand-in: webhooks go to http://127.0.0.1:8000/shop/stripe/webhook/")
+PYEOF
 
 echo "Site: http://127.0.0.1:8000/   CMS: http://127.0.0.1:8000/cms/   Shop: http://127.0.0.1:8000/shop/"
 "$PY" manage.py runserver 127.0.0.1:8000
