@@ -251,6 +251,12 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 
+# robots.txt: paths crawlers are asked to leave alone (the sitemap address is added).
+ROBOTS_DISALLOW = env.list(
+    "ROBOTS_DISALLOW",
+    default=["/cms/", "/django-admin/", "/shop/checkout/", "/shop/accounts/", "/shop/basket/"],
+)
+
 # Oscar
 OSCAR_SHOP_NAME = env("OSCAR_SHOP_NAME", default="Lower Back Pain Relief")
 OSCAR_SHOP_TAGLINE = ""
