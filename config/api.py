@@ -15,6 +15,19 @@ from rest_framework.views import exception_handler
 PAGING_PARAMETERS = ("limit", "offset")
 
 
+class ItemIdConverter:
+    """An item's id in an address: digits that fit every database's integers; anything else
+    is left to the JSON 404 for unknown addresses."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
 class BadQueryParameter(APIException):
     status_code = 400
     default_detail = "A query parameter is not valid."
@@ -59,6 +72,8 @@ class ItemsPagination(BasePagination):
 
     default_limit = 20
     max_limit = 50
+    # Far past any list we have, and small enough for every database's integers.
+    max_offset = 100_000
 
     def paginate_queryset(self, queryset, request, view=None):
         self.limit = query_int(
@@ -68,7 +83,9 @@ class ItemsPagination(BasePagination):
             minimum=1,
             maximum=self.max_limit,
         )
-        self.offset = query_int(request=request, name="offset", default=0, minimum=0)
+        self.offset = query_int(
+            request=request, name="offset", default=0, minimum=0, maximum=self.max_offset
+        )
         self.total_count = queryset.count() if hasattr(queryset, "count") else len(queryset)
         return list(queryset[self.offset : self.offset + self.limit])
 
@@ -103,7 +120,7 @@ class ItemsPagination(BasePagination):
                 "in": "query",
                 "required": False,
                 "description": "How many items to skip.",
-                "schema": {"type": "integer", "minimum": 0},
+                "schema": {"type": "integer", "minimum": 0, "maximum": self.max_offset},
             },
         ]
 
@@ -180,3 +197,10 @@ def schema_endpoints_ours(endpoints, **kwargs):
         for endpoint in endpoints
         if endpoint[0].startswith("/api/") and not endpoint[0].startswith("/api/v2/")
     ]
+
+
+def api_not_found(request, *args, **kwargs):
+    """Any other address under /api/: a JSON 404, not the site's HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"message": "There is nothing at this address."}, status=404)

@@ -148,3 +148,10 @@ def test_navigation_and_site_settings(client, demo):
     assert chrome["organisation_name"]
     assert chrome["trust_badges"][0]["image_url"].startswith("http")
     assert client.get("/api/navigation/", {"x": "1"}).status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/api/nothing/", "/api/authors/-1/", "/api/v2/nothing/"])
+def test_unknown_api_addresses_answer_json(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.json()["message"]
