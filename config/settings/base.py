@@ -290,6 +290,8 @@ SPECTACULAR_SETTINGS = {
 }
 WAGTAILAPI_BASE_URL = SITE_URL
 WAGTAILAPI_LIMIT_MAX = 50
+# Rich text fields as front-end HTML, links resolved (as in the StreamField's blocks).
+WAGTAILAPI_RICH_TEXT_FORMAT = "html"
 # Other front ends allowed to call the API from a browser, e.g. https://app.example.com
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"

@@ -212,6 +212,7 @@ class QAPage(Page):
         InlinePanel("items", label="Question", min_num=1),
     ]
     search_fields = [*Page.search_fields, index.SearchField("intro")]
+    api_fields = [APIField("intro"), APIField("items")]
 
     template = "home/qa_page.html"
     parent_page_types = ["home.HomePage"]
@@ -230,6 +231,7 @@ class QAItem(Orderable):
     )
 
     panels = [FieldPanel("question"), FieldPanel("answer"), FieldPanel("anchor")]
+    api_fields = [APIField("question"), APIField("answer"), APIField("anchor")]
 
     def __str__(self):
         return self.question

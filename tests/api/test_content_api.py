@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from wagtail.models import PageViewRestriction
 
-from home.models import GlossaryTerm, HomePage, Testimonial
+from home.models import GlossaryTerm, HomePage, QAPage, Testimonial
 from tests.home.factories import StandardPageFactory, TestimonialFactory
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +155,22 @@ def test_unknown_api_addresses_answer_json(client, path):
     response = client.get(path)
     assert response.status_code == 404
     assert response.json()["message"]
+
+
+def test_pictures_in_the_stream_come_with_renditions(client, demo):
+    data = client.get(f"/api/v2/pages/{demo.pk}/").json()
+    pictures = [block["value"] for block in data["body"] if block["type"] == "image"]
+    assert pictures
+    image = pictures[0]["image"]
+    assert image["width"] and image["height"]
+    assert set(image["renditions"]) == {"small", "medium", "large"}
+    assert all(url.startswith("http") for url in image["renditions"].values())
+
+
+def test_qa_page_exposes_its_questions_with_resolved_answers(client, demo):
+    qa = QAPage.objects.live().get()
+    data = client.get(f"/api/v2/pages/{qa.pk}/").json()
+    first = data["items"][0]
+    assert first["question"] == qa.items.first().question
+    assert first["anchor"]
+    assert "linktype=" not in first["answer"]
