@@ -139,8 +139,12 @@ class ExactFieldFilter(BaseFilterBackend):
             )
         for name in fields:
             value = request.query_params.get(name)
-            if value is not None:
-                queryset = queryset.filter(**{name: value})
+            if value is None:
+                continue
+            if "\x00" in value:
+                # PostgreSQL cannot compare text holding a NUL character.
+                raise BadQueryParameter(f"{name} must not contain a NUL character")
+            queryset = queryset.filter(**{name: value})
         return queryset
 
     def get_schema_operation_parameters(self, view):

@@ -174,3 +174,9 @@ def test_qa_page_exposes_its_questions_with_resolved_answers(client, demo):
     assert first["question"] == qa.items.first().question
     assert first["anchor"]
     assert "linktype=" not in first["answer"]
+
+
+def test_a_filter_value_with_a_nul_character_is_refused(client):
+    response = client.get("/api/glossary-terms/", {"slug": "a\x00b"})
+    assert response.status_code == 400
+    assert "slug" in response.json()["message"]
