@@ -38,6 +38,7 @@ urlpatterns = [
     path("api/site-settings/", content_api.SiteSettingsView.as_view()),
     path("api/shop/products/", shop_api.TrialProductListView.as_view()),
     path("api/shop/products/<item_id:pk>/", shop_api.TrialProductDetailView.as_view()),
+    path("api/account/plans/", shop_api.CustomerPlanListView.as_view()),
     re_path(r"^api/", api_not_found),
     path("shop/accounts/program/", include("shop.billing.urls")),
     path("shop/", include(apps.get_app_config("oscar").urls[0])),

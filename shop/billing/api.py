@@ -2,11 +2,18 @@
 
 Starting a tryout stays on the site's checkout (see the README): the API only reads."""
 
+from decimal import Decimal
+
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import extend_schema
 from oscar.core.loading import get_model
 from rest_framework import generics, serializers
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import IsAuthenticated
 
 from config.api import ErrorSerializer, ExactFieldFilter, ItemsPagination
+from shop.billing.models import InstallmentPlan
 from shop.billing.selectors import trial_terms_for_product
 
 
@@ -88,3 +95,101 @@ class TrialProductListView(TrialProductMixin, generics.ListAPIView):
 )
 class TrialProductDetailView(TrialProductMixin, generics.RetrieveAPIView):
     pass
+
+
+def _cents(amount: int) -> Decimal:
+    return (Decimal(amount) / 100).quantize(Decimal("0.01"))
+
+
+class PlanChargeSerializer(serializers.Serializer):
+    sequence = serializers.IntegerField()
+    due_at = serializers.DateTimeField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    status = serializers.CharField()
+    paid_at = serializers.DateTimeField(allow_null=True)
+
+
+class InstallmentPlanSerializer(serializers.Serializer):
+    """A signed-in customer's plan: what they agreed to and where it stands."""
+
+    id = serializers.IntegerField()
+    order_number = serializers.CharField()
+    product_title = serializers.CharField()
+    status = serializers.CharField()
+    status_display = serializers.CharField()
+    in_trial = serializers.BooleanField()
+    with_trial = serializers.BooleanField()
+    trial_started_at = serializers.DateTimeField()
+    trial_ends_at = serializers.DateTimeField()
+    currency = serializers.CharField()
+    installment_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    installment_count = serializers.IntegerField()
+    interval_days = serializers.IntegerField()
+    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    charges = PlanChargeSerializer(many=True)
+    manage_url = serializers.CharField(help_text="The site's page where the plan is managed.")
+
+    def to_representation(self, plan):
+        request = self.context["request"]
+        return super().to_representation(
+            {
+                "id": plan.pk,
+                "order_number": plan.order.number,
+                "product_title": plan.product.get_title(),
+                "status": plan.status,
+                "status_display": plan.get_status_display(),
+                "in_trial": plan.in_trial,
+                "with_trial": plan.with_trial,
+                "trial_started_at": plan.trial_started_at,
+                "trial_ends_at": plan.trial_ends_at,
+                "currency": plan.currency,
+                "installment_amount": _cents(plan.installment_amount_cents),
+                "installment_count": plan.installment_count,
+                "interval_days": plan.interval_days,
+                "total": _cents(plan.total_cents),
+                "charges": [
+                    {
+                        "sequence": charge.sequence,
+                        "due_at": charge.due_at,
+                        "amount": _cents(charge.amount_cents),
+                        "status": charge.status,
+                        "paid_at": charge.paid_at,
+                    }
+                    for charge in plan.charges.all()
+                ],
+                # Quitting the tryout stays on the site, where its consequences are shown.
+                "manage_url": request.build_absolute_uri(reverse("billing:program")),
+            }
+        )
+
+
+@extend_schema(
+    responses={
+        200: InstallmentPlanSerializer(many=True),
+        400: ErrorSerializer,
+        403: ErrorSerializer,
+        429: ErrorSerializer,
+    }
+)
+class CustomerPlanListView(generics.ListAPIView):
+    """The signed-in customer's own installment plans, newest first, with their payments."""
+
+    serializer_class = InstallmentPlanSerializer
+    pagination_class = ItemsPagination
+    filter_backends = [ExactFieldFilter]
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        return (
+            InstallmentPlan.objects.filter(user=self.request.user)
+            .select_related("order", "product")
+            .prefetch_related("charges")
+            .order_by("-created_at", "-pk")
+        )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # One customer's data: never kept by a shared cache or the browser's.
+        patch_cache_control(response, private=True, no_store=True)
+        return response
