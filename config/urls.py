@@ -2,18 +2,44 @@ from django.apps import apps
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path, register_converter
+from drf_spectacular.views import SpectacularAPIView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from config.api import ItemIdConverter, api_not_found
 from config.health import healthz
+from home import api as content_api
+from home.views import robots_txt, site_search_view
+from shop.billing import api as shop_api
+
+register_converter(ItemIdConverter, "item_id")
+wagtail_api_urls = content_api.wagtail_api_router.urls
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("robots.txt", robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemap, name="sitemap"),
+    path("search/", site_search_view, name="site_search"),
     path("django-admin/", admin.site.urls),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("api/v2/", wagtail_api_urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/glossary-terms/", content_api.GlossaryTermListView.as_view()),
+    path("api/glossary-terms/<slug:slug>/", content_api.GlossaryTermDetailView.as_view()),
+    path("api/testimonials/", content_api.TestimonialListView.as_view()),
+    path("api/testimonials/<item_id:pk>/", content_api.TestimonialDetailView.as_view()),
+    path("api/authors/", content_api.AuthorListView.as_view()),
+    path("api/authors/<item_id:pk>/", content_api.AuthorDetailView.as_view()),
+    path("api/navigation/", content_api.NavigationView.as_view()),
+    path("api/site-settings/", content_api.SiteSettingsView.as_view()),
+    path("api/shop/products/", shop_api.TrialProductListView.as_view()),
+    path("api/shop/products/<item_id:pk>/", shop_api.TrialProductDetailView.as_view()),
+    path("api/account/plans/", shop_api.CustomerPlanListView.as_view()),
+    re_path(r"^api/", api_not_found),
     path("shop/accounts/program/", include("shop.billing.urls")),
     path("shop/stripe/webhook/", include("shop.billing.webhook_urls")),
     path("shop/", include(apps.get_app_config("oscar").urls[0])),

@@ -148,6 +148,25 @@ def video_embed_for(url: str) -> tuple[str, str] | None:
     return None
 
 
+# The sizes other front ends get for each picture in the content API.
+API_IMAGE_RENDITIONS = {"small": "max-480x480", "medium": "max-960x960", "large": "max-1600x1600"}
+
+
+def image_api_representation(image) -> dict | None:
+    """A picture as the content API shows it: its size and ready-made renditions."""
+    if image is None:
+        return None
+    return {
+        "id": image.pk,
+        "title": image.title,
+        "width": image.width,
+        "height": image.height,
+        "renditions": {
+            name: image.get_rendition(spec).full_url for name, spec in API_IMAGE_RENDITIONS.items()
+        },
+    }
+
+
 class VideoBlock(blocks.StructBlock):
     url = blocks.URLBlock(help_text="A YouTube or Vimeo video address.")
     title = blocks.CharBlock(max_length=150, help_text="What the video shows; read aloud too.")
@@ -169,6 +188,11 @@ class VideoBlock(blocks.StructBlock):
         context["provider"], context["embed_url"] = embed if embed else ("", "")
         return context
 
+    def get_api_representation(self, value, context=None):
+        representation = super().get_api_representation(value, context)
+        representation["poster"] = image_api_representation(value.get("poster"))
+        return representation
+
     class Meta:
         icon = "media"
         template = "home/blocks/video.html"
@@ -185,6 +209,11 @@ class ImageBlock(blocks.StructBlock):
     )
     caption = blocks.CharBlock(required=False, max_length=250)
     credit = blocks.CharBlock(required=False, max_length=120)
+
+    def get_api_representation(self, value, context=None):
+        representation = super().get_api_representation(value, context)
+        representation["image"] = image_api_representation(value.get("image"))
+        return representation
 
     class Meta:
         icon = "image"

@@ -98,6 +98,11 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    # The read API: Wagtail's v2 endpoints, our own DRF views, their OpenAPI document
+    "rest_framework",
+    "wagtail.api.v2",
+    "drf_spectacular",
+    "corsheaders",
     # Background jobs (Wagtail 8 enqueues index updates, file clean-up, ...)
     "django_tasks",
     "django_tasks_db",
@@ -106,8 +111,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CommonMiddleware, so its redirects carry the CORS headers too.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "config.api.ApiCacheMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -258,6 +266,43 @@ WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+
+# robots.txt: paths crawlers are asked to leave alone (the sitemap address is added).
+ROBOTS_DISALLOW = env.list(
+    "ROBOTS_DISALLOW",
+    default=["/cms/", "/django-admin/", "/shop/checkout/", "/shop/accounts/", "/shop/basket/"],
+)
+
+# The read API under /api/
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": ["config.api.AnonymousApiThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.api.api_exception_handler",
+    # JSON is the only format: ?format= would be one more parameter to refuse.
+    "URL_FORMAT_OVERRIDE": None,
+}
+# Requests per anonymous address, counted in the default cache (shared with Redis).
+API_ANON_THROTTLE_RATE = env("API_ANON_THROTTLE_RATE", default="300/minute")
+API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=60)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Lower Back Pain Relief API",
+    "DESCRIPTION": (
+        "Read-only content and shop data. Wagtail's pages, images and documents are at "
+        "/api/v2/ and follow Wagtail's API conventions."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["config.api.schema_endpoints_ours"],
+}
+WAGTAILAPI_BASE_URL = SITE_URL
+WAGTAILAPI_LIMIT_MAX = 50
+# Rich text fields as front-end HTML, links resolved (as in the StreamField's blocks).
+WAGTAILAPI_RICH_TEXT_FORMAT = "html"
+# Other front ends allowed to call the API from a browser, e.g. https://app.example.com
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
 
 # Oscar
 OSCAR_SHOP_NAME = env("OSCAR_SHOP_NAME", default="Lower Back Pain Relief")

@@ -9,6 +9,7 @@ from wagtail.admin.panels import FieldPanel, TitleFieldPanel
 from wagtail.admin.widgets.slug import SlugInput
 from wagtail.fields import RichTextField
 from wagtail.models import Page
+from wagtail.search import index
 
 __all__ = ["GlossaryPage", "GlossaryTerm"]
 
@@ -28,7 +29,7 @@ class TermFieldPanel(TitleFieldPanel):
             return self.instance.pk is None
 
 
-class GlossaryTerm(models.Model):
+class GlossaryTerm(index.Indexed, models.Model):
     """A word or phrase from the article with a plain-language definition."""
 
     term = models.CharField(
@@ -71,6 +72,13 @@ class GlossaryTerm(models.Model):
         FieldPanel("definition"),
         FieldPanel("source"),
         FieldPanel("also_matches"),
+    ]
+    # The site search finds a term by itself, its other spellings and its definition.
+    search_fields = [
+        index.SearchField("term", boost=3),
+        index.SearchField("also_matches", boost=2),
+        index.SearchField("definition"),
+        index.AutocompleteField("term"),
     ]
 
     class Meta:

@@ -5,8 +5,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import slugify
 from modelcluster.fields import ParentalKey
+from rest_framework.fields import Field
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
@@ -37,6 +39,21 @@ SECTION_PAGE_TYPES = [
     "home.TestimonialsPage",
     "home.SiteContentsPage",
 ]
+
+
+class AuthorField(Field):
+    """The byline's author as the content API shows it (the same shape as /api/authors/)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def get_attribute(self, instance):
+        return instance.author
+
+    def to_representation(self, author):
+        from home.api import AuthorProfileSerializer
+
+        return AuthorProfileSerializer(author, context=self.context).data
 
 
 def _list_field(help_text: str) -> StreamField:
@@ -104,6 +121,16 @@ class ArticleContent(models.Model):
         index.SearchField("lead"),
         index.SearchField("body"),
     ]
+    api_fields = [
+        APIField("lead"),
+        APIField("symptoms_heading"),
+        APIField("symptoms"),
+        APIField("tried_heading"),
+        APIField("tried"),
+        APIField("author", serializer=AuthorField()),
+        APIField("article_date"),
+        APIField("body"),
+    ]
 
     class Meta:
         abstract = True
@@ -164,6 +191,7 @@ class StandardPage(Page):
 
     content_panels = [*Page.content_panels, FieldPanel("lead"), FieldPanel("body")]
     search_fields = [*Page.search_fields, index.SearchField("lead"), index.SearchField("body")]
+    api_fields = [APIField("lead"), APIField("body")]
 
     template = "home/standard_page.html"
     parent_page_types = ["home.HomePage", "home.StandardPage"]
@@ -184,6 +212,7 @@ class QAPage(Page):
         InlinePanel("items", label="Question", min_num=1),
     ]
     search_fields = [*Page.search_fields, index.SearchField("intro")]
+    api_fields = [APIField("intro"), APIField("items")]
 
     template = "home/qa_page.html"
     parent_page_types = ["home.HomePage"]
@@ -202,6 +231,7 @@ class QAItem(Orderable):
     )
 
     panels = [FieldPanel("question"), FieldPanel("answer"), FieldPanel("anchor")]
+    api_fields = [APIField("question"), APIField("answer"), APIField("anchor")]
 
     def __str__(self):
         return self.question

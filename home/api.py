@@ -1,0 +1,254 @@
+"""The content API: Wagtail's pages, images and documents at /api/v2/, and read-only
+endpoints for the glossary, testimonials, author profiles, navigation and site settings."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from wagtail.api.v2.router import WagtailAPIRouter
+from wagtail.api.v2.views import PagesAPIViewSet
+from wagtail.documents.api.v2.views import DocumentsAPIViewSet
+from wagtail.images.api.v2.views import ImagesAPIViewSet
+from wagtail.models import Site
+from wagtail.rich_text import expand_db_html
+
+from config.api import ErrorSerializer, ExactFieldFilter, ItemsPagination
+from home.models import (
+    AuthorProfile,
+    GlossaryTerm,
+    NavigationItem,
+    SiteSettings,
+    Testimonial,
+    TrustBadge,
+)
+from home.selectors import glossary_page_url
+
+PHOTO_RENDITION = "fill-400x400"
+BADGE_RENDITION = "max-160x80"
+
+wagtail_api_router = WagtailAPIRouter("wagtailapi")
+wagtail_api_router.register_endpoint("pages", PagesAPIViewSet)
+wagtail_api_router.register_endpoint("images", ImagesAPIViewSet)
+wagtail_api_router.register_endpoint("documents", DocumentsAPIViewSet)
+
+
+def _request_site(request) -> Site | None:
+    return Site.find_for_request(request) or Site.objects.filter(is_default_site=True).first()
+
+
+class AuthorProfileSerializer(serializers.ModelSerializer):
+    photo_url = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuthorProfile
+        fields = ["id", "name", "post_nominals", "credentials", "bio", "photo_url", "links"]
+
+    def get_photo_url(self, author) -> str | None:
+        if author.photo is None:
+            return None
+        return author.photo.get_rendition(PHOTO_RENDITION).full_url
+
+    def get_links(self, author) -> list[dict[str, str]]:
+        return [{"label": label, "url": url} for label, url in author.links]
+
+
+class GlossaryTermSerializer(serializers.ModelSerializer):
+    definition = serializers.SerializerMethodField(help_text="HTML, with links resolved.")
+    also_matches = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField(help_text="The term's anchor on the glossary page.")
+
+    class Meta:
+        model = GlossaryTerm
+        fields = ["id", "term", "slug", "definition", "source", "also_matches", "url"]
+
+    def get_definition(self, term) -> str:
+        return expand_db_html(term.definition)
+
+    def get_also_matches(self, term) -> list[str]:
+        return term.phrases[1:]
+
+    def get_url(self, term) -> str | None:
+        page_url = self.context.get("glossary_url")
+        return f"{page_url}#term-{term.slug}" if page_url else None
+
+
+class TestimonialSerializer(serializers.ModelSerializer):
+    paragraphs = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Testimonial
+        fields = [
+            "id",
+            "kind",
+            "quote",
+            "paragraphs",
+            "person",
+            "credentials",
+            "organisation",
+            "place",
+            "date",
+        ]
+
+
+class NavigationItemSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    url = serializers.CharField()
+
+
+class NavigationSerializer(serializers.Serializer):
+    items = NavigationItemSerializer(many=True)
+
+
+class TrustBadgeSerializer(serializers.Serializer):
+    alt_text = serializers.CharField()
+    link_url = serializers.CharField(allow_blank=True)
+    image_url = serializers.CharField()
+
+
+class SiteSettingsSerializer(serializers.Serializer):
+    organisation_name = serializers.CharField(allow_blank=True)
+    address_lines = serializers.ListField(child=serializers.CharField())
+    phone = serializers.CharField(allow_blank=True)
+    contact_email = serializers.CharField(allow_blank=True)
+    contact_page_url = serializers.CharField(allow_null=True)
+    terms_page_url = serializers.CharField(allow_null=True)
+    privacy_page_url = serializers.CharField(allow_null=True)
+    footer_text = serializers.CharField(allow_blank=True)
+    copyright_notice = serializers.CharField(allow_blank=True)
+    reproduction_notice = serializers.CharField(allow_blank=True)
+    trust_badges = TrustBadgeSerializer(many=True)
+
+
+LIST_ERRORS = {400: ErrorSerializer, 429: ErrorSerializer}
+DETAIL_ERRORS = {400: ErrorSerializer, 404: ErrorSerializer, 429: ErrorSerializer}
+
+
+class ReadOnlyListView(generics.ListAPIView):
+    # Public data: the same answer for everyone, so no sign-in is read.
+    authentication_classes = []
+    pagination_class = ItemsPagination
+    filter_backends = [ExactFieldFilter]
+    filter_fields: dict[str, str] = {}
+
+
+class ReadOnlyDetailView(generics.RetrieveAPIView):
+    authentication_classes = []
+    # No filters on a single item, but unknown parameters are still refused.
+    filter_backends = [ExactFieldFilter]
+
+
+class GlossaryTermMixin:
+    serializer_class = GlossaryTermSerializer
+    queryset = GlossaryTerm.objects.all()
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["glossary_url"] = glossary_page_url(_request_site(self.request))
+        return context
+
+
+@extend_schema(responses={200: GlossaryTermSerializer(many=True), **LIST_ERRORS})
+class GlossaryTermListView(GlossaryTermMixin, ReadOnlyListView):
+    """Glossary terms from A to Z."""
+
+    filter_fields = {"slug": "Only the term with this slug."}
+
+
+@extend_schema(responses={200: GlossaryTermSerializer, **DETAIL_ERRORS})
+class GlossaryTermDetailView(GlossaryTermMixin, ReadOnlyDetailView):
+    lookup_field = "slug"
+
+
+class PublishedTestimonialMixin:
+    serializer_class = TestimonialSerializer
+    # Only the words their authors agreed to publish.
+    queryset = Testimonial.objects.filter(consent_to_publish=True)
+
+
+@extend_schema(responses={200: TestimonialSerializer(many=True), **LIST_ERRORS})
+class TestimonialListView(PublishedTestimonialMixin, ReadOnlyListView):
+    """Testimonials and letters of reference published with consent, newest first."""
+
+    filter_fields = {"kind": "letter or testimonial."}
+
+
+@extend_schema(responses={200: TestimonialSerializer, **DETAIL_ERRORS})
+class TestimonialDetailView(PublishedTestimonialMixin, ReadOnlyDetailView):
+    pass
+
+
+class AuthorMixin:
+    serializer_class = AuthorProfileSerializer
+    queryset = AuthorProfile.objects.select_related("photo")
+
+
+@extend_schema(responses={200: AuthorProfileSerializer(many=True), **LIST_ERRORS})
+class AuthorListView(AuthorMixin, ReadOnlyListView):
+    """The authors shown in bylines."""
+
+
+@extend_schema(responses={200: AuthorProfileSerializer, **DETAIL_ERRORS})
+class AuthorDetailView(AuthorMixin, ReadOnlyDetailView):
+    pass
+
+
+class SiteScopedView(APIView):
+    """An answer about the site the request is for; no query parameters."""
+
+    authentication_classes = []
+
+    def check_no_parameters(self, request) -> None:
+        ExactFieldFilter().filter_queryset(request, None, self)
+
+
+@extend_schema(responses={200: NavigationSerializer, 400: ErrorSerializer, 429: ErrorSerializer})
+class NavigationView(SiteScopedView):
+    """The main navigation, in the author's order."""
+
+    def get(self, request):
+        self.check_no_parameters(request)
+        site = _request_site(request)
+        items = (
+            NavigationItem.objects.filter(settings__site=site)
+            .select_related("page")
+            .order_by("sort_order")
+        )
+        data = {"items": [{"label": item.label, "url": item.href(request)} for item in items]}
+        return Response(NavigationSerializer(data).data)
+
+
+@extend_schema(responses={200: SiteSettingsSerializer, 400: ErrorSerializer, 429: ErrorSerializer})
+class SiteSettingsView(SiteScopedView):
+    """Contact details, footer and trust badges."""
+
+    def get(self, request):
+        self.check_no_parameters(request)
+        site = _request_site(request)
+        chrome = SiteSettings.for_site(site)
+        badges = TrustBadge.objects.filter(settings=chrome).select_related("image")
+
+        def page_url(page):
+            return page.get_url(request) if page is not None and page.live else None
+
+        data = {
+            "organisation_name": chrome.organisation_name,
+            "address_lines": chrome.address_lines,
+            "phone": chrome.phone,
+            "contact_email": chrome.contact_email,
+            "contact_page_url": page_url(chrome.contact_page),
+            "terms_page_url": page_url(chrome.terms_page),
+            "privacy_page_url": page_url(chrome.privacy_page),
+            "footer_text": chrome.footer_text,
+            "copyright_notice": chrome.copyright_notice,
+            "reproduction_notice": chrome.reproduction_notice,
+            "trust_badges": [
+                {
+                    "alt_text": badge.alt_text,
+                    "link_url": badge.link_url,
+                    "image_url": badge.image.get_rendition(BADGE_RENDITION).full_url,
+                }
+                for badge in badges.order_by("sort_order")
+            ],
+        }
+        return Response(SiteSettingsSerializer(data).data)
