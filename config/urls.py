@@ -15,6 +15,7 @@ urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("shop/accounts/program/", include("shop.billing.urls")),
+    path("shop/accounts/downloads/", include("shop.downloads.urls")),
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
 ]
 
