@@ -30,9 +30,8 @@ def byte_range_parse(*, header: str | None, size: int) -> tuple[int, int] | None
             raise RangeNotSatisfiable
         return max(size - suffix, 0), size - 1
     first = int(first)
-    last = int(last) if last != "" else size - 1
-    if last < first:
+    if last != "" and int(last) < first:
         return None
     if first >= size:
         raise RangeNotSatisfiable
-    return first, min(last, size - 1)
+    return first, size - 1 if last == "" else min(int(last), size - 1)
