@@ -1,18 +1,83 @@
-"""Program files in the Django admin (``/django-admin/``): a plain file field streams large
-uploads to a temporary file, and sort order is editable right in the list."""
+"""Program files in the Django admin (``/django-admin/``). Through the server, a plain file
+field streams large uploads to a temporary file; with S3, the author's browser can send the
+file straight to the bucket (presigned POST, with a progress bar) and the server checks it
+arrived whole before saving."""
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed, JsonResponse
 from django.template.defaultfilters import filesizeformat
+from django.urls import path, reverse
+from django.utils.html import format_html
 
+from media_config.storages import private_storage_get, storage_is_s3
 from shop.downloads.models import DownloadGrant, DownloadLimit, DownloadLog, ProgramFile
-from shop.downloads.services import program_file_store
+from shop.downloads.services import (
+    DirectUploadError,
+    direct_upload_start,
+    direct_upload_verify,
+    program_file_attach_upload,
+    program_file_store,
+)
+
+
+class DirectUploadWidget(forms.HiddenInput):
+    """A file chooser that uploads to the bucket at once; the form only carries a token."""
+
+    class Media:
+        js = ["downloads/direct_upload.js"]
+
+    def __init__(self, *, start_url: str = "", attrs=None):
+        super().__init__(attrs)
+        self.start_url = start_url
+
+    def render(self, name, value, attrs=None, renderer=None):
+        # Rendered here rather than from a template: the admin's form renderer only looks
+        # in Django's and the apps' template folders.
+        hidden = super().render(name, value, attrs, renderer)
+        status_id = f"{(attrs or {}).get('id', name)}-status"
+        return format_html(
+            '<div class="direct-upload"><input type="file" data-direct-upload '
+            'data-start-url="{}" aria-describedby="{}"> '
+            '<progress value="0" max="1" hidden></progress> '
+            '<span class="direct-upload-status" id="{}" role="status"></span>{}</div>',
+            self.start_url,
+            status_id,
+            status_id,
+            hidden,
+        )
 
 
 class ProgramFileForm(forms.ModelForm):
+    direct_upload = forms.CharField(
+        required=False,
+        label="Upload straight to storage",
+        help_text="For large files: sent from your browser to the bucket, with progress.",
+    )
+
     class Meta:
         model = ProgramFile
         fields = ["product", "title", "description", "file", "original_filename", "sort_order"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].required = False
+        self.verified_upload = None
+
+    def clean(self):
+        cleaned = super().clean()
+        token = cleaned.get("direct_upload")
+        if token:
+            try:
+                self.verified_upload = direct_upload_verify(token=token)
+            except DirectUploadError as exc:
+                raise ValidationError({"direct_upload": exc.user_message}) from exc
+            # The model's own validation then sees the file that is already in the bucket.
+            self.instance.file.name = self.verified_upload["name"]
+        elif not cleaned.get("file") and not (self.instance.pk and self.instance.file):
+            raise ValidationError({"file": "Choose the file to upload."})
+        return cleaned
 
 
 @admin.register(ProgramFile)
@@ -29,10 +94,54 @@ class ProgramFileAdmin(admin.ModelAdmin):
     def size(self, obj):
         return filesizeformat(obj.size_bytes)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if storage_is_s3(private_storage_get()):
+            form.base_fields["direct_upload"].widget = DirectUploadWidget(
+                start_url=reverse("admin:downloads_programfile_direct_upload")
+            )
+        else:
+            form.base_fields["direct_upload"].widget = forms.HiddenInput()
+        return form
+
+    def get_urls(self):
+        return [
+            path(
+                "direct-upload/",
+                self.admin_site.admin_view(self.direct_upload_view),
+                name="downloads_programfile_direct_upload",
+            ),
+            *super().get_urls(),
+        ]
+
+    @staticmethod
+    def _size(value) -> int:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return 0
+
+    def direct_upload_view(self, request):
+        """Presign one browser upload to the private bucket (JSON)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        try:
+            started = direct_upload_start(
+                filename=request.POST.get("filename", "")[:200] or "file",
+                size=self._size(request.POST.get("size")),
+            )
+        except DirectUploadError as exc:
+            return JsonResponse({"error": exc.user_message}, status=400)
+        return JsonResponse(started)
+
     def save_model(self, request, obj, form, change):
-        if "file" in form.changed_data and form.cleaned_data.get("file"):
+        if form.verified_upload:
+            program_file_attach_upload(program_file=obj, upload=form.verified_upload)
+        elif "file" in form.changed_data and form.cleaned_data.get("file"):
             upload = form.cleaned_data["file"]
-            if "original_filename" in form.changed_data:
+            if "original_filename" in form.changed_data and obj.original_filename:
                 # The author typed a name: keep it rather than the uploaded file's.
                 chosen_name = obj.original_filename
                 program_file_store(program_file=obj, upload=upload)

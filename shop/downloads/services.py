@@ -1,12 +1,17 @@
-"""Program files in and out: storing an upload with its size and checksum, and recording
-each download against the daily limit."""
+"""Program files in and out: storing an upload with its size and checksum (through the
+server, or straight from the author's browser to S3), and recording each download against
+the daily limit."""
 
 import hashlib
+import uuid
 from datetime import datetime, timedelta
 
+from django.core import signing
 from django.db import transaction
 from django.utils import timezone
+from storages.utils import clean_name
 
+from media_config.storages import private_storage_get, storage_is_s3
 from shop.downloads.models import DownloadGrant, DownloadLimit, DownloadLog, ProgramFile
 
 CHUNK_SIZE = 1024 * 1024
@@ -86,3 +91,102 @@ def download_record(
         byte_range=byte_range[:100],
         resumed=resumed,
     )
+
+
+# S3 takes at most 5 GB in one POST upload; larger files would need a multipart upload.
+DIRECT_UPLOAD_MAX_BYTES = 5 * 1024**3
+DIRECT_UPLOAD_EXPIRES_SECONDS = 3 * 3600
+_DIRECT_UPLOAD_SALT = "shop.downloads.direct-upload"
+
+
+class DirectUploadError(Exception):
+    def __init__(self, user_message: str):
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+def direct_upload_start(*, filename: str, size: int) -> dict:
+    """A presigned POST that lets the author's browser send one file straight to the
+    private bucket, and a signed token naming the object for the form that follows.
+
+    The policy fixes the object's key and size range, so the link cannot be reused to put
+    anything else in the bucket."""
+    storage = private_storage_get()
+    if not storage_is_s3(storage):
+        raise DirectUploadError("Direct uploads need S3 storage; use the file field instead.")
+    if size <= 0:
+        raise DirectUploadError("The file is empty.")
+    if size > DIRECT_UPLOAD_MAX_BYTES:
+        raise DirectUploadError(
+            "Files over 5 GB cannot be uploaded in one piece; please split or compress it."
+        )
+    name = f"program/uploads/{uuid.uuid4().hex}/{storage.get_valid_name(filename)}"
+    # The object's key in the bucket: the storage's own prefix ("private/") added.
+    key = storage._normalize_name(clean_name(name))
+    post = storage.bucket.meta.client.generate_presigned_post(
+        Bucket=storage.bucket_name,
+        Key=key,
+        Conditions=[["content-length-range", 1, DIRECT_UPLOAD_MAX_BYTES], {"key": key}],
+        ExpiresIn=DIRECT_UPLOAD_EXPIRES_SECONDS,
+    )
+    token = signing.dumps(
+        {"name": name, "size": size, "filename": filename}, salt=_DIRECT_UPLOAD_SALT
+    )
+    return {"url": post["url"], "fields": post["fields"], "token": token}
+
+
+def direct_upload_verify(*, token: str) -> dict:
+    """Check that the object a token names arrived whole; returns the token's contents
+    plus the stored size. Raises DirectUploadError with a message for the author."""
+    try:
+        upload = signing.loads(
+            token, salt=_DIRECT_UPLOAD_SALT, max_age=DIRECT_UPLOAD_EXPIRES_SECONDS * 2
+        )
+    except signing.BadSignature as exc:
+        raise DirectUploadError("The upload has expired; please choose the file again.") from exc
+    storage = private_storage_get()
+    if not storage.exists(upload["name"]):
+        raise DirectUploadError("The file did not reach the storage; please upload it again.")
+    stored = storage.size(upload["name"])
+    if stored != upload["size"]:
+        raise DirectUploadError(
+            f"Only {stored} of {upload['size']} bytes arrived; please upload the file again."
+        )
+    return upload
+
+
+def program_file_attach_upload(*, program_file: ProgramFile, upload: dict) -> ProgramFile:
+    """Make a verified direct upload the file of ``program_file``; its checksum is computed
+    in the background (reading several GB back takes longer than a request may)."""
+    from shop.downloads.tasks import program_file_checksum
+
+    old_name = None
+    if program_file.pk:
+        old_name = (
+            ProgramFile.objects.filter(pk=program_file.pk).values_list("file", flat=True).first()
+        )
+    program_file.file.name = upload["name"]
+    program_file.original_filename = upload["filename"].rsplit("/", 1)[-1][:255]
+    program_file.size_bytes = upload["size"]
+    program_file.sha256 = ""
+    program_file.uploaded_at = timezone.now()
+    program_file.save()
+    storage = program_file.file.storage
+    if old_name and old_name != upload["name"]:
+        transaction.on_commit(lambda: storage.delete(old_name))
+    file_id, name = program_file.pk, upload["name"]
+    transaction.on_commit(lambda: program_file_checksum.enqueue(file_id, name))
+    return program_file
+
+
+def program_file_checksum_record(*, program_file_id: int, name: str) -> str | None:
+    """Read a stored file back in chunks and record its SHA-256, unless the file was
+    replaced meanwhile. Returns the checksum recorded, if any."""
+    digest = hashlib.sha256()
+    with private_storage_get().open(name, "rb") as handle:
+        while chunk := handle.read(CHUNK_SIZE):
+            digest.update(chunk)
+    updated = ProgramFile.objects.filter(pk=program_file_id, file=name).update(
+        sha256=digest.hexdigest()
+    )
+    return digest.hexdigest() if updated else None

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 from urllib.request import urlopen
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -231,3 +232,15 @@ def test_on_s3_the_download_is_a_short_lived_presigned_link(client, customer, pr
     with urlopen(response["Location"], timeout=10) as s3_response:
         assert s3_response.read() == CONTENT
     assert DownloadLog.objects.count() == 1
+
+
+@pytest.mark.parametrize("kind", ["txt", "html"])
+def test_the_order_email_links_to_my_downloads_never_to_a_file(customer, program, book, kind):
+    grant = grant_with_plan(user=customer, product=program)
+
+    email = render_to_string(
+        f"oscar/communication/emails/commtype_order_placed_body.{kind}", {"order": grant.order}
+    )
+
+    assert "/shop/accounts/downloads/" in email
+    assert "/shop/accounts/downloads/file/" not in email
