@@ -22,7 +22,7 @@ from shop.downloads.services import (
 )
 
 
-class DirectUploadWidget(forms.HiddenInput):
+class DirectUploadWidget(forms.Widget):
     """A file chooser that uploads to the bucket at once; the form only carries a token."""
 
     class Media:
@@ -35,8 +35,12 @@ class DirectUploadWidget(forms.HiddenInput):
     def render(self, name, value, attrs=None, renderer=None):
         # Rendered here rather than from a template: the admin's form renderer only looks
         # in Django's and the apps' template folders.
-        hidden = super().render(name, value, attrs, renderer)
-        status_id = f"{(attrs or {}).get('id', name)}-status"
+        # Not a HiddenInput subclass: the admin would hide the whole row, progress and all.
+        field_id = (attrs or {}).get("id", name)
+        hidden = format_html(
+            '<input type="hidden" name="{}" id="{}" value="{}">', name, field_id, value or ""
+        )
+        status_id = f"{field_id}-status"
         return format_html(
             '<div class="direct-upload"><input type="file" data-direct-upload '
             'data-start-url="{}" aria-describedby="{}"> '
