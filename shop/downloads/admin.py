@@ -18,6 +18,7 @@ from shop.downloads.services import (
     direct_upload_start,
     direct_upload_verify,
     program_file_attach_upload,
+    program_file_delete,
     program_file_store,
 )
 
@@ -156,6 +157,13 @@ class ProgramFileAdmin(admin.ModelAdmin):
                 program_file_store(program_file=obj, upload=upload)
         else:
             obj.save()
+
+    def delete_model(self, request, obj):
+        program_file_delete(program_file=obj)
+
+    def delete_queryset(self, request, queryset):
+        for program_file in queryset:
+            program_file_delete(program_file=program_file)
 
 
 @admin.register(DownloadLimit)

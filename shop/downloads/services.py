@@ -52,6 +52,14 @@ def program_file_store(*, program_file: ProgramFile, upload) -> ProgramFile:
     return program_file
 
 
+def program_file_delete(*, program_file: ProgramFile) -> None:
+    """Delete a program file and, once that is committed, its stored object."""
+    storage, name = program_file.file.storage, program_file.file.name
+    program_file.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
 def download_limit_for(*, grant: DownloadGrant) -> int | None:
     """Downloads a day for this grant: its own number, else the product's, else none."""
     if grant.downloads_per_day is not None:

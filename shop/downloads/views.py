@@ -67,10 +67,15 @@ def _local_file_response(request, program_file: ProgramFile, byte_range):
         start, end, status = 0, size - 1, 200
     else:
         (start, end), status = byte_range, 206
-    handle = storage.open(program_file.file.name, "rb")
     length = max(end - start + 1, 0)
+    if request.method == "HEAD":
+        chunks = iter(())
+    else:
+        chunks = _file_chunks(
+            storage.open(program_file.file.name, "rb"), start=start, length=length
+        )
     response = StreamingHttpResponse(
-        _file_chunks(handle, start=start, length=length),
+        chunks,
         status=status,
         content_type=content_type or "application/octet-stream",
     )
@@ -109,9 +114,12 @@ def program_file_download(request, file_id: int):
             response["Cache-Control"] = NO_STORE
             return response
     resumed = byte_range is not None and byte_range[0] > 0
+    # A HEAD request (a download manager probing the size) neither counts nor is logged.
+    counted = request.method == "GET"
     limit = download_limit_for(grant=grant)
     if (
-        limit is not None
+        counted
+        and limit is not None
         and not resumed
         and downloads_today_count(user=request.user, product_id=grant.product_id, at=now) >= limit
     ):
@@ -124,21 +132,26 @@ def program_file_download(request, file_id: int):
         response["Retry-After"] = "3600"
         response["Cache-Control"] = NO_STORE
         return response
-    download_record(
-        user=request.user,
-        program_file=program_file,
-        grant=grant,
-        ip_address=_client_ip(request),
-        user_agent=request.META.get("HTTP_USER_AGENT", ""),
-        byte_range=range_header,
-        resumed=resumed,
-        at=now,
-    )
+    if counted:
+        download_record(
+            user=request.user,
+            program_file=program_file,
+            grant=grant,
+            ip_address=_client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            byte_range=range_header,
+            resumed=resumed,
+            at=now,
+        )
     disposition = content_disposition_header(True, program_file.download_name)
+    content_type = mimetypes.guess_type(program_file.download_name)[0] or "application/octet-stream"
     if on_s3:
         url = storage.url(
             program_file.file.name,
-            parameters={"ResponseContentDisposition": disposition},
+            parameters={
+                "ResponseContentDisposition": disposition,
+                "ResponseContentType": content_type,
+            },
             expire=min(storage.querystring_expire, 300),
         )
         response = HttpResponseRedirect(url)

@@ -6,17 +6,18 @@ from urllib.parse import parse_qs, urlsplit
 from urllib.request import urlopen
 
 import pytest
+from botocore.exceptions import ClientError, NoCredentialsError
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from media_config.checks import storage_error_explain
 from media_config.storages import PrivateS3Storage, private_storage_get
 from tests.conftest import s3_client
 
-pytestmark = pytest.mark.slow
 
-
+@pytest.mark.slow
 def test_private_files_upload_list_and_presign(s3_storages, s3_bucket):
     storage = private_storage_get()
     name = storage.save("program/book.pdf", ContentFile(b"%PDF-1.7 the book"))
@@ -80,3 +81,24 @@ def test_storage_check_names_a_missing_bucket(s3_storages, settings):
 
     assert "the bucket does not exist" in err.getvalue()
     assert "no-such-bucket" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("InvalidAccessKeyId", "AWS_ACCESS_KEY_ID"),
+        ("SignatureDoesNotMatch", "AWS_SECRET_ACCESS_KEY"),
+        ("RequestTimeTooSkewed", "clock"),
+        ("NoSuchBucket", "bucket does not exist"),
+        ("AccessDenied", "IAM policy"),
+    ],
+)
+def test_s3_refusals_are_explained_in_plain_words(code, words):
+    # What S3 itself answers in these cases (moto accepts any key and any clock).
+    refusal = ClientError({"Error": {"Code": code, "Message": "refused"}}, "PutObject")
+
+    assert words in storage_error_explain(refusal)
+
+
+def test_missing_credentials_are_named():
+    assert "AWS_ACCESS_KEY_ID" in storage_error_explain(NoCredentialsError())

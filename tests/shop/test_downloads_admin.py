@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from shop.downloads.models import ProgramFile
-from tests.shop.download_factories import grant_with_plan
+from tests.shop.download_factories import grant_with_plan, program_file_create
 from tests.shop.factories import program_with_trial
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +85,21 @@ def test_files_are_listed_and_ordered_in_the_admin(client, admin_user, local_pri
     response = client.get(reverse("admin:downloads_programfile_changelist"))
 
     assert response.status_code == 200
+
+
+def test_deleting_a_file_removes_its_stored_object(
+    client, admin_user, local_private_storage, django_capture_on_commit_callbacks
+):
+    program_file = program_file_create(product=program_with_trial())
+    stored = local_private_storage / program_file.file.name
+    client.force_login(admin_user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:downloads_programfile_delete", args=[program_file.pk]),
+            {"post": "yes"},
+        )
+
+    assert response.status_code == 302
+    assert not ProgramFile.objects.exists()
+    assert not stored.exists()

@@ -229,6 +229,7 @@ def test_on_s3_the_download_is_a_short_lived_presigned_link(client, customer, pr
     assert int(query["X-Amz-Expires"][0]) <= 300
     assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
     assert query["response-content-disposition"] == ['attachment; filename="Back Pain Book.pdf"']
+    assert query["response-content-type"] == ["application/pdf"]
     with urlopen(response["Location"], timeout=10) as s3_response:
         assert s3_response.read() == CONTENT
     assert DownloadLog.objects.count() == 1
@@ -244,3 +245,20 @@ def test_the_order_email_links_to_my_downloads_never_to_a_file(customer, program
 
     assert "/shop/accounts/downloads/" in email
     assert "/shop/accounts/downloads/file/" not in email
+
+
+def test_a_head_request_gives_the_size_and_is_not_logged(client, customer, program, book):
+    grant_with_plan(user=customer, product=program)
+    client.force_login(customer)
+
+    response = client.head(download_url(book))
+
+    assert response.status_code == 200
+    assert response["Content-Length"] == str(len(CONTENT))
+    assert not DownloadLog.objects.exists()
+
+
+def test_the_cms_menu_leads_to_the_program_files(admin_client):
+    page = admin_client.get("/cms/").content.decode()
+
+    assert reverse("admin:downloads_programfile_changelist") in page
