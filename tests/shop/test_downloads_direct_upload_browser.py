@@ -26,6 +26,9 @@ VIDEO = bytes(range(256)) * (32 * 1024)  # 8 MB: enough for several progress eve
 
 pytestmark = [
     pytest.mark.slow,
+    # Like the other live tests: the database is restored, not refilled by post_migrate,
+    # so the next test that restores it finds no duplicate content types.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is not installed"),
 ]
 
