@@ -40,9 +40,10 @@ my_downloads = login_required(MyDownloadsView.as_view())
 
 
 def _client_ip(request) -> str | None:
-    # Behind the load balancer the first X-Forwarded-For entry is the customer.
+    # Behind the load balancer, the last X-Forwarded-For entry is the one it added; earlier
+    # entries come from the client and could be made up.
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR") or None
+    return forwarded.split(",")[-1].strip() or request.META.get("REMOTE_ADDR") or None
 
 
 def _file_chunks(handle, *, start: int, length: int):

@@ -42,6 +42,7 @@ def test_private_files_upload_list_and_presign(s3_storages, s3_bucket):
         assert response.headers["Content-Disposition"] == 'attachment; filename="The Book.pdf"'
 
 
+@pytest.mark.slow
 def test_a_private_object_is_not_readable_without_a_signature(s3_storages):
     storage = private_storage_get()
     name = storage.save("program/session-1.mp3", ContentFile(b"audio"))
@@ -52,6 +53,7 @@ def test_a_private_object_is_not_readable_without_a_signature(s3_storages):
     assert refused.value.code == 403
 
 
+@pytest.mark.slow
 def test_public_media_and_private_files_are_kept_apart(s3_storages, s3_bucket):
     storages["default"].save("images/cover.jpg", ContentFile(b"jpeg"))
     private_storage_get().save("program/book.pdf", ContentFile(b"pdf"))
@@ -62,6 +64,7 @@ def test_public_media_and_private_files_are_kept_apart(s3_storages, s3_bucket):
     assert keys == ["media/images/cover.jpg", "private/program/book.pdf"]
 
 
+@pytest.mark.slow
 def test_storage_check_passes_against_the_bucket(s3_storages, s3_bucket):
     out = StringIO()
     call_command("storage_check", stdout=out, stderr=StringIO())
@@ -72,6 +75,7 @@ def test_storage_check_passes_against_the_bucket(s3_storages, s3_bucket):
     assert "Contents" not in s3_client(s3_storages).list_objects_v2(Bucket=s3_bucket)
 
 
+@pytest.mark.slow
 def test_storage_check_names_a_missing_bucket(s3_storages, settings):
     settings.AWS_PRIVATE_BUCKET_NAME = "no-such-bucket"
     err = StringIO()
