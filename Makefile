@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres e2e browser lint format check-deploy ci clean
+.PHONY: run test test-postgres e2e browser lint format check-deploy ci clean bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ check-deploy: $(STAMP)
 
 ci:
 	bash .ci/run
+
+# Streams a 1 GB local program file through the download view; see bench/results/.
+bench: $(STAMP)
+	$(PY) bench/download_stream.py
 
 clean:
 	rm -rf $(VENV) var/test-db.sqlite3 .pytest_cache

@@ -42,6 +42,7 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
     path("shop/accounts/program/", include("shop.billing.urls")),
     path("shop/stripe/webhook/", include("shop.billing.webhook_urls")),
+    path("shop/accounts/downloads/", include("shop.downloads.urls")),
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
 ]
 

@@ -2,7 +2,10 @@
 without ``STORAGES[...]["OPTIONS"]`` (sorl-thumbnail does) still reaches the right place."""
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
 from storages.backends.s3 import S3Storage
 
 
@@ -33,3 +36,32 @@ class PrivateFileSystemStorage(FileSystemStorage):
 
     def url(self, name):
         raise NotImplementedError("Private files have no public URL; use the download view.")
+
+
+class _PrivateStorage(LazyObject):
+    # Resolved on first use, not at import: a model field keeps whatever its storage
+    # callable returns, and settings (or tests) may switch between disk and S3 later.
+    def _setup(self):
+        self._wrapped = storages["private"]
+
+
+private_storage = _PrivateStorage()
+
+
+def private_storage_get():
+    """The storage of program files (``STORAGES["private"]``), for ``FileField(storage=...)``."""
+    return private_storage
+
+
+def storage_is_s3(storage) -> bool:
+    """Whether a storage keeps its files in an S3 bucket (and can presign URLs)."""
+    return isinstance(storage, S3Storage)
+
+
+@receiver(setting_changed)
+def _private_storage_reset(*, setting, **kwargs):
+    if setting == "STORAGES" or setting.startswith("AWS_"):
+        private_storage._wrapped = empty
+        if setting != "STORAGES":
+            # S3 storages read AWS_* when built: build them again on next use.
+            storages._storages = {}

@@ -80,3 +80,66 @@ def stripe_standin():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+S3_TEST_BUCKET = "backcare-test"
+S3_TEST_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def s3_client(endpoint: str):
+    import boto3
+
+    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **S3_TEST_CREDENTIALS)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server on its own loopback port, for the whole session."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def s3_bucket(s3_server):
+    """An empty private bucket on the stand-in; returns its name."""
+    import urllib.request
+
+    urllib.request.urlopen(  # noqa: S310 (our own loopback stand-in)
+        urllib.request.Request(f"{s3_server}/moto-api/reset", method="POST"), timeout=10
+    ).close()
+    s3_client(s3_server).create_bucket(Bucket=S3_TEST_BUCKET)
+    return S3_TEST_BUCKET
+
+
+@pytest.fixture
+def s3_storages(settings, s3_server, s3_bucket):
+    """Point both storages at the S3 stand-in, as AWS_STORAGE_BUCKET_NAME would."""
+    settings.AWS_STORAGE_BUCKET_NAME = s3_bucket
+    settings.AWS_PRIVATE_BUCKET_NAME = s3_bucket
+    settings.AWS_S3_REGION_NAME = "us-east-1"
+    settings.AWS_S3_ENDPOINT_URL = s3_server
+    settings.AWS_S3_ADDRESSING_STYLE = "path"
+    settings.AWS_S3_SIGNATURE_VERSION = "s3v4"
+    settings.AWS_ACCESS_KEY_ID = S3_TEST_CREDENTIALS["aws_access_key_id"]
+    settings.AWS_SECRET_ACCESS_KEY = S3_TEST_CREDENTIALS["aws_secret_access_key"]
+    settings.AWS_DEFAULT_ACL = None
+    settings.AWS_S3_FILE_OVERWRITE = False
+    settings.AWS_QUERYSTRING_EXPIRE = 300
+    settings.AWS_S3_CUSTOM_DOMAIN = None
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "media_config.storages.PublicMediaS3Storage"},
+        "private": {"BACKEND": "media_config.storages.PrivateS3Storage"},
+    }
+    return s3_server

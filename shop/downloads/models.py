@@ -1,6 +1,10 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from media_config.storages import private_storage_get
 
 
 class DownloadGrant(models.Model):
@@ -18,6 +22,11 @@ class DownloadGrant(models.Model):
         null=True, blank=True, help_text="Empty while the order entitles the customer for good."
     )
     ended_reason = models.CharField(max_length=200, blank=True)
+    downloads_per_day = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="For this customer only; empty to use the product's download limit.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -32,3 +41,91 @@ class DownloadGrant(models.Model):
     def is_active(self, at=None) -> bool:
         at = at or timezone.now()
         return self.starts_at <= at and (self.ends_at is None or at < self.ends_at)
+
+
+def program_file_upload_to(instance: "ProgramFile", filename: str) -> str:
+    # A random folder per upload: storage paths cannot be guessed, and replacing a file
+    # never overwrites another one.
+    return f"program/{instance.product_id}/{uuid.uuid4().hex}/{filename}"
+
+
+class ProgramFile(models.Model):
+    """One file of a program (the book, an audio or video session), in private storage.
+
+    Customers' links use this row's id, so a replaced file keeps every link working."""
+
+    product = models.ForeignKey(
+        "catalogue.Product", on_delete=models.PROTECT, related_name="program_files"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    file = models.FileField(
+        storage=private_storage_get, upload_to=program_file_upload_to, max_length=500
+    )
+    original_filename = models.CharField(
+        max_length=255, blank=True, help_text="The name customers' downloads are saved under."
+    )
+    size_bytes = models.PositiveBigIntegerField(default=0, editable=False)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True, editable=False)
+    sort_order = models.PositiveIntegerField(
+        default=0, help_text="Files are listed from the lowest number up."
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["product", "sort_order", "pk"]
+        verbose_name = "program file"
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def download_name(self) -> str:
+        return self.original_filename or self.file.name.rsplit("/", 1)[-1]
+
+
+class DownloadLimit(models.Model):
+    """How many downloads a day each customer may start for a product's files."""
+
+    product = models.OneToOneField(
+        "catalogue.Product", on_delete=models.CASCADE, related_name="download_limit"
+    )
+    downloads_per_day = models.PositiveSmallIntegerField(
+        help_text="Per customer and product, counted over the last 24 hours. "
+        "Resumed downloads (a video jumping ahead, a broken download continued) do not count."
+    )
+
+    class Meta:
+        verbose_name = "download limit"
+
+    def __str__(self):
+        return f"{self.product}: {self.downloads_per_day} a day"
+
+
+class DownloadLog(models.Model):
+    """One download request: who, which file, when and from where."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="download_logs"
+    )
+    program_file = models.ForeignKey(
+        ProgramFile, null=True, on_delete=models.SET_NULL, related_name="download_logs"
+    )
+    grant = models.ForeignKey(
+        DownloadGrant, null=True, on_delete=models.SET_NULL, related_name="download_logs"
+    )
+    product = models.ForeignKey("catalogue.Product", on_delete=models.PROTECT, related_name="+")
+    file_title = models.CharField(max_length=200)
+    downloaded_at = models.DateTimeField(default=timezone.now, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    byte_range = models.CharField(max_length=100, blank=True)
+    resumed = models.BooleanField(
+        default=False, help_text="A range request starting past the beginning of the file."
+    )
+
+    class Meta:
+        ordering = ["-downloaded_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.user} downloaded {self.file_title} at {self.downloaded_at:%Y-%m-%d %H:%M}"

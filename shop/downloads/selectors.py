@@ -1,0 +1,46 @@
+"""What a customer may download, read from grants, plans and program files."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from shop.downloads.access import grant_allows_download
+from shop.downloads.models import DownloadGrant, ProgramFile
+
+
+@dataclass
+class ProductDownloads:
+    product: object
+    allowed: bool
+    reason: str
+    grant: DownloadGrant | None
+    files: list[ProgramFile] = field(default_factory=list)
+
+
+def download_grant_for(*, user, product_id: int, at: datetime) -> DownloadGrant | None:
+    """The grant that lets ``user`` download the product's files now, if any."""
+    for grant in DownloadGrant.objects.filter(user=user, product_id=product_id):
+        if grant_allows_download(grant, at)[0]:
+            return grant
+    return None
+
+
+def downloads_for_user(*, user, at: datetime) -> list[ProductDownloads]:
+    """Each product the customer ever had access to: its files when access is open, the
+    reason in plain words when it has ended."""
+    by_product: dict[int, ProductDownloads] = {}
+    grants = DownloadGrant.objects.filter(user=user).select_related("product", "order")
+    for grant in grants:
+        allowed, reason = grant_allows_download(grant, at)
+        entry = by_product.get(grant.product_id)
+        if entry is None:
+            by_product[grant.product_id] = ProductDownloads(
+                product=grant.product, allowed=allowed, reason=reason, grant=grant
+            )
+        elif allowed and not entry.allowed:
+            entry.allowed, entry.reason, entry.grant = True, "", grant
+    files = ProgramFile.objects.filter(product_id__in=by_product).order_by("sort_order", "pk")
+    for program_file in files:
+        entry = by_product[program_file.product_id]
+        if entry.allowed:
+            entry.files.append(program_file)
+    return list(by_product.values())

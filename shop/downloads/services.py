@@ -1,0 +1,200 @@
+"""Program files in and out: storing an upload with its size and checksum (through the
+server, or straight from the author's browser to S3), and recording each download against
+the daily limit."""
+
+import hashlib
+import uuid
+from datetime import datetime, timedelta
+
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone
+from storages.utils import clean_name
+
+from media_config.storages import private_storage_get, storage_is_s3
+from shop.downloads.models import DownloadGrant, DownloadLimit, DownloadLog, ProgramFile
+
+CHUNK_SIZE = 1024 * 1024
+
+
+def upload_fingerprint(*, upload) -> tuple[int, str]:
+    """(size in bytes, SHA-256 hex) of an uploaded file, read in chunks: a file of
+    several GB is on disk (Django spools uploads over 2.5 MB to a temporary file), never
+    in memory."""
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in upload.chunks(CHUNK_SIZE):
+        digest.update(chunk)
+        size += len(chunk)
+    upload.seek(0)
+    return size, digest.hexdigest()
+
+
+def program_file_store(*, program_file: ProgramFile, upload) -> ProgramFile:
+    """Save ``upload`` as the file of ``program_file`` (new or replaced). The row keeps its
+    id, so customers' links go on working; the replaced object is deleted once saved."""
+    size, sha256 = upload_fingerprint(upload=upload)
+    old_name = None
+    if program_file.pk:
+        old_name = (
+            ProgramFile.objects.filter(pk=program_file.pk).values_list("file", flat=True).first()
+        )
+    if not program_file.original_filename or old_name:
+        program_file.original_filename = upload.name.rsplit("/", 1)[-1]
+    program_file.file.save(upload.name, upload, save=False)
+    program_file.size_bytes = size
+    program_file.sha256 = sha256
+    program_file.uploaded_at = timezone.now()
+    program_file.save()
+    if old_name and old_name != program_file.file.name:
+        storage = program_file.file.storage
+        transaction.on_commit(lambda: storage.delete(old_name))
+    return program_file
+
+
+def program_file_delete(*, program_file: ProgramFile) -> None:
+    """Delete a program file and, once that is committed, its stored object."""
+    storage, name = program_file.file.storage, program_file.file.name
+    program_file.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def download_limit_for(*, grant: DownloadGrant) -> int | None:
+    """Downloads a day for this grant: its own number, else the product's, else none."""
+    if grant.downloads_per_day is not None:
+        return grant.downloads_per_day
+    limit = DownloadLimit.objects.filter(product_id=grant.product_id).first()
+    return limit.downloads_per_day if limit else None
+
+
+def downloads_today_count(*, user, product_id: int, at: datetime) -> int:
+    """Downloads started (not resumed) by ``user`` of a product's files in the last 24 h."""
+    return DownloadLog.objects.filter(
+        user=user, product_id=product_id, resumed=False, downloaded_at__gt=at - timedelta(days=1)
+    ).count()
+
+
+def download_record(
+    *,
+    user,
+    program_file: ProgramFile,
+    grant: DownloadGrant,
+    ip_address: str | None,
+    user_agent: str,
+    byte_range: str = "",
+    resumed: bool = False,
+    at: datetime | None = None,
+) -> DownloadLog:
+    """Log one download request."""
+    return DownloadLog.objects.create(
+        user=user,
+        program_file=program_file,
+        grant=grant,
+        product_id=program_file.product_id,
+        file_title=program_file.title[:200],
+        downloaded_at=at or timezone.now(),
+        ip_address=ip_address,
+        user_agent=user_agent[:500],
+        byte_range=byte_range[:100],
+        resumed=resumed,
+    )
+
+
+# S3 takes at most 5 GB in one POST upload; larger files would need a multipart upload.
+DIRECT_UPLOAD_MAX_BYTES = 5 * 1024**3
+DIRECT_UPLOAD_EXPIRES_SECONDS = 3 * 3600
+_DIRECT_UPLOAD_SALT = "shop.downloads.direct-upload"
+
+
+class DirectUploadError(Exception):
+    def __init__(self, user_message: str):
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+def direct_upload_start(*, filename: str, size: int) -> dict:
+    """A presigned POST that lets the author's browser send one file straight to the
+    private bucket, and a signed token naming the object for the form that follows.
+
+    The policy fixes the object's key and size range, so the link cannot be reused to put
+    anything else in the bucket."""
+    storage = private_storage_get()
+    if not storage_is_s3(storage):
+        raise DirectUploadError("Direct uploads need S3 storage; use the file field instead.")
+    if size <= 0:
+        raise DirectUploadError("The file is empty.")
+    if size > DIRECT_UPLOAD_MAX_BYTES:
+        raise DirectUploadError(
+            "Files over 5 GB cannot be uploaded in one piece; please split or compress it."
+        )
+    name = f"program/uploads/{uuid.uuid4().hex}/{storage.get_valid_name(filename)}"
+    # The object's key in the bucket: the storage's own prefix ("private/") added.
+    key = storage._normalize_name(clean_name(name))
+    post = storage.bucket.meta.client.generate_presigned_post(
+        Bucket=storage.bucket_name,
+        Key=key,
+        Conditions=[["content-length-range", 1, DIRECT_UPLOAD_MAX_BYTES], {"key": key}],
+        ExpiresIn=DIRECT_UPLOAD_EXPIRES_SECONDS,
+    )
+    token = signing.dumps(
+        {"name": name, "size": size, "filename": filename}, salt=_DIRECT_UPLOAD_SALT
+    )
+    return {"url": post["url"], "fields": post["fields"], "token": token}
+
+
+def direct_upload_verify(*, token: str) -> dict:
+    """Check that the object a token names arrived whole; returns the token's contents
+    plus the stored size. Raises DirectUploadError with a message for the author."""
+    try:
+        upload = signing.loads(
+            token, salt=_DIRECT_UPLOAD_SALT, max_age=DIRECT_UPLOAD_EXPIRES_SECONDS * 2
+        )
+    except signing.BadSignature as exc:
+        raise DirectUploadError("The upload has expired; please choose the file again.") from exc
+    storage = private_storage_get()
+    if not storage.exists(upload["name"]):
+        raise DirectUploadError("The file did not reach the storage; please upload it again.")
+    stored = storage.size(upload["name"])
+    if stored != upload["size"]:
+        raise DirectUploadError(
+            f"Only {stored} of {upload['size']} bytes arrived; please upload the file again."
+        )
+    return upload
+
+
+def program_file_attach_upload(*, program_file: ProgramFile, upload: dict) -> ProgramFile:
+    """Make a verified direct upload the file of ``program_file``; its checksum is computed
+    in the background (reading several GB back takes longer than a request may)."""
+    from shop.downloads.tasks import program_file_checksum
+
+    old_name = None
+    if program_file.pk:
+        old_name = (
+            ProgramFile.objects.filter(pk=program_file.pk).values_list("file", flat=True).first()
+        )
+    program_file.file.name = upload["name"]
+    program_file.original_filename = upload["filename"].rsplit("/", 1)[-1][:255]
+    program_file.size_bytes = upload["size"]
+    program_file.sha256 = ""
+    program_file.uploaded_at = timezone.now()
+    program_file.save()
+    storage = program_file.file.storage
+    if old_name and old_name != upload["name"]:
+        transaction.on_commit(lambda: storage.delete(old_name))
+    file_id, name = program_file.pk, upload["name"]
+    transaction.on_commit(lambda: program_file_checksum.enqueue(file_id, name))
+    return program_file
+
+
+def program_file_checksum_record(*, program_file_id: int, name: str) -> str | None:
+    """Read a stored file back in chunks and record its SHA-256, unless the file was
+    replaced meanwhile. Returns the checksum recorded, if any."""
+    digest = hashlib.sha256()
+    with private_storage_get().open(name, "rb") as handle:
+        while chunk := handle.read(CHUNK_SIZE):
+            digest.update(chunk)
+    updated = ProgramFile.objects.filter(pk=program_file_id, file=name).update(
+        sha256=digest.hexdigest()
+    )
+    return digest.hexdigest() if updated else None

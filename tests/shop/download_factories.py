@@ -1,0 +1,62 @@
+"""Customers who bought the program, straight in the database (no Stripe needed), and
+program files on whatever private storage the test has set up."""
+
+import secrets
+from datetime import timedelta
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from oscar.test.factories import create_order
+
+from shop.billing.models import InstallmentPlan
+from shop.downloads.models import DownloadGrant, ProgramFile
+from shop.downloads.services import program_file_store
+
+
+def grant_with_plan(
+    *,
+    user,
+    product,
+    status: str = InstallmentPlan.Status.TRIALING,
+    started: timedelta = timedelta(days=1),
+    trial_days: int = 14,
+    ends_at=None,
+    ended_reason: str = "",
+) -> DownloadGrant:
+    """An order, its plan in ``status`` and its download grant, begun ``started`` ago."""
+    start = timezone.now() - started
+    order = create_order(user=user)
+    InstallmentPlan.objects.create(
+        order=order,
+        user=user,
+        product=product,
+        status=status,
+        trial_started_at=start,
+        trial_ends_at=start + timedelta(days=trial_days),
+        currency="USD",
+        installment_amount_cents=9850,
+        installment_count=2,
+        interval_days=28,
+        total_cents=19700,
+        stripe_customer_id="cus_test",
+        stripe_payment_method_id="pm_test",
+        stripe_setup_intent_id=f"seti_{secrets.token_hex(8)}",
+    )
+    return DownloadGrant.objects.create(
+        user=user,
+        product=product,
+        order=order,
+        starts_at=start,
+        ends_at=ends_at,
+        ended_reason=ended_reason,
+    )
+
+
+def program_file_create(
+    *, product, title: str = "The book", name: str = "Back Pain Book.pdf", content: bytes = b""
+) -> ProgramFile:
+    content = content or b"%PDF-1.7 " + bytes(range(256)) * 40
+    return program_file_store(
+        program_file=ProgramFile(product=product, title=title),
+        upload=SimpleUploadedFile(name, content),
+    )

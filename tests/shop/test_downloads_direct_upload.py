@@ -1,0 +1,136 @@
+"""Large program files sent from the author's browser straight to the bucket (presigned
+POST), then checked and saved; against moto's S3 server over HTTP."""
+
+import base64
+import hashlib
+import json
+
+import pytest
+import requests
+from django.urls import reverse
+
+from shop.downloads.models import ProgramFile
+from shop.downloads.services import DIRECT_UPLOAD_MAX_BYTES
+from tests.shop.factories import program_with_trial
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+VIDEO = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 4096
+VIDEO_SIZE = len(VIDEO)
+
+
+def start_upload(client, *, filename="Session 2.mp4", size=VIDEO_SIZE):
+    return client.post(
+        reverse("admin:downloads_programfile_direct_upload"),
+        {"filename": filename, "size": size},
+    )
+
+
+def form_data(program, token, **extra):
+    return {
+        "product": program.pk,
+        "title": "Session 2 (video)",
+        "description": "",
+        "original_filename": "",
+        "sort_order": 3,
+        "direct_upload": token,
+        **extra,
+    }
+
+
+def test_the_presigned_post_fixes_key_and_size(admin_client, s3_storages):
+    started = start_upload(admin_client).json()
+
+    fields = started["fields"]
+    assert fields["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
+    assert fields["key"].startswith("private/program/uploads/")
+    assert fields["key"].endswith("/Session_2.mp4")
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    assert ["content-length-range", 1, DIRECT_UPLOAD_MAX_BYTES] in policy["conditions"]
+    assert {"key": fields["key"]} in policy["conditions"]
+
+
+def test_a_direct_upload_is_verified_saved_and_checksummed(
+    admin_client, s3_storages, django_capture_on_commit_callbacks
+):
+    program = program_with_trial()
+    started = start_upload(admin_client).json()
+    sent = requests.post(started["url"], data=started["fields"], files={"file": VIDEO}, timeout=30)
+    assert sent.status_code == 204
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:downloads_programfile_add"), form_data(program, started["token"])
+        )
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    video = ProgramFile.objects.get()
+    assert video.original_filename == "Session 2.mp4"
+    assert video.size_bytes == len(VIDEO)
+    assert video.sha256 == hashlib.sha256(VIDEO).hexdigest()
+    assert video.file.name == started["fields"]["key"].removeprefix("private/")
+
+
+def test_an_upload_that_never_arrived_is_refused(admin_client, s3_storages):
+    program = program_with_trial()
+    started = start_upload(admin_client).json()
+
+    response = admin_client.post(
+        reverse("admin:downloads_programfile_add"), form_data(program, started["token"])
+    )
+
+    assert response.status_code == 200
+    assert "did not reach the storage" in response.content.decode()
+    assert not ProgramFile.objects.exists()
+
+
+def test_an_incomplete_upload_is_refused(admin_client, s3_storages):
+    program = program_with_trial()
+    started = start_upload(admin_client, size=len(VIDEO) + 10).json()
+    requests.post(started["url"], data=started["fields"], files={"file": VIDEO}, timeout=30)
+
+    response = admin_client.post(
+        reverse("admin:downloads_programfile_add"), form_data(program, started["token"])
+    )
+
+    assert f"Only {len(VIDEO)} of {len(VIDEO) + 10} bytes arrived" in response.content.decode()
+
+
+def test_a_forged_token_is_refused(admin_client, s3_storages):
+    program = program_with_trial()
+
+    response = admin_client.post(
+        reverse("admin:downloads_programfile_add"), form_data(program, "private/program/x.mp4")
+    )
+
+    assert "The upload has expired" in response.content.decode()
+
+
+def test_the_add_page_offers_the_direct_upload_on_s3(admin_client, s3_storages):
+    page = admin_client.get(reverse("admin:downloads_programfile_add")).content.decode()
+
+    assert "data-direct-upload" in page
+    assert "downloads/direct_upload.js" in page
+
+
+def test_too_large_or_local_storage_gets_a_clear_answer(admin_client, s3_storages, settings):
+    too_large = start_upload(admin_client, size=DIRECT_UPLOAD_MAX_BYTES + 1)
+    assert too_large.status_code == 400
+    assert "over 5 GB" in too_large.json()["error"]
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {"BACKEND": "media_config.storages.PrivateFileSystemStorage"},
+    }
+    local = start_upload(admin_client)
+    assert local.status_code == 400
+    assert "need S3" in local.json()["error"]
+
+
+def test_only_staff_may_start_an_upload(client, django_user_model, s3_storages):
+    customer = django_user_model.objects.create_user(username="r", email="r@example.com")
+    client.force_login(customer)
+
+    response = start_upload(client)
+
+    assert response.status_code == 302
+    assert "/django-admin/login/" in response["Location"]

@@ -1,0 +1,93 @@
+"""The author's browser uploads a program file straight to the bucket with a progress bar
+(Chromium against the live site and moto's S3 server, both on loopback)."""
+
+import shutil
+
+import pytest
+from django.urls import reverse
+
+from shop.downloads.models import ProgramFile
+from tests.conftest import s3_client
+from tests.shop.factories import program_with_trial
+
+playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    # Keeps Chromium from looking up any host off this machine.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+VIDEO = bytes(range(256)) * (32 * 1024)  # 8 MB: enough for several progress events
+
+pytestmark = [
+    pytest.mark.slow,
+    # Like the other live tests: the database is restored, not refilled by post_migrate,
+    # so the next test that restores it finds no duplicate content types.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is not installed"),
+]
+
+
+@pytest.fixture
+def bucket_cors(s3_storages, s3_bucket):
+    s3_client(s3_storages).put_bucket_cors(
+        Bucket=s3_bucket,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedOrigins": ["*"],
+                    "AllowedMethods": ["POST", "PUT", "GET"],
+                    "AllowedHeaders": ["*"],
+                    "ExposeHeaders": ["ETag"],
+                }
+            ]
+        },
+    )
+
+
+def test_the_author_uploads_with_progress_and_saves(
+    live_server, client, admin_user, bucket_cors, monkeypatch
+):
+    site = live_server.url.replace("localhost", "127.0.0.1")  # Chromium resolves no names
+    program = program_with_trial()
+    client.force_login(admin_user)
+    session_cookie = client.cookies["sessionid"].value
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls here and
+    # in the live server's thread are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context()
+        context.add_cookies([{"name": "sessionid", "value": session_cookie, "url": site}])
+        page = context.new_page()
+        page.goto(site + reverse("admin:downloads_programfile_add"))
+        page.set_input_files(
+            "input[data-direct-upload]",
+            {"name": "Session 3.mp4", "mimeType": "video/mp4", "buffer": VIDEO},
+        )
+        page.wait_for_selector("text=Uploaded Session 3.mp4", timeout=30_000)
+        progress = page.eval_on_selector(".direct-upload progress", "p => [p.value, p.max]")
+        page.evaluate(
+            """([id, label]) => {
+                const select = document.querySelector("#id_product");
+                select.add(new Option(label, id, true, true));
+            }""",
+            [str(program.pk), program.get_title()],
+        )
+        page.fill("#id_title", "Session 3 (video)")
+        page.click("input[name=_save]")
+        page.wait_for_url("**/downloads/programfile/", timeout=30_000)
+        browser.close()
+
+    # The bar counts the whole request (the file and the policy fields around it), full.
+    assert progress[0] == progress[1] >= len(VIDEO)
+    video = ProgramFile.objects.get()
+    assert video.original_filename == "Session 3.mp4"
+    assert video.size_bytes == len(VIDEO)
+    assert video.file.read() == VIDEO
