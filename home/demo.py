@@ -44,7 +44,7 @@ from shop.billing.models import TrialOffer
 
 PROGRAM_TITLE = "Get Free from That Back Pain"
 PROGRAM_UPC = "GFTBP-DOWNLOAD"
-DEMO_VIDEO_URL = "https://www.youtube.com/watch?v=demoSession1"
+DEMO_VIDEO_URL = "https://www.youtube.com/watch?v=demoSession"
 HOME_LEAD = (
     "Standing up straight, bending over, lifting a bag of groceries: when your back has been "
     "hurting for a long time, each of these takes thought.\n\n"

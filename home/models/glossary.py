@@ -4,6 +4,7 @@ the page that lists them from A to Z."""
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.html import strip_tags
 from django.utils.text import slugify
 from wagtail.admin.panels import FieldPanel, TitleFieldPanel
 from wagtail.admin.widgets.slug import SlugInput
@@ -128,6 +129,9 @@ class GlossaryTerm(index.Indexed, models.Model):
             else:
                 message = f"Another term already uses the slug '{self.slug}'."
             errors["slug"] = message
+        # The editor sends an empty paragraph when nothing was typed: that is no definition.
+        if not strip_tags(self.definition or "").strip():
+            errors["definition"] = "Write what the term means, in plain words."
         if errors:
             raise ValidationError(errors)
 

@@ -5,6 +5,7 @@ Chromium driven by Playwright. Each journey starts from a clean copy of the data
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -65,6 +66,9 @@ class RunningSite:
     database: Path
     mail_dir: Path
     process: subprocess.Popen
+    admin_username: str = ""
+    admin_password: str = ""
+    home_page_id: int = 0
 
     def emails(self) -> list:
         """Emails the site sent, oldest first, as parsed messages."""
@@ -96,6 +100,13 @@ def _start_site(tmp_path, demo_database, *, stripe_base: str) -> RunningSite:
     )
     # The page records carry the host name the site answers on.
     manage("sync_site_records", env=env)
+    login_file = tmp_path / "admin-login.txt"
+    manage("create_local_admin", "--login-file", str(login_file), env=env)
+    admin_username, admin_password = login_file.read_text().splitlines()[:2]
+    with sqlite3.connect(database) as connection:
+        (home_page_id,) = connection.execute(
+            "SELECT page_ptr_id FROM home_homepage ORDER BY page_ptr_id LIMIT 1"
+        ).fetchone()
     process = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT,
@@ -113,7 +124,9 @@ def _start_site(tmp_path, demo_database, *, stripe_base: str) -> RunningSite:
                     break
         except OSError:
             time.sleep(0.2)
-    return RunningSite(base_url, database, mail_dir, process)
+    return RunningSite(
+        base_url, database, mail_dir, process, admin_username, admin_password, home_page_id
+    )
 
 
 def _stop_site(site: RunningSite) -> None:

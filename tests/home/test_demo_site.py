@@ -146,3 +146,19 @@ def test_the_demo_program_is_listed_in_the_store_and_editable_in_the_dashboard(
     edit = client.get(f"/shop/dashboard/catalogue/products/{product.pk}/")
     assert edit.status_code == 200
     assert "Trial and installments" in edit.content.decode()
+
+
+def test_every_demo_page_passes_the_cms_validation():
+    """The author can publish the demo pages from the CMS without fixing anything first."""
+    from django.core.exceptions import ValidationError
+    from wagtail.fields import StreamField
+
+    call_command("load_demo_content", stdout=StringIO())
+    for page in HomePage.objects.get().get_descendants(inclusive=True).specific():
+        for field in page._meta.get_fields():
+            if isinstance(field, StreamField):
+                value = getattr(page, field.name)
+                try:
+                    field.stream_block.clean(value)
+                except ValidationError as error:
+                    pytest.fail(f"{page.url} {field.name}: {error}")

@@ -460,3 +460,12 @@ def test_the_terms_admin_form_fills_the_slug_from_the_term(admin_client):
     edit_url = reverse("wagtailsnippets_home_glossaryterm:edit", args=[term.pk])
     page = soup_of(admin_client.get(edit_url).content)
     assert "w-sync#apply" not in page.find(id="id_term").get("data-action", "")
+
+
+def test_a_term_needs_a_definition():
+    from django.core.exceptions import ValidationError
+
+    term = GlossaryTerm(term="Psoas", definition='<p data-block-key="x1"></p>')
+    with pytest.raises(ValidationError) as error:
+        term.full_clean()
+    assert "Write what the term means" in str(error.value.message_dict["definition"])

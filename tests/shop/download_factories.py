@@ -22,6 +22,7 @@ def grant_with_plan(
     trial_days: int = 14,
     ends_at=None,
     ended_reason: str = "",
+    suspended: bool = False,
 ) -> DownloadGrant:
     """An order, its plan in ``status`` and its download grant, begun ``started`` ago."""
     start = timezone.now() - started
@@ -41,6 +42,8 @@ def grant_with_plan(
         stripe_customer_id="cus_test",
         stripe_payment_method_id="pm_test",
         stripe_setup_intent_id=f"seti_{secrets.token_hex(8)}",
+        # A plan whose retries ran out: suspended, the download ended then.
+        suspended_at=timezone.now() - timedelta(days=1) if suspended else None,
     )
     return DownloadGrant.objects.create(
         user=user,

@@ -70,8 +70,20 @@ def test_failed_payment_keeps_access_during_the_grace_period(customer, program):
 
 
 def test_failed_payment_without_grace_suspends_downloads(customer, program):
+    from shop.billing.models import InstallmentPlan, ScheduledCharge
+
     grant = grant_with_plan(
         user=customer, product=program, status=Status.PAYMENT_FAILED, started=timedelta(days=15)
+    )
+    # The installment failed ten days ago: past the seven days of grace.
+    plan = InstallmentPlan.objects.get(order_id=grant.order_id)
+    ScheduledCharge.objects.create(
+        plan=plan,
+        sequence=1,
+        due_at=timezone.now() - timedelta(days=10),
+        amount_cents=9850,
+        currency="USD",
+        status=ScheduledCharge.Status.FAILED,
     )
 
     allowed, reason = grant_allows_download(grant)

@@ -148,7 +148,7 @@ def test_nobody_else_gets_the_file(client, customer, program, book, django_user_
     [
         {"status": Status.TRIAL_QUIT, "started": timedelta(days=20)},
         {"status": Status.REFUNDED},
-        {"status": Status.PAYMENT_FAILED, "started": timedelta(days=20)},
+        {"status": Status.PAYMENT_FAILED, "started": timedelta(days=20), "suspended": True},
         {"status": Status.PAID_IN_FULL, "ends_at": timezone.now() - timedelta(days=1)},
     ],
     ids=["quit-after-trial-end", "refunded", "suspended", "grant-ended"],
