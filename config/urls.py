@@ -14,6 +14,7 @@ from config.health import healthz
 from home import api as content_api
 from home.views import robots_txt, site_search_view
 from shop.billing import api as shop_api
+from shop.downloads import api as downloads_api
 
 register_converter(ItemIdConverter, "item_id")
 wagtail_api_urls = content_api.wagtail_api_router.urls
@@ -39,6 +40,7 @@ urlpatterns = [
     path("api/shop/products/", shop_api.TrialProductListView.as_view()),
     path("api/shop/products/<item_id:pk>/", shop_api.TrialProductDetailView.as_view()),
     path("api/account/plans/", shop_api.CustomerPlanListView.as_view()),
+    path("api/account/downloads/", downloads_api.CustomerDownloadsView.as_view()),
     re_path(r"^api/", api_not_found),
     path("shop/accounts/program/", include("shop.billing.urls")),
     path("shop/stripe/webhook/", include("shop.billing.webhook_urls")),
