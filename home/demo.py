@@ -290,6 +290,33 @@ def _program():
     return product
 
 
+GETTING_STARTED = (
+    "Get Free from That Back Pain: getting started\n\n"
+    "1. Find a quiet half hour and a carpeted floor or a firm bed.\n"
+    "2. Play the first audio lesson and follow it slowly, well within comfort.\n"
+    "3. Practise once a day; notice how your back feels before and after.\n"
+)
+
+
+def _program_files(product) -> None:
+    """A first file of the program, so "My downloads" has something to offer locally."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from shop.downloads.models import ProgramFile
+    from shop.downloads.services import program_file_store
+
+    if ProgramFile.objects.filter(product=product).exists():
+        return
+    program_file_store(
+        program_file=ProgramFile(
+            product=product,
+            title="Getting started",
+            description="How to use the lessons, in one page.",
+        ),
+        upload=SimpleUploadedFile("Getting started.txt", GETTING_STARTED.encode()),
+    )
+
+
 def _document(title: str, text: str):
     Document = get_document_model()
     existing = Document.objects.filter(title=title).first()
@@ -842,10 +869,12 @@ def demo_content_load() -> list[str]:
         "menu items": NavigationItem.objects.count,
         "trust badges": TrustBadge.objects.count,
         "products": get_model("catalogue", "Product").objects.count,
+        "program files": get_model("downloads", "ProgramFile").objects.count,
     }
     before = {name: count() for name, count in counted.items()}
     pages = _create_pages(home)
     product = _program()
+    _program_files(product)
     author = _author()
     letter = _letter()
     _fill_site_settings(site, pages)

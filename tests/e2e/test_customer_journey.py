@@ -1,0 +1,63 @@
+"""A customer signs in, downloads a file of the program from "My downloads", then quits the
+free tryout and sees the new state and when access ends."""
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from home.demo import GETTING_STARTED
+from tests.e2e.helpers import CARD_OK, add_program_to_basket, fill_card, register_at_checkout
+from tests.e2e.test_accessibility import WCAG_21_AA
+
+pytestmark = pytest.mark.e2e
+
+
+def axe_violations(page) -> list[str]:
+    results = Axe().run(page, options=WCAG_21_AA).response
+    return [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in results["violations"]]
+
+
+def test_customer_downloads_then_quits_the_tryout(site, desktop, shoot):
+    page = desktop
+    # Earlier: the customer started the tryout.
+    add_program_to_basket(page, site.base_url)
+    register_at_checkout(page, site.base_url, "customer@example.com")
+    page.select_option("select[name=country]", "US")
+    fill_card(page, CARD_OK)
+    page.check("#id_consent")
+    page.get_by_role("button", name=re.compile("Start free 2-week tryout")).click()
+    expect(page).to_have_url(re.compile(r"/shop/checkout/thank-you/$"))
+    page.context.clear_cookies()
+
+    # Now: signs in.
+    page.goto(site.base_url + "/shop/accounts/login/")
+    page.fill("#id_login-username", "customer@example.com")
+    page.fill("#id_login-password", "a-long-pass-phrase-1")
+    page.click("button[name=login_submit]")
+    expect(page).to_have_url(re.compile(r"/shop/accounts/"))
+
+    page.get_by_role("link", name="My downloads").first.click()
+    expect(page.locator("body")).to_contain_text("Getting started")
+    shoot(page, "my-downloads")
+    assert axe_violations(page) == []
+    with page.expect_download() as download_info:
+        page.locator("a[href*='/shop/accounts/downloads/file/']").first.click()
+    download = download_info.value
+    assert download.suggested_filename == "Getting started.txt"
+    assert Path(download.path()).read_text(encoding="utf-8") == GETTING_STARTED
+
+    page.get_by_role("link", name="My program").first.click()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Quit 2-Week Tryout").click()
+    expect(page.locator("body")).to_contain_text("You have quit the free tryout")
+    expect(page.locator("body")).to_contain_text("Trial quit")
+    trial_end = datetime.now(tz=UTC).date() + timedelta(days=14)
+    expect(page.locator("body")).to_contain_text(f"{trial_end:%B} {trial_end.day}, {trial_end:%Y}")
+    shoot(page, "quit")
+    # Until the tryout's end the files stay available.
+    page.get_by_role("link", name="My downloads").first.click()
+    expect(page.locator("body")).to_contain_text("Getting started")
