@@ -52,6 +52,9 @@ def form_page_panels(*, above_form: tuple = ()) -> list:
 class ReaderFormPage(AbstractEmailForm):
     """A form page whose submissions are kept, emailed to the author and guarded from spam."""
 
+    # One thank-you page for every form: it shows the page's own thank-you text.
+    landing_page_template = "home/form_page_landing.html"
+
     intro = RichTextField(blank=True, help_text="Shown above the form.")
     thank_you_text = RichTextField(
         blank=True, help_text="Shown after the form was sent, in place of the form."
@@ -117,7 +120,6 @@ class ContactFormPage(ReaderFormPage):
     """The contact form: readers write to the author."""
 
     template = "home/contact_form_page.html"
-    landing_page_template = "home/contact_form_page_landing.html"
 
     class Meta:
         verbose_name = "contact form page"
@@ -142,7 +144,6 @@ class FeedbackFormPage(ReaderFormPage):
     content_panels = form_page_panels(above_form=(FieldPanel("exercise_page"),))
 
     template = "home/feedback_form_page.html"
-    landing_page_template = "home/feedback_form_page_landing.html"
 
     class Meta:
         verbose_name = "feedback form page"

@@ -37,6 +37,17 @@ def fill_card(page: Page, number: str) -> None:
     card.locator("input[placeholder='postal_code']").fill("87508")
 
 
+def start_tryout(page: Page, base_url: str, email: str, card: str = CARD_OK) -> None:
+    """From the article to the confirmation: basket, account, terms, card, start."""
+    add_program_to_basket(page, base_url)
+    register_at_checkout(page, base_url, email)
+    page.select_option("select[name=country]", "US")
+    fill_card(page, card)
+    page.check("#id_consent")
+    page.get_by_role("button", name=re.compile("Start free 2-week tryout")).click()
+    expect(page).to_have_url(re.compile(r"/shop/checkout/thank-you/$"))
+
+
 def count_rows(database, table: str) -> int:
     with sqlite3.connect(database) as connection:
         return connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608

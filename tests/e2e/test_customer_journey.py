@@ -10,7 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from home.demo import GETTING_STARTED
-from tests.e2e.helpers import CARD_OK, add_program_to_basket, fill_card, register_at_checkout
+from tests.e2e.helpers import start_tryout
 from tests.e2e.test_accessibility import WCAG_21_AA
 
 pytestmark = pytest.mark.e2e
@@ -24,13 +24,7 @@ def axe_violations(page) -> list[str]:
 def test_customer_downloads_then_quits_the_tryout(site, desktop, shoot):
     page = desktop
     # Earlier: the customer started the tryout.
-    add_program_to_basket(page, site.base_url)
-    register_at_checkout(page, site.base_url, "customer@example.com")
-    page.select_option("select[name=country]", "US")
-    fill_card(page, CARD_OK)
-    page.check("#id_consent")
-    page.get_by_role("button", name=re.compile("Start free 2-week tryout")).click()
-    expect(page).to_have_url(re.compile(r"/shop/checkout/thank-you/$"))
+    start_tryout(page, site.base_url, "customer@example.com")
     page.context.clear_cookies()
 
     # Now: signs in.

@@ -105,7 +105,7 @@ def test_valid_submission_is_stored_emailed_once_and_thanked(
         response = post(client, contact, VALID)
 
     assert response.status_code == 200
-    assert "home/contact_form_page_landing.html" in template_names(response)
+    assert "home/form_page_landing.html" in template_names(response)
     assert "Your note reached me, thank you." in response.content.decode()
     submission = FormSubmission.objects.get(page=contact)
     assert submission.form_data == VALID
@@ -161,7 +161,7 @@ def test_filled_honeypot_looks_like_success_but_keeps_and_sends_nothing(
         response = post(client, contact, {**VALID, "website": "http://cheap-pills.example"})
 
     assert response.status_code == 200
-    assert "home/contact_form_page_landing.html" in template_names(response)
+    assert "home/form_page_landing.html" in template_names(response)
     assert not FormSubmission.objects.exists()
     assert mailoutbox == []
 
@@ -174,7 +174,7 @@ def test_a_real_website_field_moves_the_honeypot_out_of_its_way(client, home, ma
     assert 'name="homepage"' in client.get(page.url).content.decode()
 
     response = post(client, page, {**VALID, "website": "https://dana.example"})
-    assert "home/contact_form_page_landing.html" in template_names(response)
+    assert "home/form_page_landing.html" in template_names(response)
     assert FormSubmission.objects.get().form_data["website"] == "https://dana.example"
 
 
@@ -191,7 +191,7 @@ def test_sixth_submission_from_one_address_is_refused_politely(client, contact):
 
     other = post(client, contact, VALID, ip="198.51.100.23")
     assert other.status_code == 200
-    assert "home/contact_form_page_landing.html" in template_names(other)
+    assert "home/form_page_landing.html" in template_names(other)
     assert FormSubmission.objects.count() == 6
 
 
@@ -231,7 +231,7 @@ def test_submission_is_kept_and_reader_thanked_when_mail_server_is_down(
         response = post(client, contact, VALID)
 
     assert response.status_code == 200
-    assert "home/contact_form_page_landing.html" in template_names(response)
+    assert "home/form_page_landing.html" in template_names(response)
     submission = FormSubmission.objects.get(page=contact)
     assert "could not be emailed" in caplog.text
     assert f"Form submission {submission.pk} to page {contact.pk}" in caplog.text
@@ -326,7 +326,7 @@ def test_feedback_on_the_exercise_with_its_how_does_it_feel_choice(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = post(client, feedback, answer)
-    assert "home/feedback_form_page_landing.html" in template_names(response)
+    assert "home/form_page_landing.html" in template_names(response)
     assert FEEDBACK_THANK_YOU in response.content.decode()
     stored = FormSubmission.objects.get(page=feedback).form_data
     assert stored["how_does_your_back_feel_now_compared_with_before"] == "Better"
