@@ -9,6 +9,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Debian's Chromium, as every browser test launches it.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    # Without this Chromium looks up outside hosts; the EXCLUDE keeps 127.0.0.1 working.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+
 
 def free_port() -> int:
     with socket.socket() as sock:

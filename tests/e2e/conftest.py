@@ -16,18 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, clean_env, free_port, wait_for_port
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, clean_env, free_port, wait_for_port
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    # Without this Chromium looks up outside hosts; the EXCLUDE keeps 127.0.0.1 working.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}

@@ -7,21 +7,10 @@ import pytest
 from django.urls import reverse
 
 from shop.downloads.models import ProgramFile
-from tests.conftest import s3_client
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, s3_client
 from tests.shop.factories import program_with_trial
 
 playwright = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    # Keeps Chromium from looking up any host off this machine.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
 VIDEO = bytes(range(256)) * (32 * 1024)  # 8 MB: enough for several progress events
 
 pytestmark = [
