@@ -162,6 +162,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
+    # SQLite creates the file but not its folder: a fresh clone has no var/ yet.
+    for _sqlite_path in (DATABASES["default"]["NAME"], DATABASES["default"]["TEST"]["NAME"]):
+        if _sqlite_path and _sqlite_path != ":memory:" and not _sqlite_path.startswith("file:"):
+            Path(_sqlite_path).parent.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
 # Cache: Redis when REDIS_URL is set (shared by every process), else local memory.
