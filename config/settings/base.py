@@ -319,9 +319,35 @@ OSCAR_HIDDEN_FEATURES = ["reviews", "wishlists"]
 # An order's life follows its installment plan.
 OSCAR_INITIAL_ORDER_STATUS = "Trialing"
 OSCAR_ORDER_STATUS_PIPELINE = {
-    "Trialing": ("Installment 1 paid", "Trial quit", "Payment failed", "Cancelled", "Refunded"),
-    "Installment 1 paid": ("Paid in full", "Payment failed", "Cancelled", "Refunded"),
-    "Payment failed": ("Installment 1 paid", "Paid in full", "Cancelled", "Refunded"),
+    "Trialing": (
+        "Installment 1 paid",
+        "Trial quit",
+        "Payment failed",
+        "Confirmation needed",
+        "Cancelled",
+        "Refunded",
+    ),
+    "Installment 1 paid": (
+        "Paid in full",
+        "Payment failed",
+        "Confirmation needed",
+        "Cancelled",
+        "Refunded",
+    ),
+    "Payment failed": (
+        "Installment 1 paid",
+        "Paid in full",
+        "Confirmation needed",
+        "Cancelled",
+        "Refunded",
+    ),
+    "Confirmation needed": (
+        "Installment 1 paid",
+        "Paid in full",
+        "Payment failed",
+        "Cancelled",
+        "Refunded",
+    ),
     "Paid in full": ("Refunded",),
     "Trial quit": (),
     "Cancelled": ("Refunded",),

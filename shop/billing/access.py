@@ -5,6 +5,9 @@
 - Trial quit: until the tryout's end.
 - Payment failed: while the installment is retried, i.e. until the plan is suspended (at
   the latest ``BILLING_GRACE_DAYS`` after the failed installment was due), then no.
+- Confirmation needed (the bank asks the customer to confirm an installment): until the
+  confirmation deadline (the same grace period), then the plan is suspended; a plan that
+  was already suspended stays closed until the payment is confirmed.
 - Cancelled (remaining payments cancelled): until ``plan.access_ends_at``, the due date of
   the first installment that will now never be paid.
 - Refunded: no, from the refund on.
@@ -26,6 +29,7 @@ Status = InstallmentPlan.Status
 ENDED_REASONS = {
     Status.TRIAL_QUIT: "The free tryout was quit.",
     Status.PAYMENT_FAILED: "A payment failed and could not be collected.",
+    Status.CONFIRMATION_NEEDED: "A payment waits for your confirmation.",
     Status.CANCELLED: "The remaining payments were cancelled.",
     Status.REFUNDED: "The payment was refunded.",
 }
@@ -50,6 +54,15 @@ def plan_access_ends_at(plan: InstallmentPlan) -> datetime | None:
         if failed is None:
             return None
         return failed.due_at + timedelta(days=grace_days())
+    if plan.status == Status.CONFIRMATION_NEEDED:
+        if plan.suspended_at:
+            return plan.suspended_at
+        waiting = (
+            plan.charges.filter(status=ScheduledCharge.Status.AWAITING_CONFIRMATION)
+            .order_by("due_at")
+            .first()
+        )
+        return waiting.confirm_by if waiting is not None else None
     # Cancelled or refunded: the time stored when it happened (refunded: at once).
     return plan.access_ends_at or plan.updated_at
 

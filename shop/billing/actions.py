@@ -11,8 +11,10 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from shop import gateway
 from shop.billing.access import grant_sync
 from shop.billing.charging import ChargeAttempt, charge_installment, order_status_follow
+from shop.billing.confirmation import confirmation_release
 from shop.billing.emails import plan_email_send
 from shop.billing.models import InstallmentPlan, ScheduledCharge
 from shop.billing.services import PlanActionNotAllowed, plan_event_record
@@ -22,14 +24,17 @@ logger = logging.getLogger(__name__)
 Status = ScheduledCharge.Status
 PlanStatus = InstallmentPlan.Status
 
-CANCELLABLE = (PlanStatus.INSTALLMENT_PAID, PlanStatus.PAYMENT_FAILED)
+CANCELLABLE = (
+    PlanStatus.INSTALLMENT_PAID,
+    PlanStatus.PAYMENT_FAILED,
+    PlanStatus.CONFIRMATION_NEEDED,
+)
+UNPAID = (Status.SCHEDULED, Status.FAILED, Status.AWAITING_CONFIRMATION)
 
 
 def plan_cancel_access_end(plan: InstallmentPlan, now: datetime) -> datetime:
     """When the download ends if the remaining payments are cancelled at ``now``."""
-    upcoming = (
-        plan.charges.filter(status__in=[Status.SCHEDULED, Status.FAILED]).order_by("due_at").first()
-    )
+    upcoming = plan.charges.filter(status__in=UNPAID).order_by("due_at").first()
     if upcoming is None or upcoming.due_at <= now:
         return now
     return upcoming.due_at
@@ -39,8 +44,23 @@ def plan_payments_cancel(
     *, plan_id: int, actor=None, actor_label: str = "customer", now: datetime | None = None
 ) -> tuple[InstallmentPlan, bool]:
     """Cancel every installment not yet paid, after the tryout. Returns (plan, changed);
-    a second call changes nothing. During the tryout, quitting is the way."""
+    a second call changes nothing. During the tryout, quitting is the way.
+
+    A payment waiting for the customer's confirmation is cancelled at Stripe first, so it
+    can never go through afterwards; if it already has, it is recorded as paid."""
     now = now or timezone.now()
+    for charge in ScheduledCharge.objects.filter(
+        plan_id=plan_id, status=Status.AWAITING_CONFIRMATION
+    ):
+        try:
+            confirmation_release(
+                charge_id=charge.pk, reason="remaining payments cancelled", actor=actor, now=now
+            )
+        except gateway.GatewayError as exc:
+            raise PlanActionNotAllowed(
+                "The payment waiting for confirmation could not be stopped just now. "
+                "Please try again in a few minutes."
+            ) from exc
     with transaction.atomic():
         plan = (
             InstallmentPlan.objects.select_for_update(of=("self",))
@@ -58,7 +78,11 @@ def plan_payments_cancel(
                 "A payment is being taken right now. Please try again in a few minutes."
             )
         plan.access_ends_at = plan_cancel_access_end(plan, now)
-        cancelled = plan.charges.filter(status__in=[Status.SCHEDULED, Status.FAILED]).update(
+        if plan.charges.filter(status=Status.AWAITING_CONFIRMATION).exists():
+            raise PlanActionNotAllowed(
+                "A payment is waiting for confirmation right now. Please try again in a minute."
+            )
+        cancelled = plan.charges.filter(status__in=UNPAID).update(
             status=Status.CANCELLED, next_attempt_at=None
         )
         plan.status = PlanStatus.CANCELLED
@@ -101,14 +125,15 @@ def plan_card_update(
     failed installment with it at once. Returns those attempts (empty when none failed).
 
     Trusts only Stripe: the SetupIntent must belong to the plan's customer and have
-    succeeded; the card is attached to that customer."""
-    from shop import gateway
-
+    succeeded; the card is attached to that customer. A payment waiting for the customer's
+    confirmation on the old card is cancelled at Stripe first and charged to the new card
+    (if it went through meanwhile, it is recorded and the new card is kept for later)."""
     plan = InstallmentPlan.objects.get(pk=plan_id)
     if plan.status not in (
         PlanStatus.TRIALING,
         PlanStatus.INSTALLMENT_PAID,
         PlanStatus.PAYMENT_FAILED,
+        PlanStatus.CONFIRMATION_NEEDED,
     ):
         raise PlanActionNotAllowed("This plan has no payments left to take.")
     intent = gateway.setup_intent_retrieve(setup_intent_id)
@@ -146,6 +171,10 @@ def plan_card_update(
                 note=f"Card {old} replaced by {card.brand} ····{card.last4}.",
                 data={"setup_intent": intent.id, "payment_method": card.id},
             )
+    for waiting in plan.charges.filter(status=Status.AWAITING_CONFIRMATION):
+        confirmation_release(
+            charge_id=waiting.pk, reason="the customer chose another card", actor=actor, now=now
+        )
     failed = plan.charges.filter(status=Status.FAILED).order_by("sequence")
     return [
         charge_installment(

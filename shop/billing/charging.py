@@ -29,7 +29,8 @@ from oscar.apps.order.exceptions import InvalidOrderStatus
 from oscar.core.loading import get_model
 
 from shop import gateway
-from shop.billing.access import grant_sync
+from shop.billing.access import grace_days, grant_sync
+from shop.billing.confirm_links import confirm_link_path
 from shop.billing.emails import plan_email_send
 from shop.billing.models import InstallmentPlan, ScheduledCharge
 from shop.billing.services import plan_event_record
@@ -47,6 +48,7 @@ CHARGEABLE_PLAN_STATUSES = (
     PlanStatus.TRIALING,
     PlanStatus.INSTALLMENT_PAID,
     PlanStatus.PAYMENT_FAILED,
+    PlanStatus.CONFIRMATION_NEEDED,
 )
 
 ORDER_STATUS_FOR_PLAN = {
@@ -55,6 +57,7 @@ ORDER_STATUS_FOR_PLAN = {
     PlanStatus.PAID_IN_FULL: "Paid in full",
     PlanStatus.TRIAL_QUIT: "Trial quit",
     PlanStatus.PAYMENT_FAILED: "Payment failed",
+    PlanStatus.CONFIRMATION_NEEDED: "Confirmation needed",
     PlanStatus.CANCELLED: "Cancelled",
     PlanStatus.REFUNDED: "Refunded",
 }
@@ -249,7 +252,9 @@ def charge_outcome_record(
         plan, charge = plan_and_charge_lock(charge_id=charge_id)
         if result.status == "succeeded":
             changed = _record_paid(charge, result, now, actor_label, emails)
-        elif result.status in ("failed", "requires_action"):
+        elif result.status == "requires_action":
+            changed = _record_confirmation_needed(charge, result, now, actor_label, emails)
+        elif result.status == "failed":
             changed = _record_failed(charge, result, now, actor_label, emails)
         else:
             changed = False  # "processing": stays PROCESSING until Stripe decides
@@ -332,18 +337,12 @@ def _record_failed(charge, result, now, actor_label, emails) -> bool:
     charge.failure_code = (result.failure_code or result.status)[:64]
     charge.payment_intent_id = result.payment_intent_id or charge.payment_intent_id
     days = retry_days()
-    if result.status == "requires_action":
-        # The bank wants the cardholder: no automatic retry; a new card or the author helps.
-        charge.next_attempt_at = None
-        kind = "charge_requires_action"
-    elif charge.attempts <= len(days):
+    if charge.attempts <= len(days):
         charge.next_attempt_at = max(
             charge.due_at + timedelta(days=days[charge.attempts - 1]), now + timedelta(hours=1)
         )
-        kind = "charge_failed"
     else:
         charge.next_attempt_at = None
-        kind = "charge_failed"
     charge.save(update_fields=["status", "failure_code", "payment_intent_id", "next_attempt_at"])
     if plan.status in CHARGEABLE_PLAN_STATUSES:
         plan.status = PlanStatus.PAYMENT_FAILED
@@ -351,7 +350,7 @@ def _record_failed(charge, result, now, actor_label, emails) -> bool:
     retry = f"retry on {charge.next_attempt_at:%Y-%m-%d}" if charge.next_attempt_at else "no retry"
     plan_event_record(
         plan=plan,
-        kind=kind,
+        kind="charge_failed",
         actor_label=actor_label,
         note=f"Installment {charge.sequence}, attempt {charge.attempts}: "
         f"{result.failure_message or result.status}; {retry}.",
@@ -371,11 +370,78 @@ def _record_failed(charge, result, now, actor_label, emails) -> bool:
                 "charge": charge,
                 "failure_message": result.failure_message,
                 "update_card_path": reverse("billing:card-update", args=[plan.pk]),
-                "requires_action": result.status == "requires_action",
             },
         )
     )
     return True
+
+
+def confirmation_deadline(charge: ScheduledCharge, now: datetime) -> tuple[datetime, datetime]:
+    """(confirm by, remind at) for an installment whose bank asks the customer to confirm:
+    the same grace period as a failed payment (counted from the due date, or from now when
+    that is already over, e.g. the author retried a suspended plan), reminded halfway."""
+    grace = timedelta(days=grace_days())
+    confirm_by = charge.due_at + grace
+    if confirm_by <= now + timedelta(days=1):
+        confirm_by = now + grace
+    return confirm_by, now + (confirm_by - now) / 2
+
+
+def _record_confirmation_needed(charge, result, now, actor_label, emails) -> bool:
+    """The bank asks the cardholder to confirm (3-D Secure): the installment keeps this one
+    PaymentIntent and waits for them; it is not retried off-session meanwhile."""
+    plan = charge.plan
+    attempt = result.metadata.get("attempt")
+    if charge.status != Status.PROCESSING or (attempt and attempt != str(charge.attempts)):
+        return False  # an older attempt, or already recorded
+    if not result.payment_intent_id:
+        # Nothing the customer could confirm: treat it as a failed attempt.
+        return _record_failed(charge, result, now, actor_label, emails)
+    charge.status = Status.AWAITING_CONFIRMATION
+    charge.failure_code = (result.failure_code or "authentication_required")[:64]
+    charge.payment_intent_id = result.payment_intent_id
+    charge.next_attempt_at = None
+    charge.confirm_by, charge.confirmation_reminder_at = confirmation_deadline(charge, now)
+    charge.confirmation_reminder_sent_at = None
+    charge.save(
+        update_fields=[
+            "status",
+            "failure_code",
+            "payment_intent_id",
+            "next_attempt_at",
+            "confirm_by",
+            "confirmation_reminder_at",
+            "confirmation_reminder_sent_at",
+        ]
+    )
+    if plan.status in CHARGEABLE_PLAN_STATUSES:
+        plan.status = PlanStatus.CONFIRMATION_NEEDED
+        plan.save(update_fields=["status", "updated_at"])
+    plan_event_record(
+        plan=plan,
+        kind="confirmation_needed",
+        actor_label=actor_label,
+        note=f"Installment {charge.sequence}, attempt {charge.attempts}: the bank asks the "
+        f"customer to confirm the payment; they can until {charge.confirm_by:%Y-%m-%d %H:%M} UTC.",
+        data={
+            "charge_id": charge.pk,
+            "payment_intent": charge.payment_intent_id,
+            "confirm_by": charge.confirm_by.isoformat(),
+        },
+    )
+    emails.append(("PAYMENT_CONFIRMATION_NEEDED", confirmation_email_context(charge)))
+    return True
+
+
+def confirmation_email_context(charge: ScheduledCharge) -> dict:
+    """What the "confirm your payment" emails need: the installment, the signed link to the
+    confirmation page, the deadline and the way to use another card."""
+    return {
+        "charge": charge,
+        "confirm_path": confirm_link_path(charge),
+        "confirm_by": charge.confirm_by,
+        "update_card_path": reverse("billing:card-update", args=[charge.plan_id]),
+    }
 
 
 def reconcile_charge(charge: ScheduledCharge, *, now: datetime | None = None) -> str:

@@ -126,6 +126,7 @@ class InstallmentPlan(models.Model):
         PAID_IN_FULL = "paid_in_full", "Paid in full"
         TRIAL_QUIT = "trial_quit", "Trial quit"
         PAYMENT_FAILED = "payment_failed", "Payment failed"
+        CONFIRMATION_NEEDED = "confirmation_needed", "Confirmation needed"
         CANCELLED = "cancelled", "Cancelled"
         REFUNDED = "refunded", "Refunded"
 
@@ -194,6 +195,9 @@ class ScheduledCharge(models.Model):
         PROCESSING = "processing", "Processing"
         PAID = "paid", "Paid"
         FAILED = "failed", "Failed"
+        # The bank asked the cardholder to confirm the charge (3-D Secure): its one
+        # PaymentIntent waits for them; nothing is retried off-session meanwhile.
+        AWAITING_CONFIRMATION = "awaiting_confirmation", "Awaiting confirmation"
         CANCELLED = "cancelled", "Cancelled"
         REFUNDED = "refunded", "Refunded"
 
@@ -202,7 +206,7 @@ class ScheduledCharge(models.Model):
     due_at = models.DateTimeField()
     amount_cents = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.SCHEDULED)
     payment_intent_id = models.CharField(max_length=255, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -213,6 +217,14 @@ class ScheduledCharge(models.Model):
     processing_started_at = models.DateTimeField(null=True, blank=True)
     failure_code = models.CharField(max_length=64, blank=True)
     refunded_cents = models.PositiveIntegerField(default=0)
+    # Awaiting confirmation (shop.billing.confirmation): until when, and the reminder.
+    confirm_by = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The customer can confirm the payment until then; the plan is then suspended.",
+    )
+    confirmation_reminder_at = models.DateTimeField(null=True, blank=True)
+    confirmation_reminder_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["plan", "sequence"]

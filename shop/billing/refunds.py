@@ -20,6 +20,7 @@ from shop.billing.charging import (
     payment_event_add,
     plan_and_charge_lock,
 )
+from shop.billing.confirmation import waiting_intents_cancel
 from shop.billing.models import InstallmentPlan, ScheduledCharge
 from shop.billing.services import PlanActionNotAllowed, plan_event_record
 
@@ -60,9 +61,17 @@ def charge_refund_record(
             source.refund(_money(increase), reference=reference)
         cancelled = 0
         if full and plan.status != InstallmentPlan.Status.REFUNDED:
-            cancelled = plan.charges.filter(status__in=[Status.SCHEDULED, Status.FAILED]).update(
-                status=Status.CANCELLED, next_attempt_at=None
+            waiting = list(
+                plan.charges.filter(status=Status.AWAITING_CONFIRMATION).values_list(
+                    "payment_intent_id", flat=True
+                )
             )
+            cancelled = plan.charges.filter(
+                status__in=[Status.SCHEDULED, Status.FAILED, Status.AWAITING_CONFIRMATION]
+            ).update(status=Status.CANCELLED, next_attempt_at=None)
+            if waiting:
+                # The page refuses them from now on; Stripe must not take them either.
+                transaction.on_commit(lambda: waiting_intents_cancel(waiting))
             plan.status = InstallmentPlan.Status.REFUNDED
             plan.access_ends_at = now
             plan.save(update_fields=["status", "access_ends_at", "updated_at"])

@@ -2,7 +2,9 @@
 
 Each run, in order: reconcile installments left PROCESSING (a crash or a lost answer),
 charge installments that are due and retry failed ones whose time has come, send the
-end-of-tryout reminders, and suspend plans whose retries are exhausted.
+end-of-tryout reminders, remind customers whose bank asks them to confirm a payment
+halfway to their deadline, and suspend plans whose retries are exhausted or whose
+payment was not confirmed in time (``shop.billing.confirmation``).
 
 Suspension (our choice): the plan keeps the status "Payment failed" (the order too) and
 gets ``suspended_at``; no installment is tried again automatically, the download grant
@@ -29,6 +31,12 @@ from shop.billing.charging import (
     reconcile_charge,
     stale_processing_charges,
 )
+from shop.billing.confirmation import (
+    confirmation_expire,
+    confirmation_reminder_send,
+    confirmation_reminders_due,
+    confirmations_expired,
+)
 from shop.billing.emails import plan_email_send
 from shop.billing.models import InstallmentPlan, ScheduledCharge
 from shop.billing.reminders import plan_reminder_send, reminders_due
@@ -46,6 +54,7 @@ class RunReport:
     reconciled: list[int] = field(default_factory=list)
     charged: dict[int, str] = field(default_factory=dict)
     reminded: list[int] = field(default_factory=list)
+    confirmation_reminded: list[int] = field(default_factory=list)
     suspended: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -133,6 +142,15 @@ def billing_run(*, now: datetime | None = None) -> RunReport:
     for plan_id in list(reminders_due(now=now).values_list("pk", flat=True)):
         if plan_reminder_send(plan_id=plan_id, now=now):
             report.reminded.append(plan_id)
+    for charge_id in list(confirmation_reminders_due(now=now).values_list("pk", flat=True)):
+        if confirmation_reminder_send(charge_id=charge_id, now=now):
+            report.confirmation_reminded.append(charge_id)
+    for charge_id, plan_id in list(confirmations_expired(now=now).values_list("pk", "plan_id")):
+        try:
+            if confirmation_expire(charge_id=charge_id, now=now) == "suspended":
+                report.suspended.append(plan_id)
+        except gateway.PaymentProviderUnavailable:
+            logger.warning("charge %s: expiry postponed, provider unavailable", charge_id)
     for plan_id in list(plans_to_suspend(now=now).values_list("pk", flat=True)):
         if plan_suspend(plan_id=plan_id, now=now):
             report.suspended.append(plan_id)

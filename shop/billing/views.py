@@ -19,6 +19,8 @@ from shop.billing.actions import (
     plan_card_update,
     plan_payments_cancel,
 )
+from shop.billing.confirm_links import ConfirmLinkInvalid, confirm_link_charge, confirm_link_path
+from shop.billing.confirmation import confirmation_email_resend, confirmation_result_record
 from shop.billing.models import InstallmentPlan, ScheduledCharge
 from shop.billing.refunds import installment_refund
 from shop.billing.reminders import QuitLinkInvalid, quit_link_plan
@@ -26,6 +28,8 @@ from shop.billing.services import PlanActionNotAllowed, plan_trial_quit
 from shop.billing.webhooks import stripe_event_handle
 
 logger = logging.getLogger(__name__)
+
+Status = ScheduledCharge.Status
 
 
 class ProgramView(LoginRequiredMixin, TemplateView):
@@ -44,6 +48,11 @@ class ProgramView(LoginRequiredMixin, TemplateView):
         for plan in plans:
             # What "Cancel remaining payments" would mean for the download, said on the page.
             plan.cancel_access_end = plan_cancel_access_end(plan, now)
+            plan.awaiting = next(
+                (c for c in plan.charges.all() if c.status == Status.AWAITING_CONFIRMATION), None
+            )
+            if plan.awaiting is not None:
+                plan.confirm_path = confirm_link_path(plan.awaiting)
         context["plans"] = plans
         return context
 
@@ -122,6 +131,7 @@ class StaffPlanActionView(LoginRequiredMixin, UserPassesTestMixin, View):
         "refund": ("Refund installment", "Refund"),
         "retry": ("Retry payment now", "Charge the saved card now"),
         "cancel": ("Cancel remaining payments", "Cancel the remaining payments"),
+        "resend": ("Send the confirmation email again", "Send the email"),
     }
 
     def test_func(self):
@@ -149,6 +159,13 @@ class StaffPlanActionView(LoginRequiredMixin, UserPassesTestMixin, View):
             return (
                 f"Give back money paid for installment {self.charge.sequence}. A full refund "
                 "refunds the plan: remaining payments are cancelled and the download ends now."
+            )
+        if self.action == "resend":
+            return (
+                f"Email the customer again the link to confirm installment "
+                f"{self.charge.sequence} with their bank, valid until "
+                f"{self.charge.confirm_by:%B} {self.charge.confirm_by.day}, "
+                f"{self.charge.confirm_by.year}."
             )
         if self.action == "retry":
             return (
@@ -200,6 +217,9 @@ class StaffPlanActionView(LoginRequiredMixin, UserPassesTestMixin, View):
                 raise PlanActionNotAllowed("Enter the amount to refund, e.g. 98.50.") from exc
             refunded = installment_refund(charge_id=self.charge.pk, amount_cents=cents, actor=user)
             return f"Refunded {refunded / 100:.2f} {self.charge.currency}."
+        if self.action == "resend":
+            confirmation_email_resend(charge_id=self.charge.pk, actor=user)
+            return f"The email was sent again to {self.plan.user.email}."
         if self.action == "retry":
             attempt = installment_retry_now(charge_id=self.charge.pk, actor=user)
             return f"Retry: {attempt.outcome}{f' ({attempt.reason})' if attempt.reason else ''}."
@@ -268,7 +288,7 @@ class CardUpdateView(PlanCustomerMixin, TemplateView):
         intent = self.setup_intent_for(plan)
         context = self.get_context_data(
             plan=plan,
-            failed=plan.charges.filter(status=ScheduledCharge.Status.FAILED),
+            failed=plan.charges.filter(status__in=[Status.FAILED, Status.AWAITING_CONFIRMATION]),
             setup_intent=intent,
             stripe_publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
             stripe_js_url=settings.STRIPE_JS_URL,
@@ -294,6 +314,13 @@ class CardUpdateView(PlanCustomerMixin, TemplateView):
         request.session.get(CARD_SETUP_SESSION_KEY, {}).pop(str(plan.pk), None)
         request.session.modified = True
         outcomes = {a.outcome for a in attempts}
+        waiting = plan.charges.filter(status=Status.AWAITING_CONFIRMATION).first()
+        if waiting is not None:
+            # The new card's bank asks for its own check: straight to the confirmation page.
+            messages.info(
+                request, "Your new card is saved. Your bank asks you to confirm the payment."
+            )
+            return redirect(confirm_link_path(waiting))
         if not attempts:
             messages.success(request, "Your new card is saved for the next payments.")
         elif outcomes == {"succeeded"}:
@@ -305,3 +332,71 @@ class CardUpdateView(PlanCustomerMixin, TemplateView):
                 "Please try another card.",
             )
         return redirect("billing:program")
+
+
+class PaymentConfirmView(LoginRequiredMixin, TemplateView):
+    """ "Confirm your payment": the signed link from the email. Stripe.js confirms the
+    installment's existing PaymentIntent on session (the bank's check); the page then asks
+    Stripe for the outcome and records it. Reloading, or the webhook arriving first,
+    changes nothing twice."""
+
+    template_name = "shop/billing/payment_confirm.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        try:
+            self.charge = confirm_link_charge(kwargs["token"], user=request.user)
+        except ConfirmLinkInvalid as exc:
+            context = {"error": exc.user_message, "charge": exc.charge, "invalid": True}
+            return render(request, self.template_name, context, status=exc.status)
+        self.plan = self.charge.plan
+        return super().dispatch(request, *args, **kwargs)
+
+    def render_page(self, *, notice: str = "", error: str = "", status: int = 200):
+        try:
+            intent = gateway.payment_intent_retrieve(self.charge.payment_intent_id)
+        except gateway.GatewayError as exc:
+            intent, error, status = None, exc.user_message, 503
+        if intent is not None and intent.status == "succeeded":
+            # Confirmed elsewhere (another tab, the bank's app): record it and say so.
+            confirmation_result_record(charge=self.charge, actor=self.request.user)
+            return self.paid()
+        context = self.get_context_data(
+            charge=self.charge,
+            plan=self.plan,
+            client_secret=intent.client_secret if intent else "",
+            stripe_publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
+            stripe_js_url=settings.STRIPE_JS_URL,
+            notice=notice,
+            error=error,
+        )
+        return self.render_to_response(context, status=status)
+
+    def paid(self):
+        messages.success(
+            self.request,
+            f"Thank you: payment {self.charge.sequence} of {self.plan.installment_count} is "
+            "confirmed and paid.",
+        )
+        return redirect("billing:program")
+
+    def get(self, request, token: str):
+        return self.render_page()
+
+    def post(self, request, token: str):
+        try:
+            outcome = confirmation_result_record(charge=self.charge, actor=request.user)
+        except gateway.GatewayError as exc:
+            return self.render_page(error=exc.user_message, status=503)
+        if outcome == "paid":
+            return self.paid()
+        if outcome == "waiting":
+            return self.render_page(
+                notice="Your bank's check was not finished, so nothing has been taken. "
+                "Please confirm the payment again."
+            )
+        return self.render_page(
+            error="Your bank did not confirm the payment, so nothing has been taken. "
+            "You can try again, or pay with another card.",
+        )

@@ -31,6 +31,11 @@ def grant_allows_download(grant: DownloadGrant, at: datetime | None = None) -> t
             "A payment did not go through, so downloads are paused until it is paid. "
             "See My program to update your card."
         )
+    if plan is not None and plan.status == status.CONFIRMATION_NEEDED:
+        return False, (
+            "A payment waits for your confirmation with your bank, so downloads are paused "
+            "until it is confirmed. See My program."
+        )
     if plan is not None and plan.status == status.REFUNDED:
         return False, "The order was refunded, so the program can no longer be downloaded."
     if plan is not None and plan.status == status.CANCELLED:

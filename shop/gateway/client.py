@@ -189,10 +189,11 @@ def _charge_status(intent: Any) -> tuple[ChargeStatus, str, str]:
         return "processing", "", ""
     # Real Stripe leaves an off-session payment needing the cardholder in
     # requires_payment_method with this code; the cardholder can still confirm it.
+    if status == "canceled":
+        # Whatever went wrong before, it can no longer be paid.
+        return "failed", "canceled", decline_code
     if status == "requires_action" or code == "authentication_required":
         return "requires_action", code or "authentication_required", decline_code
-    if status == "canceled":
-        return "failed", code or "canceled", decline_code
     return "failed", code or "payment_failed", decline_code
 
 
@@ -390,6 +391,24 @@ def payment_intent_retrieve(payment_intent_id: str) -> ChargeResult:
     client = _client()
     with _provider_errors("payment_intent_retrieve"):
         intent = client.v1.payment_intents.retrieve(payment_intent_id)
+    return _charge_result(intent)
+
+
+def payment_intent_cancel(payment_intent_id: str) -> ChargeResult:
+    """Cancel a charge that has not gone through (e.g. one waiting for the cardholder), so
+    it can never be completed later. A PaymentIntent that can no longer be cancelled
+    (it succeeded meanwhile, or was cancelled before) is returned as it is: the caller
+    reads `status` and records a success instead of charging again."""
+    client = _client()
+    try:
+        intent = client.v1.payment_intents.cancel(payment_intent_id)
+    except stripe.InvalidRequestError as err:
+        if err.http_status == 404:
+            raise _error_translate(err, action="payment_intent_cancel") from err
+        logger.info("PaymentIntent %s not cancelled: %s", payment_intent_id, err.user_message)
+        return payment_intent_retrieve(payment_intent_id)
+    except stripe.StripeError as err:
+        raise _error_translate(err, action="payment_intent_cancel") from err
     return _charge_result(intent)
 
 

@@ -6,10 +6,14 @@ only the stand-in (and Stripe test mode with raw card data enabled) accepts.
 
 import hashlib
 import hmac
+import json
 import time
 from datetime import UTC, datetime
 
-from .client import _client, _provider_errors, _setup_intent_info
+import requests
+from django.conf import settings
+
+from .client import _client, _provider_errors, _setup_intent_info, payment_intent_retrieve
 from .results import SetupIntentInfo
 
 
@@ -50,4 +54,17 @@ def card_confirm_for_tests(*, setup_intent_id: str, card_number: str) -> SetupIn
     return _setup_intent_info(intent)
 
 
-__all__ = ["card_confirm_for_tests", "webhook_signature_header"]
+def bank_check_for_tests(*, payment_intent_id: str, success: bool) -> int:
+    """Do what the cardholder does in the stand-in's 3-D Secure box ("Complete
+    authentication" or "Fail authentication") for a PaymentIntent waiting for them, the
+    same request its Stripe.js sends. Returns the stand-in's HTTP status."""
+    secret = payment_intent_retrieve(payment_intent_id).client_secret
+    url = (
+        f"{settings.STRIPE_API_BASE}/v1/payment_intents/{payment_intent_id}"
+        f"/_authenticate?success={'true' if success else 'false'}"
+    )
+    body = json.dumps({"key": settings.STRIPE_PUBLISHABLE_KEY, "client_secret": secret})
+    return requests.post(url, data=body, timeout=10).status_code
+
+
+__all__ = ["bank_check_for_tests", "card_confirm_for_tests", "webhook_signature_header"]

@@ -236,20 +236,6 @@ def test_a_run_reconciles_an_installment_left_processing_by_a_crash(make_plan, r
 
 
 @pytest.mark.django_db
-def test_a_card_asking_for_authentication_is_failed_without_automatic_retry(make_plan, run_at):
-    plan = make_plan(card_number="4000002500003155")
-    charge = plan.charges.get(sequence=1)
-    mail.outbox.clear()
-    assert run_at(14).charged == {charge.pk: "requires_action"}
-    charge.refresh_from_db()
-    assert charge.status == Status.FAILED and charge.next_attempt_at is None
-    assert plan.events.filter(kind="charge_requires_action").exists()
-    assert "Your bank asks you to confirm payments" in mail.outbox[-1].body
-    assert run_at(15).charged == {} and run_at(20).charged == {}
-    assert run_at(21).suspended == [plan.pk]
-
-
-@pytest.mark.django_db
 def test_an_order_placed_through_the_checkout_pages_is_billed_to_paid_in_full(
     client, billing_standin, billing_program, billing_reader, run_at
 ):

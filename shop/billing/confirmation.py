@@ -1,0 +1,228 @@
+"""When the bank asks the customer to confirm an installment (3-D Secure on an off-session
+charge): the wait, the reminder, the customer's answer, another card, and the deadline.
+
+The rules that keep money right:
+
+- The installment keeps the one PaymentIntent Stripe left in ``requires_action``; it is
+  "Awaiting confirmation" and neither the scheduler nor a retry charges it again while it
+  waits (``charging._refusal`` and ``scheduler.charges_due`` only take scheduled or failed
+  installments).
+- The customer confirms that PaymentIntent on our page with Stripe.js; the page's result
+  and the ``payment_intent.succeeded`` webhook both end in ``charge_outcome_record``, which
+  records a success once.
+- Before anything else is charged for it (another card) and when the deadline passes, the
+  waiting PaymentIntent is cancelled at Stripe first. A PaymentIntent that cannot be
+  cancelled because it succeeded meanwhile is recorded as the payment instead, so the
+  installment is never paid twice.
+"""
+
+import logging
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from shop import gateway
+from shop.billing.access import grant_sync
+from shop.billing.charging import (
+    charge_outcome_record,
+    confirmation_email_context,
+    order_status_follow,
+    plan_and_charge_lock,
+)
+from shop.billing.emails import plan_email_send
+from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.services import PlanActionNotAllowed, plan_event_record
+
+logger = logging.getLogger(__name__)
+
+Status = ScheduledCharge.Status
+PlanStatus = InstallmentPlan.Status
+
+
+def awaiting_charges():
+    return ScheduledCharge.objects.filter(status=Status.AWAITING_CONFIRMATION)
+
+
+def confirmation_reminders_due(*, now: datetime):
+    """Installments waiting for the customer, halfway to their deadline, not yet reminded."""
+    return awaiting_charges().filter(
+        confirmation_reminder_sent_at__isnull=True,
+        confirmation_reminder_at__lte=now,
+        confirm_by__gt=now,
+    )
+
+
+def confirmation_reminder_send(*, charge_id: int, now: datetime | None = None) -> bool:
+    """Send the halfway reminder once; True when this call sent it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Claimed by a conditional UPDATE: two overlapping runs send it once.
+        claimed = (
+            awaiting_charges()
+            .filter(pk=charge_id, confirmation_reminder_sent_at__isnull=True)
+            .update(confirmation_reminder_sent_at=now)
+        )
+        if not claimed:
+            return False
+        charge = ScheduledCharge.objects.select_related("plan__order", "plan__user").get(
+            pk=charge_id
+        )
+        plan = charge.plan
+        plan_event_record(
+            plan=plan,
+            kind="confirmation_reminder_sent",
+            note=f"Reminder: installment {charge.sequence} still waits for the customer's "
+            f"confirmation, until {charge.confirm_by:%Y-%m-%d %H:%M} UTC.",
+            data={"charge_id": charge.pk, "payment_intent": charge.payment_intent_id},
+        )
+        extra = confirmation_email_context(charge)
+        transaction.on_commit(
+            lambda: plan_email_send(plan=plan, code="PAYMENT_CONFIRMATION_REMINDER", extra=extra)
+        )
+    return True
+
+
+def confirmation_email_resend(*, charge_id: int, actor=None, now: datetime | None = None) -> None:
+    """The author sends the "confirm your payment" email again (same link, same deadline)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        plan, charge = plan_and_charge_lock(charge_id=charge_id)
+        if charge.status != Status.AWAITING_CONFIRMATION:
+            raise PlanActionNotAllowed(
+                f"Installment {charge.sequence} is “{charge.get_status_display()}”: "
+                "it does not wait for the customer's confirmation."
+            )
+        if charge.confirm_by <= now:
+            raise PlanActionNotAllowed(
+                "The time to confirm this payment is over; the plan is being suspended."
+            )
+        plan_event_record(
+            plan=plan,
+            kind="confirmation_email_resent",
+            actor=actor,
+            actor_label="author",
+            note=f"The email asking to confirm installment {charge.sequence} was sent again.",
+            data={"charge_id": charge.pk, "payment_intent": charge.payment_intent_id},
+        )
+        extra = confirmation_email_context(charge)
+        transaction.on_commit(
+            lambda: plan_email_send(plan=plan, code="PAYMENT_CONFIRMATION_NEEDED", extra=extra)
+        )
+
+
+def confirmation_result_record(*, charge: ScheduledCharge, actor=None) -> str:
+    """What the confirmation page reports after Stripe.js: read the PaymentIntent from
+    Stripe (never the browser's word) and record it. Returns "paid", "waiting" (the check
+    was not finished) or "failed" (the bank refused or the check failed)."""
+    result = gateway.payment_intent_retrieve(charge.payment_intent_id)
+    if result.metadata.get("charge_id") not in (None, str(charge.pk)):
+        logger.error("PaymentIntent %s does not belong to charge %s", result, charge.pk)
+        return "failed"
+    if result.status in ("succeeded", "processing"):
+        charge_outcome_record(charge_id=charge.pk, result=result, actor_label="customer")
+        return "paid" if result.status == "succeeded" else "waiting"
+    if result.status == "requires_action":
+        return "waiting"
+    plan_event_record(
+        plan=charge.plan,
+        kind="confirmation_failed",
+        actor=actor,
+        actor_label="customer",
+        note=f"Installment {charge.sequence}: the customer's confirmation did not go through "
+        f"({result.failure_code or result.status}).",
+        data={"charge_id": charge.pk, "payment_intent": charge.payment_intent_id},
+    )
+    return "failed"
+
+
+def confirmation_release(*, charge_id: int, reason: str, actor=None, now=None) -> bool:
+    """Stop waiting for the customer's confirmation so the installment can be charged
+    otherwise (another card): cancel the waiting PaymentIntent at Stripe, then make the
+    installment "Failed" with no automatic retry. Returns False when there was nothing to
+    release, or the waiting payment had gone through meanwhile (then recorded as paid)."""
+    now = now or timezone.now()
+    charge = ScheduledCharge.objects.get(pk=charge_id)
+    if charge.status != Status.AWAITING_CONFIRMATION:
+        return False
+    intent_id = charge.payment_intent_id
+    cancelled = gateway.payment_intent_cancel(intent_id)
+    if cancelled.status in ("succeeded", "processing"):
+        charge_outcome_record(charge_id=charge_id, result=cancelled, now=now)
+        return False
+    with transaction.atomic():
+        plan, charge = plan_and_charge_lock(charge_id=charge_id)
+        if charge.status != Status.AWAITING_CONFIRMATION or charge.payment_intent_id != intent_id:
+            return False
+        charge.status = Status.FAILED
+        charge.next_attempt_at = None
+        charge.save(update_fields=["status", "next_attempt_at"])
+        if plan.status == PlanStatus.CONFIRMATION_NEEDED:
+            plan.status = PlanStatus.PAYMENT_FAILED
+            plan.save(update_fields=["status", "updated_at"])
+        plan_event_record(
+            plan=plan,
+            kind="confirmation_released",
+            actor=actor,
+            actor_label="customer" if actor else "system",
+            note=f"Installment {charge.sequence}: the payment waiting for confirmation was "
+            f"cancelled at Stripe ({reason}).",
+            data={"charge_id": charge.pk, "payment_intent": intent_id},
+        )
+    return True
+
+
+def confirmations_expired(*, now: datetime):
+    """Installments whose customer did not confirm by the deadline."""
+    return awaiting_charges().filter(confirm_by__lte=now)
+
+
+def confirmation_expire(*, charge_id: int, now: datetime | None = None) -> str:
+    """The deadline passed: cancel the waiting PaymentIntent, then suspend the plan by the
+    same rules as a failed payment (no more tries, download ended, customer emailed).
+    Returns "suspended", "paid" (it went through after all) or "" (nothing to do)."""
+    now = now or timezone.now()
+    charge = ScheduledCharge.objects.get(pk=charge_id)
+    if charge.status != Status.AWAITING_CONFIRMATION or charge.confirm_by > now:
+        return ""
+    intent_id = charge.payment_intent_id
+    cancelled = gateway.payment_intent_cancel(intent_id)
+    if cancelled.status in ("succeeded", "processing"):
+        charge_outcome_record(charge_id=charge_id, result=cancelled, now=now)
+        return "paid" if cancelled.status == "succeeded" else ""
+    with transaction.atomic():
+        plan, charge = plan_and_charge_lock(charge_id=charge_id)
+        if charge.status != Status.AWAITING_CONFIRMATION or charge.payment_intent_id != intent_id:
+            return ""
+        charge.status = Status.FAILED
+        charge.next_attempt_at = None
+        charge.save(update_fields=["status", "next_attempt_at"])
+        plan.status = PlanStatus.PAYMENT_FAILED
+        plan.suspended_at = plan.suspended_at or now
+        plan.save(update_fields=["status", "suspended_at", "updated_at"])
+        grant_sync(plan)
+        order_status_follow(plan)
+        plan_event_record(
+            plan=plan,
+            kind="plan_suspended",
+            note=f"Installment {charge.sequence} was not confirmed by the customer by "
+            f"{charge.confirm_by:%Y-%m-%d %H:%M} UTC; the waiting payment was cancelled; "
+            "no more tries; download ended.",
+            data={"charge_id": charge.pk, "payment_intent": intent_id},
+        )
+        extra = {"charge": charge, "confirmation_expired": True}
+        transaction.on_commit(
+            lambda: plan_email_send(plan=plan, code="PLAN_SUSPENDED", extra=extra)
+        )
+    return "suspended"
+
+
+def waiting_intents_cancel(intent_ids: list[str]) -> None:
+    """Best effort, after a refund or cancellation closed the plan: cancel PaymentIntents
+    that were waiting for the customer, so they can never be completed. A failure is
+    logged (the confirmation page already refuses them)."""
+    for intent_id in intent_ids:
+        try:
+            gateway.payment_intent_cancel(intent_id)
+        except gateway.GatewayError:
+            logger.warning("PaymentIntent %s could not be cancelled", intent_id)
