@@ -21,6 +21,7 @@ from shop.billing.charging import (
     plan_and_charge_lock,
 )
 from shop.billing.confirmation import waiting_intents_cancel
+from shop.billing.emails import plan_email_send
 from shop.billing.models import InstallmentPlan, ScheduledCharge
 from shop.billing.services import PlanActionNotAllowed, plan_event_record
 
@@ -86,6 +87,8 @@ def charge_refund_record(
             + (f"; plan refunded, {cancelled} remaining payments cancelled." if full else "."),
             data={"charge_id": charge.pk, "reference": reference, "cents": increase},
         )
+        extra = {"charge": charge, "refunded_cents": increase, "full": full}
+        transaction.on_commit(lambda: plan_email_send(plan=plan, code="REFUND_ISSUED", extra=extra))
     return True
 
 

@@ -327,6 +327,9 @@ def test_a_full_refund_while_the_second_payment_waits_cancels_it(
     assert plan.status == PlanStatus.REFUNDED and second.status == Status.CANCELLED
     assert gateway.payment_intent_retrieve(second.payment_intent_id).failure_code == "canceled"
     assert succeeded_cents(plan) == 9850  # refunded at Stripe, never a second payment
+    refund_email = mail.outbox[-1]
+    assert refund_email.subject == f"Refund of $98.50 for order {plan.order.number}"
+    assert "nothing more will be charged" in refund_email.body
 
 
 def test_the_author_sees_the_state_and_sends_the_email_again(

@@ -1,0 +1,115 @@
+"""A customer whose bank asks them to confirm an installment (card 4000 0025 0000 3155):
+the email's link, the bank's check in the stand-in's Stripe.js, or another card instead."""
+
+import re
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import clean_env
+from tests.e2e.conftest import manage
+from tests.e2e.helpers import add_program_to_basket, fill_card, register_at_checkout
+from tests.e2e.test_customer_journey import axe_violations
+
+pytestmark = pytest.mark.e2e
+
+CARD_AUTHENTICATION = "4000002500003155"
+
+
+def start_tryout_with_bank_check(page: Page, base_url: str, email: str) -> None:
+    """The checkout with a card whose bank asks for its check when the card is saved."""
+    add_program_to_basket(page, base_url)
+    register_at_checkout(page, base_url, email)
+    page.select_option("select[name=country]", "US")
+    fill_card(page, CARD_AUTHENTICATION)
+    page.check("#id_consent")
+    page.get_by_role("button", name=re.compile("Start free 2-week tryout")).click()
+    page.get_by_role("button", name="Complete authentication").click()
+    expect(page).to_have_url(re.compile(r"/shop/checkout/thank-you/$"))
+
+
+def billing_run_after_the_tryout(site, stripe_standin) -> None:
+    """The clock's run on the day of the first payment (the site's own command)."""
+    env = clean_env(
+        DJANGO_SETTINGS_MODULE="config.settings.dev",
+        DATABASE_URL=f"sqlite:///{site.database}",
+        STRIPE_API_BASE=stripe_standin,
+        SITE_URL=site.base_url,
+        EMAIL_URL=f"filemail:///{site.mail_dir}",
+    )
+    when = datetime.now(tz=UTC) + timedelta(days=14, hours=1)
+    manage("billing_run", "--now", when.isoformat(), env=env)
+
+
+def confirmation_link(site) -> str:
+    messages = [m for m in site.emails() if "Please confirm your payment" in m["Subject"]]
+    assert len(messages) == 1
+    body = messages[0].get_payload(decode=True).decode()
+    return re.search(r"http://\S+/shop/accounts/program/confirm/\S+/", body).group(0)
+
+
+def charges(site) -> list[tuple[str, str]]:
+    with sqlite3.connect(site.database) as connection:
+        return connection.execute(
+            "SELECT status, payment_intent_id FROM billing_scheduledcharge ORDER BY sequence"
+        ).fetchall()
+
+
+def test_customer_confirms_the_payment_with_the_bank(site, stripe_standin, desktop, shoot):
+    page = desktop
+    start_tryout_with_bank_check(page, site.base_url, "confirm@example.com")
+    billing_run_after_the_tryout(site, stripe_standin)
+    (first_status, first_intent), _ = charges(site)
+    assert first_status == "awaiting_confirmation"
+
+    page.goto(site.base_url + "/shop/accounts/program/")
+    expect(page.locator("body")).to_contain_text("Confirmation needed")
+    expect(page.locator("body")).to_contain_text("Your bank asks you to confirm payment 1 of 2")
+    shoot(page, "program-confirmation-needed")
+
+    page.goto(confirmation_link(site))
+    expect(page.get_by_role("heading", name="Confirm your payment of $98.50")).to_be_visible()
+    assert axe_violations(page) == []
+    shoot(page, "confirm-payment")
+    page.get_by_role("button", name="Confirm payment of $98.50").click()
+    page.get_by_role("button", name="Complete authentication").click()
+
+    expect(page).to_have_url(re.compile(r"/shop/accounts/program/$"))
+    expect(page.locator("body")).to_contain_text("payment 1 of 2 is confirmed and paid")
+    expect(page.locator("body")).to_contain_text("Installment 1 paid")
+    shoot(page, "payment-confirmed")
+    assert charges(site)[0] == ("paid", first_intent)
+
+    # The link again (a reload, the email opened twice): nothing to do, nothing charged.
+    page.goto(confirmation_link(site))
+    expect(page.locator("#confirm-link-error")).to_contain_text("has already been made")
+    assert charges(site)[0] == ("paid", first_intent)
+
+
+def test_a_failed_check_then_another_card_pays_it(site, stripe_standin, desktop, shoot):
+    page = desktop
+    start_tryout_with_bank_check(page, site.base_url, "another-card@example.com")
+    billing_run_after_the_tryout(site, stripe_standin)
+    (_, first_intent), _ = charges(site)
+
+    page.goto(confirmation_link(site))
+    page.get_by_role("button", name="Confirm payment of $98.50").click()
+    page.get_by_role("button", name="Fail authentication").click()
+    expect(page.locator("#confirm-error")).to_contain_text("Your bank did not confirm the payment")
+    shoot(page, "confirm-failed")
+    assert charges(site)[0] == ("awaiting_confirmation", first_intent)
+
+    page.get_by_role("link", name="Use another card").click()
+    expect(page.locator("#failed-payments")).to_contain_text("waits for you to confirm it")
+    fill_card(page, "4242424242424242")
+    page.get_by_role("button", name="Save card and pay now").click()
+
+    expect(page).to_have_url(re.compile(r"/shop/accounts/program/$"))
+    expect(page.locator("body")).to_contain_text("the payment went through")
+    expect(page.locator("body")).to_contain_text("Installment 1 paid")
+    expect(page.locator("body")).to_contain_text("····4242")
+    shoot(page, "paid-with-another-card")
+    status, intent = charges(site)[0]
+    assert status == "paid" and intent != first_intent
