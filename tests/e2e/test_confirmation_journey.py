@@ -3,7 +3,6 @@ the email's link, the bank's check in the stand-in's Stripe.js, or another card 
 
 import re
 import sqlite3
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -31,7 +30,18 @@ def start_tryout_with_bank_check(page: Page, base_url: str, email: str) -> None:
 
 
 def billing_run_after_the_tryout(site, stripe_standin) -> None:
-    """The clock's run on the day of the first payment (the site's own command)."""
+    """Fifteen days later: the tryout began 15 days ago (its dates moved back), and the
+    clock's run (the site's own command) takes the first payment, due yesterday."""
+    with sqlite3.connect(site.database) as connection:
+        connection.executescript(
+            """
+            UPDATE billing_installmentplan
+               SET trial_started_at = datetime(trial_started_at, '-15 days'),
+                   trial_ends_at = datetime(trial_ends_at, '-15 days');
+            UPDATE billing_scheduledcharge SET due_at = datetime(due_at, '-15 days');
+            UPDATE downloads_downloadgrant SET starts_at = datetime(starts_at, '-15 days');
+            """
+        )
     env = clean_env(
         DJANGO_SETTINGS_MODULE="config.settings.dev",
         DATABASE_URL=f"sqlite:///{site.database}",
@@ -39,8 +49,7 @@ def billing_run_after_the_tryout(site, stripe_standin) -> None:
         SITE_URL=site.base_url,
         EMAIL_URL=f"filemail:///{site.mail_dir}",
     )
-    when = datetime.now(tz=UTC) + timedelta(days=14, hours=1)
-    manage("billing_run", "--now", when.isoformat(), env=env)
+    manage("billing_run", env=env)
 
 
 def confirmation_link(site) -> str:
