@@ -13,6 +13,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 
 from config.api import ErrorSerializer, ExactFieldFilter, ItemsPagination
+from shop.billing.confirm_links import confirm_link_path
 from shop.billing.models import InstallmentPlan
 from shop.billing.selectors import trial_terms_for_product
 
@@ -107,6 +108,24 @@ class PlanChargeSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     status = serializers.CharField()
     paid_at = serializers.DateTimeField(allow_null=True)
+    confirm_by = serializers.DateTimeField(
+        allow_null=True, help_text="Awaiting confirmation: the customer can confirm until then."
+    )
+    confirm_url = serializers.CharField(
+        allow_null=True,
+        help_text="Awaiting confirmation: the site's page where the customer confirms it.",
+    )
+
+
+def _confirmation(request, charge) -> dict:
+    """Where and until when a payment the bank asks about can be confirmed (on the site:
+    the bank's check runs in the customer's browser there)."""
+    if charge.status != charge.Status.AWAITING_CONFIRMATION:
+        return {"confirm_by": None, "confirm_url": None}
+    return {
+        "confirm_by": charge.confirm_by,
+        "confirm_url": request.build_absolute_uri(confirm_link_path(charge)),
+    }
 
 
 class InstallmentPlanSerializer(serializers.Serializer):
@@ -154,6 +173,7 @@ class InstallmentPlanSerializer(serializers.Serializer):
                         "amount": _cents(charge.amount_cents),
                         "status": charge.status,
                         "paid_at": charge.paid_at,
+                        **_confirmation(request, charge),
                     }
                     for charge in plan.charges.all()
                 ],

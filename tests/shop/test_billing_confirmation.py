@@ -363,3 +363,17 @@ def test_the_customer_pays_when_the_webhook_and_the_page_race(waiting_plan, clie
     assert charge_outcome_record(charge_id=charge.pk, result=result, actor_label="customer")
     assert not charge_outcome_record(charge_id=charge.pk, result=result, actor_label="stripe")
     assert plan.events.filter(kind="charge_succeeded").count() == 1
+
+
+def test_the_api_tells_another_front_end_where_and_until_when_to_confirm(waiting_plan, client):
+    plan, charge = waiting_plan
+    client.force_login(plan.user)
+    with time_machine.travel(day(15), tick=False):
+        (item,) = client.get("/api/account/plans/").json()["items"]
+    assert item["status"] == "confirmation_needed"
+    assert item["status_display"] == "Confirmation needed"
+    first, second = item["charges"]
+    assert first["status"] == "awaiting_confirmation"
+    assert first["confirm_by"].startswith("2026-12-15")
+    assert first["confirm_url"].endswith(confirm_link_path(charge))
+    assert (second["confirm_by"], second["confirm_url"]) == (None, None)
