@@ -113,15 +113,16 @@ def confirmation_email_resend(*, charge_id: int, actor=None, now: datetime | Non
 
 def confirmation_result_record(*, charge: ScheduledCharge, actor=None) -> str:
     """What the confirmation page reports after Stripe.js: read the PaymentIntent from
-    Stripe (never the browser's word) and record it. Returns "paid", "waiting" (the check
-    was not finished) or "failed" (the bank refused or the check failed)."""
+    Stripe (never the browser's word) and record it. Returns "paid", "processing" (the
+    bank accepted; the money is on its way), "waiting" (the check was not finished) or
+    "failed" (the bank refused or the check failed)."""
     result = gateway.payment_intent_retrieve(charge.payment_intent_id)
     if result.metadata.get("charge_id") not in (None, str(charge.pk)):
         logger.error("PaymentIntent %s does not belong to charge %s", result, charge.pk)
         return "failed"
     if result.status in ("succeeded", "processing"):
         charge_outcome_record(charge_id=charge.pk, result=result, actor_label="customer")
-        return "paid" if result.status == "succeeded" else "waiting"
+        return "paid" if result.status == "succeeded" else "processing"
     if result.status == "requires_action":
         return "waiting"
     plan_event_record(

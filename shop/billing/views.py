@@ -391,6 +391,13 @@ class PaymentConfirmView(LoginRequiredMixin, TemplateView):
             return self.render_page(error=exc.user_message, status=503)
         if outcome == "paid":
             return self.paid()
+        if outcome == "processing":
+            messages.info(
+                request,
+                "Thank you: your bank accepted the payment and it is on its way. "
+                "We email you a receipt as soon as it arrives.",
+            )
+            return redirect("billing:program")
         if outcome == "waiting":
             return self.render_page(
                 notice="Your bank's check was not finished, so nothing has been taken. "
