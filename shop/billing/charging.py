@@ -378,12 +378,10 @@ def _record_failed(charge, result, now, actor_label, emails) -> bool:
 
 def confirmation_deadline(charge: ScheduledCharge, now: datetime) -> tuple[datetime, datetime]:
     """(confirm by, remind at) for an installment whose bank asks the customer to confirm:
-    the same grace period as a failed payment (counted from the due date, or from now when
-    that is already over, e.g. the author retried a suspended plan), reminded halfway."""
-    grace = timedelta(days=grace_days())
-    confirm_by = charge.due_at + grace
-    if confirm_by <= now + timedelta(days=1):
-        confirm_by = now + grace
+    the same grace period as a failed payment, counted from the due date, reminded halfway.
+    At least a day is left to answer (e.g. another card asked for its own check on the
+    last day, or the author retried a suspended plan)."""
+    confirm_by = max(charge.due_at + timedelta(days=grace_days()), now + timedelta(days=1))
     return confirm_by, now + (confirm_by - now) / 2
 
 
