@@ -54,6 +54,22 @@ class DirectUploadWidget(forms.Widget):
         )
 
 
+class StoredFileInput(forms.FileInput):
+    """A file chooser that names the file kept now, as text: private storage on disk has
+    no URL to link to (customers get files through the download view)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chooser = super().render(name, value, attrs, renderer)
+        stored_name = getattr(value, "name", "") if value else ""
+        if not stored_name:
+            return chooser
+        return format_html(
+            '<p class="file-upload">Currently: {}<br>Change: {}</p>',
+            stored_name.rsplit("/", 1)[-1],
+            chooser,
+        )
+
+
 class ProgramFileForm(forms.ModelForm):
     direct_upload = forms.CharField(
         required=False,
@@ -64,6 +80,7 @@ class ProgramFileForm(forms.ModelForm):
     class Meta:
         model = ProgramFile
         fields = ["product", "title", "description", "file", "original_filename", "sort_order"]
+        widgets = {"file": StoredFileInput}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,10 +1,15 @@
 """The author in the CMS: edits a section of the article, previews, publishes; adds a
-testimonial; the public pages show the changes."""
+testimonial and a glossary term; uploads a file of the program. The public pages show the
+changes, and a customer downloads the new file exactly as it was uploaded."""
 
+import hashlib
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from tests.e2e.helpers import start_tryout
 
 pytestmark = pytest.mark.e2e
 
@@ -55,3 +60,115 @@ def test_author_edits_previews_and_publishes(site, desktop, shoot):
     shoot(page, "snippets")
     testimonials = page.request.get(site.base_url + "/testimonials/").text()
     assert "After two weeks I could garden again without pain." in testimonials
+
+
+def test_author_adds_a_glossary_term_the_article_links(site, desktop, shoot):
+    page = desktop
+    sign_in(page, site)
+    assert "#term-chiropractic-adjustment" not in page.request.get(site.base_url + "/").text()
+
+    page.get_by_role("link", name="Glossary").first.click()
+    page.get_by_role("link", name=re.compile("Add glossary term", re.I)).first.click()
+    expect(page).to_have_url(re.compile(r"/cms/snippets/home/glossaryterm/add/$"))
+    page.fill("input[name=term]", "Chiropractic adjustment")
+    definition = page.locator("[data-contentpath=definition]")
+    definition.locator(".public-DraftEditor-content").click()
+    page.keyboard.type("A quick, ")
+    page.keyboard.press("Control+b")
+    page.keyboard.type("forceful")
+    page.keyboard.press("Control+b")
+    page.keyboard.type(" push on a joint of the spine, given by a chiropractor.")
+    # Draftail copies the text into the form's hidden input a quarter of a second after the
+    # last key: saving before then would send an empty definition.
+    expect(definition.locator("input[name=definition]")).to_have_value(
+        re.compile('"BOLD".*given by a chiropractor|given by a chiropractor.*"BOLD"')
+    )
+    # Moving on from the term filled in the slug.
+    expect(page.locator("input[name=slug]")).to_have_value("chiropractic-adjustment")
+    page.fill("input[name=source]", "The author's notes")
+    page.fill("input[name=also_matches]", "adjustment, adjustments")
+    shoot(page, "glossary-term-form")
+    page.get_by_role("button", name=re.compile("^Save", re.I)).first.click()
+    expect(page.locator(".messages")).to_contain_text("Chiropractic adjustment")
+
+    page.goto(site.base_url + "/glossary/")
+    expect(page.locator("dt#term-chiropractic-adjustment")).to_have_text("Chiropractic adjustment")
+    entry = page.locator("dt#term-chiropractic-adjustment + dd")
+    expect(entry.locator(".glossary-definition")).to_have_text(
+        "A quick, forceful push on a joint of the spine, given by a chiropractor."
+    )
+    expect(entry.locator(".glossary-definition b, .glossary-definition strong")).to_have_text(
+        "forceful"
+    )
+    expect(entry.locator(".glossary-source")).to_have_text("Source: The author's notes")
+    page.locator("dt#term-chiropractic-adjustment").scroll_into_view_if_needed()
+    shoot(page, "glossary")
+
+    # The article's first "Adjustments" now links to the term, its meaning in a tooltip.
+    page.goto(site.base_url + "/")
+    mention = page.locator(".article-body a.glossary-term[href$='#term-chiropractic-adjustment']")
+    expect(mention).to_have_count(1)
+    expect(mention).to_have_text("Adjustments")
+    tooltip = page.locator(f"#{mention.get_attribute('aria-describedby')}")
+    expect(tooltip).to_be_hidden()
+    mention.focus()
+    expect(tooltip).to_be_visible()
+    expect(tooltip).to_have_text(
+        "A quick, forceful push on a joint of the spine, given by a chiropractor."
+    )
+    shoot(page, "article-glossary-link")
+
+
+# A small PDF with a binary comment line, so a download that altered bytes would show.
+SESSION_FILE = (
+    b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
+    b"1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+    b"trailer << /Root 1 0 R >>\n%%EOF\n"
+)
+
+
+def test_author_uploads_a_program_file_a_customer_downloads_it(site, desktop, shoot, tmp_path):
+    page = desktop
+    upload = tmp_path / "Session 2 - The side bend.pdf"
+    upload.write_bytes(SESSION_FILE)
+    sign_in(page, site)
+
+    # Program files live in the Django admin; the CMS menu leads there.
+    page.get_by_role("link", name="Program files").click()
+    page.get_by_role("link", name=re.compile("Add program file", re.I)).click()
+    expect(page).to_have_url(re.compile(r"/django-admin/downloads/programfile/add/$"))
+    page.locator(".field-product .select2-selection").click()
+    page.locator(".select2-search__field").fill("Back Pain")
+    page.locator(".select2-results__option", has_text="Get Free from That Back Pain").click()
+    page.fill("#id_title", "Session 2: the side bend")
+    page.fill("#id_description", "Lying on your side, the waist muscles let go.")
+    page.set_input_files("#id_file", upload)
+    shoot(page, "program-file-form")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_contain_text("Session 2: the side bend")
+
+    # The list shows the recorded size; the file's page its checksum and download name.
+    row = page.locator("#result_list tr", has_text="Session 2: the side bend")
+    expect(row.locator(".field-size")).to_have_text(f"{len(SESSION_FILE)} bytes")
+    shoot(page, "program-files")
+    row.get_by_role("link", name="Session 2: the side bend").click()
+    expect(page.locator(".field-sha256 .readonly")).to_have_text(
+        hashlib.sha256(SESSION_FILE).hexdigest()
+    )
+    expect(page.locator("#id_original_filename")).to_have_value(upload.name)
+    shoot(page, "program-file")
+
+    # A new customer starts the tryout and downloads the file from "My downloads".
+    page.context.clear_cookies()
+    start_tryout(page, site.base_url, "new-customer@example.com")
+    page.goto(site.base_url + "/shop/accounts/downloads/")
+    file_row = page.locator("tr", has_text="Session 2: the side bend")
+    expect(file_row).to_contain_text("Lying on your side, the waist muscles let go.")
+    expect(file_row).to_contain_text(f"{len(SESSION_FILE)} bytes")
+    shoot(page, "customer-downloads")
+    with page.expect_download() as download_info:
+        file_row.get_by_role("link", name="Download").click()
+    download = download_info.value
+    assert download.suggested_filename == upload.name
+    assert Path(download.path()).read_bytes() == SESSION_FILE

@@ -103,3 +103,17 @@ def test_deleting_a_file_removes_its_stored_object(
     assert response.status_code == 302
     assert not ProgramFile.objects.exists()
     assert not stored.exists()
+
+
+def test_a_stored_file_opens_for_editing_with_its_name_and_checksum(
+    client, admin_user, local_private_storage
+):
+    program_file = program_file_create(product=program_with_trial(), name="Session-2.pdf")
+    client.force_login(admin_user)
+
+    response = client.get(reverse("admin:downloads_programfile_change", args=[program_file.pk]))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Currently: Session-2.pdf" in page
+    assert program_file.sha256 in page
