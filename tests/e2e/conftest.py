@@ -124,8 +124,15 @@ def _stop_site(site: RunningSite) -> None:
     site.process.wait(timeout=10)
 
 
+def standin_empty(stripe_standin: str) -> None:
+    """Forget every customer, card and payment the stand-in holds (webhooks stay)."""
+    request = urllib.request.Request(f"{stripe_standin}/_config/data", method="DELETE")
+    urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 (loopback)
+
+
 @pytest.fixture
 def site(tmp_path, demo_database, stripe_standin):
+    standin_empty(stripe_standin)
     running = _start_site(tmp_path, demo_database, stripe_base=stripe_standin)
     yield running
     _stop_site(running)

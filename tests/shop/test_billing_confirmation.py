@@ -377,3 +377,84 @@ def test_the_api_tells_another_front_end_where_and_until_when_to_confirm(waiting
     assert first["confirm_by"].startswith("2026-12-15")
     assert first["confirm_url"].endswith(confirm_link_path(charge))
     assert (second["confirm_by"], second["confirm_url"]) == (None, None)
+
+
+def test_a_lost_answer_that_needed_confirmation_is_reconciled_to_waiting(make_plan, run_at):
+    plan = make_plan(card_number=CARD_AUTHENTICATION)
+    charge = plan.charges.get(sequence=1)
+    # The run claimed the installment and Stripe answered, but the answer never arrived.
+    ScheduledCharge.objects.filter(pk=charge.pk).update(
+        status=Status.PROCESSING, attempts=1, processing_started_at=day(14)
+    )
+    lost = gateway.charge_off_session(
+        customer_id=plan.stripe_customer_id,
+        payment_method_id=plan.stripe_payment_method_id,
+        amount_cents=charge.amount_cents,
+        currency="usd",
+        metadata={"charge_id": str(charge.pk), "plan_id": str(plan.pk), "attempt": "1"},
+        idempotency_key=f"charge-{charge.pk}-attempt-1",
+    )
+    assert lost.status == "requires_action"
+    mail.outbox.clear()
+    report = run_at(14, 0.5)
+    assert report.reconciled == [charge.pk] and report.charged == {}
+    charge.refresh_from_db()
+    assert charge.status == Status.AWAITING_CONFIRMATION
+    assert charge.payment_intent_id == lost.payment_intent_id
+    assert [m.subject for m in mail.outbox] == ["Please confirm your payment of $98.50"]
+    assert run_at(15).charged == {} and len(intents_of(plan)) == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_page_and_the_webhook_at_the_same_moment_record_one_payment(make_plan):
+    import threading
+
+    from django.db import connection
+
+    from shop.billing.charging import charge_installment
+    from shop.billing.confirmation import confirmation_result_record
+    from shop.billing.webhooks import payment_intent_changed
+
+    plan = make_plan(card_number=CARD_AUTHENTICATION)
+    charge = plan.charges.get(sequence=1)
+    assert charge_installment(charge_id=charge.pk, now=day(14)).outcome == "requires_action"
+    charge.refresh_from_db()
+    assert bank_check_for_tests(payment_intent_id=charge.payment_intent_id, success=True) == 200
+    event = gateway.WebhookEvent(
+        id="evt_race",
+        type="payment_intent.succeeded",
+        created=day(15),
+        livemode=False,
+        object={
+            "id": charge.payment_intent_id,
+            "metadata": {"charge_id": str(charge.pk), "plan_id": str(plan.pk), "attempt": "1"},
+        },
+    )
+    barrier = threading.Barrier(2)
+    outcomes, errors = [], []
+
+    def road(record):
+        try:
+            barrier.wait(timeout=10)
+            outcomes.append(record())
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    roads = [
+        threading.Thread(target=road, args=(lambda: confirmation_result_record(charge=charge),)),
+        threading.Thread(target=road, args=(lambda: payment_intent_changed(event),)),
+    ]
+    for thread in roads:
+        thread.start()
+    for thread in roads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert "paid" in outcomes
+    assert [o for o in outcomes if o != "paid"][0].startswith("succeeded: ")
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.INSTALLMENT_PAID
+    assert plan.events.filter(kind="charge_succeeded").count() == 1
+    assert PaymentEvent.objects.filter(order=plan.order).count() == 1
+    assert str(plan.order.sources.get().amount_debited) == "98.50"
