@@ -2,8 +2,11 @@
 
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
+
+from config.proxies import behind_proxies
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
-application = get_wsgi_application()
+application = behind_proxies(get_wsgi_application(), settings.TRUSTED_PROXY_COUNT)

@@ -16,12 +16,14 @@ from django.urls import reverse
 from wagtail.admin.mail import send_mail
 from wagtail.contrib.forms.models import AbstractFormSubmission
 
+from config import proxies
+
 logger = logging.getLogger(__name__)
 
 
 def request_client_ip(request) -> str:
-    """The address the request came from, as the web server saw it."""
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    """The visitor's address (``config.proxies``), "unknown" when the server had none."""
+    return proxies.client_ip(request) or "unknown"
 
 
 def rate_limit_spend(*, page_id: int, client_ip: str) -> bool:

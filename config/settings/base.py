@@ -168,6 +168,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             Path(_sqlite_path).parent.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
+# How many proxies or load balancers stand in front of the web process (config.proxies):
+# the visitor's address is read through exactly that many X-Forwarded-For entries.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 # Cache: Redis when REDIS_URL is set (shared by every process), else local memory.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from oscar.apps.checkout import views
 from oscar.core.loading import get_class, get_model
 
+from config.proxies import client_ip
 from shop import gateway
 from shop.billing.models import InstallmentPlan, StripeCustomer
 from shop.billing.selectors import BasketNotTrialReady, basket_trial_offer, trial_disclosure
@@ -49,10 +50,6 @@ class CheckoutStopped(Exception):
     def __init__(self, user_message: str):
         super().__init__(user_message)
         self.user_message = user_message
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class PaymentDetailsView(views.PaymentDetailsView):

@@ -8,6 +8,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
+from config.proxies import client_ip
 from media_config.storages import storage_is_s3
 from shop.downloads.byte_ranges import RangeNotSatisfiable, byte_range_parse
 from shop.downloads.models import ProgramFile
@@ -37,13 +38,6 @@ class MyDownloadsView(TemplateView):
 
 
 my_downloads = login_required(MyDownloadsView.as_view())
-
-
-def _client_ip(request) -> str | None:
-    # Behind the load balancer, the last X-Forwarded-For entry is the one it added; earlier
-    # entries come from the client and could be made up.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[-1].strip() or request.META.get("REMOTE_ADDR") or None
 
 
 def _file_chunks(handle, *, start: int, length: int):
@@ -138,7 +132,7 @@ def program_file_download(request, file_id: int):
             user=request.user,
             program_file=program_file,
             grant=grant,
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
             byte_range=range_header,
             resumed=resumed,
