@@ -77,6 +77,7 @@ def test_customer_confirms_the_payment_with_the_bank(site, stripe_standin, deskt
     expect(page.locator("body")).to_contain_text("Confirmation needed")
     expect(page.locator("body")).to_contain_text("Your bank asks you to confirm payment 1 of 2")
     shoot(page, "program-confirmation-needed")
+    assert axe_violations(page) == []
 
     page.goto(confirmation_link(site))
     expect(page.get_by_role("heading", name="Confirm your payment of $98.50")).to_be_visible()
@@ -112,6 +113,7 @@ def test_a_failed_check_then_another_card_pays_it(site, stripe_standin, desktop,
 
     page.get_by_role("link", name="Use another card").click()
     expect(page.locator("#failed-payments")).to_contain_text("waits for you to confirm it")
+    assert axe_violations(page) == []
     fill_card(page, "4242424242424242")
     page.get_by_role("button", name="Save card and pay now").click()
 
