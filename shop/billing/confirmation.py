@@ -111,12 +111,15 @@ def confirmation_email_resend(*, charge_id: int, actor=None, now: datetime | Non
         )
 
 
-def confirmation_result_record(*, charge: ScheduledCharge, actor=None) -> str:
+def confirmation_result_record(
+    *, charge: ScheduledCharge, actor=None, result: gateway.ChargeResult | None = None
+) -> str:
     """What the confirmation page reports after Stripe.js: read the PaymentIntent from
-    Stripe (never the browser's word) and record it. Returns "paid", "processing" (the
-    bank accepted; the money is on its way), "waiting" (the check was not finished) or
-    "failed" (the bank refused or the check failed)."""
-    result = gateway.payment_intent_retrieve(charge.payment_intent_id)
+    Stripe (never the browser's word; ``result`` when the caller has just read it) and
+    record it. Returns "paid", "processing" (the bank accepted; the money is on its way),
+    "waiting" (the check was not finished) or "failed" (the bank refused or the check
+    failed)."""
+    result = result or gateway.payment_intent_retrieve(charge.payment_intent_id)
     if result.metadata.get("charge_id") not in (None, str(charge.pk)):
         logger.error("PaymentIntent %s does not belong to charge %s", result, charge.pk)
         return "failed"
@@ -137,6 +140,29 @@ def confirmation_result_record(*, charge: ScheduledCharge, actor=None) -> str:
     return "failed"
 
 
+def _waiting_intent_cancel(charge: ScheduledCharge, now: datetime) -> str:
+    """Cancel at Stripe the PaymentIntent the installment waits on, so it can never go
+    through later; returns its status. One that went through meanwhile ("succeeded" or
+    "processing") cannot be cancelled: it is recorded as the payment instead."""
+    cancelled = gateway.payment_intent_cancel(charge.payment_intent_id)
+    if cancelled.status in ("succeeded", "processing"):
+        charge_outcome_record(charge_id=charge.pk, result=cancelled, now=now)
+    return cancelled.status
+
+
+def _waiting_charge_fail(*, charge_id: int, intent_id: str):
+    """Inside a transaction: lock the plan and the installment and, if it still waits on
+    ``intent_id``, make it "Failed" with no automatic retry. Returns (plan, charge), or
+    None when something else has settled it meanwhile."""
+    plan, charge = plan_and_charge_lock(charge_id=charge_id)
+    if charge.status != Status.AWAITING_CONFIRMATION or charge.payment_intent_id != intent_id:
+        return None
+    charge.status = Status.FAILED
+    charge.next_attempt_at = None
+    charge.save(update_fields=["status", "next_attempt_at"])
+    return plan, charge
+
+
 def confirmation_release(*, charge_id: int, reason: str, actor=None, now=None) -> bool:
     """Stop waiting for the customer's confirmation so the installment can be charged
     otherwise (another card): cancel the waiting PaymentIntent at Stripe, then make the
@@ -147,17 +173,13 @@ def confirmation_release(*, charge_id: int, reason: str, actor=None, now=None) -
     if charge.status != Status.AWAITING_CONFIRMATION:
         return False
     intent_id = charge.payment_intent_id
-    cancelled = gateway.payment_intent_cancel(intent_id)
-    if cancelled.status in ("succeeded", "processing"):
-        charge_outcome_record(charge_id=charge_id, result=cancelled, now=now)
+    if _waiting_intent_cancel(charge, now) in ("succeeded", "processing"):
         return False
     with transaction.atomic():
-        plan, charge = plan_and_charge_lock(charge_id=charge_id)
-        if charge.status != Status.AWAITING_CONFIRMATION or charge.payment_intent_id != intent_id:
+        failed = _waiting_charge_fail(charge_id=charge_id, intent_id=intent_id)
+        if failed is None:
             return False
-        charge.status = Status.FAILED
-        charge.next_attempt_at = None
-        charge.save(update_fields=["status", "next_attempt_at"])
+        plan, charge = failed
         if plan.status == PlanStatus.CONFIRMATION_NEEDED:
             plan.status = PlanStatus.PAYMENT_FAILED
             plan.save(update_fields=["status", "updated_at"])
@@ -187,17 +209,14 @@ def confirmation_expire(*, charge_id: int, now: datetime | None = None) -> str:
     if charge.status != Status.AWAITING_CONFIRMATION or charge.confirm_by > now:
         return ""
     intent_id = charge.payment_intent_id
-    cancelled = gateway.payment_intent_cancel(intent_id)
-    if cancelled.status in ("succeeded", "processing"):
-        charge_outcome_record(charge_id=charge_id, result=cancelled, now=now)
-        return "paid" if cancelled.status == "succeeded" else ""
+    status = _waiting_intent_cancel(charge, now)
+    if status in ("succeeded", "processing"):
+        return "paid" if status == "succeeded" else ""
     with transaction.atomic():
-        plan, charge = plan_and_charge_lock(charge_id=charge_id)
-        if charge.status != Status.AWAITING_CONFIRMATION or charge.payment_intent_id != intent_id:
+        failed = _waiting_charge_fail(charge_id=charge_id, intent_id=intent_id)
+        if failed is None:
             return ""
-        charge.status = Status.FAILED
-        charge.next_attempt_at = None
-        charge.save(update_fields=["status", "next_attempt_at"])
+        plan, charge = failed
         plan.status = PlanStatus.PAYMENT_FAILED
         plan.suspended_at = plan.suspended_at or now
         plan.save(update_fields=["status", "suspended_at", "updated_at"])

@@ -360,7 +360,7 @@ class PaymentConfirmView(LoginRequiredMixin, TemplateView):
             intent, error, status = None, exc.user_message, 503
         if intent is not None and intent.status == "succeeded":
             # Confirmed elsewhere (another tab, the bank's app): record it and say so.
-            confirmation_result_record(charge=self.charge, actor=self.request.user)
+            confirmation_result_record(charge=self.charge, actor=self.request.user, result=intent)
             return self.paid()
         context = self.get_context_data(
             charge=self.charge,
