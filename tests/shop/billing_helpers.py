@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from shop import gateway
+from shop.billing.models import ScheduledCharge
 
 DAY0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
@@ -21,3 +22,22 @@ def intents_of(plan) -> list[gateway.ChargeResult]:
 
 def succeeded_cents(plan) -> int:
     return sum(i.amount_cents for i in intents_of(plan) if i.status == "succeeded")
+
+
+def charged_without_recording(plan) -> tuple[ScheduledCharge, str]:
+    """Installment 1 as a billing run leaves it when it dies between charging and recording:
+    claimed (processing, attempt 1) and charged at the stand-in, its outcome never recorded.
+    Returns the installment and the PaymentIntent's id."""
+    charge = plan.charges.get(sequence=1)
+    ScheduledCharge.objects.filter(pk=charge.pk).update(
+        status=ScheduledCharge.Status.PROCESSING, attempts=1, processing_started_at=day(14)
+    )
+    result = gateway.charge_off_session(
+        customer_id=plan.stripe_customer_id,
+        payment_method_id=plan.stripe_payment_method_id,
+        amount_cents=charge.amount_cents,
+        currency="usd",
+        metadata={"charge_id": str(charge.pk), "plan_id": str(plan.pk), "attempt": "1"},
+        idempotency_key=f"charge-{charge.pk}-attempt-1",
+    )
+    return charge, result.payment_intent_id

@@ -1,8 +1,10 @@
 """Fixtures for the billing tests: the Stripe stand-in, the program, a reader, a plan."""
 
 import pytest
+import time_machine
 
-from tests.shop.billing_helpers import DAY0
+from shop.billing.scheduler import billing_run
+from tests.shop.billing_helpers import DAY0, day
 from tests.shop.factories import plan_for_tests, program_with_trial
 
 
@@ -35,3 +37,17 @@ def make_plan(billing_standin, billing_program, billing_reader):
         )
 
     return make
+
+
+@pytest.fixture
+def run_at(django_capture_on_commit_callbacks):
+    """Run the billing clock at day ``n``, with the emails it sends after commit."""
+
+    def run(n: float, hours: float = 0):
+        with (
+            time_machine.travel(day(n, hours), tick=False),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            return billing_run(now=day(n, hours))
+
+    return run

@@ -6,12 +6,16 @@ import pytest
 from django.core import mail
 from oscar.core.loading import get_model
 
-from shop import gateway
 from shop.billing.charging import charge_installment, reconcile_charge
 from shop.billing.models import InstallmentPlan, ScheduledCharge
 from shop.billing.services import plan_trial_quit
 from tests.conftest import free_port
-from tests.shop.billing_helpers import day, intents_of, succeeded_cents
+from tests.shop.billing_helpers import (
+    charged_without_recording,
+    day,
+    intents_of,
+    succeeded_cents,
+)
 
 PaymentEvent = get_model("order", "PaymentEvent")
 
@@ -106,19 +110,8 @@ def test_a_crash_between_attempted_and_recorded_is_reconciled_without_a_second_c
     make_plan,
 ):
     plan = make_plan()
-    charge = first_charge(plan)
     # What charge_installment does before it dies: claimed, then charged at Stripe...
-    ScheduledCharge.objects.filter(pk=charge.pk).update(
-        status=Status.PROCESSING, attempts=1, processing_started_at=day(14)
-    )
-    gateway.charge_off_session(
-        customer_id=plan.stripe_customer_id,
-        payment_method_id=plan.stripe_payment_method_id,
-        amount_cents=charge.amount_cents,
-        currency="usd",
-        metadata={"charge_id": str(charge.pk), "plan_id": str(plan.pk), "attempt": "1"},
-        idempotency_key=f"charge-{charge.pk}-attempt-1",
-    )
+    charge, _ = charged_without_recording(plan)
     # ...and nothing recorded. Another run cannot charge it meanwhile:
     assert charge_installment(charge_id=charge.pk, now=day(14, 1)).outcome == "skipped"
 

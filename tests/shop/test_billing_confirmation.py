@@ -12,10 +12,14 @@ from shop import gateway
 from shop.billing.access import plan_allows_download
 from shop.billing.confirm_links import confirm_link_path
 from shop.billing.models import InstallmentPlan, ScheduledCharge
-from shop.billing.scheduler import billing_run
 from shop.downloads.models import DownloadGrant
 from shop.gateway.testing import bank_check_for_tests, card_confirm_for_tests
-from tests.shop.billing_helpers import day, intents_of, succeeded_cents
+from tests.shop.billing_helpers import (
+    charged_without_recording,
+    day,
+    intents_of,
+    succeeded_cents,
+)
 from tests.shop.test_billing_webhooks import post_event
 
 PaymentEvent = get_model("order", "PaymentEvent")
@@ -32,18 +36,6 @@ pytestmark = pytest.mark.django_db
 def long_sessions(settings):
     """Signed in today, the customer acts weeks later on the travelled clock."""
     settings.SESSION_COOKIE_AGE = 365 * 24 * 3600
-
-
-@pytest.fixture
-def run_at(django_capture_on_commit_callbacks):
-    def run(n: float, hours: float = 0):
-        with (
-            time_machine.travel(day(n, hours), tick=False),
-            django_capture_on_commit_callbacks(execute=True),
-        ):
-            return billing_run(now=day(n, hours))
-
-    return run
 
 
 @pytest.fixture
@@ -381,26 +373,15 @@ def test_the_api_tells_another_front_end_where_and_until_when_to_confirm(waiting
 
 def test_a_lost_answer_that_needed_confirmation_is_reconciled_to_waiting(make_plan, run_at):
     plan = make_plan(card_number=CARD_AUTHENTICATION)
-    charge = plan.charges.get(sequence=1)
     # The run claimed the installment and Stripe answered, but the answer never arrived.
-    ScheduledCharge.objects.filter(pk=charge.pk).update(
-        status=Status.PROCESSING, attempts=1, processing_started_at=day(14)
-    )
-    lost = gateway.charge_off_session(
-        customer_id=plan.stripe_customer_id,
-        payment_method_id=plan.stripe_payment_method_id,
-        amount_cents=charge.amount_cents,
-        currency="usd",
-        metadata={"charge_id": str(charge.pk), "plan_id": str(plan.pk), "attempt": "1"},
-        idempotency_key=f"charge-{charge.pk}-attempt-1",
-    )
-    assert lost.status == "requires_action"
+    charge, lost_intent = charged_without_recording(plan)
+    assert gateway.payment_intent_retrieve(lost_intent).status == "requires_action"
     mail.outbox.clear()
     report = run_at(14, 0.5)
     assert report.reconciled == [charge.pk] and report.charged == {}
     charge.refresh_from_db()
     assert charge.status == Status.AWAITING_CONFIRMATION
-    assert charge.payment_intent_id == lost.payment_intent_id
+    assert charge.payment_intent_id == lost_intent
     assert [m.subject for m in mail.outbox] == ["Please confirm your payment of $98.50"]
     assert run_at(15).charged == {} and len(intents_of(plan)) == 1
 

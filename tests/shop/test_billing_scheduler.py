@@ -10,33 +10,23 @@ from django.core.management import call_command
 from django.db import connection
 from oscar.core.loading import get_model
 
-from shop import gateway
 from shop.billing.access import plan_allows_download
 from shop.billing.models import InstallmentPlan, ScheduledCharge
 from shop.billing.reminders import quit_link_path
 from shop.billing.scheduler import billing_run
 from shop.billing.tasks import billing_run_task
 from shop.downloads.models import DownloadGrant
-from tests.shop.billing_helpers import day, intents_of, succeeded_cents
+from tests.shop.billing_helpers import (
+    charged_without_recording,
+    day,
+    intents_of,
+    succeeded_cents,
+)
 
 PaymentEvent = get_model("order", "PaymentEvent")
 
 Status = ScheduledCharge.Status
 PlanStatus = InstallmentPlan.Status
-
-
-@pytest.fixture
-def run_at(django_capture_on_commit_callbacks):
-    """Run the billing clock at day ``n``, with the emails it sends after commit."""
-
-    def run(n: int, hours: float = 0):
-        with (
-            time_machine.travel(day(n, hours), tick=False),
-            django_capture_on_commit_callbacks(execute=True),
-        ):
-            return billing_run(now=day(n, hours))
-
-    return run
 
 
 def grant_open(plan, n: int) -> bool:
@@ -215,18 +205,7 @@ def test_two_overlapping_runs_charge_once(make_plan):
 @pytest.mark.django_db
 def test_a_run_reconciles_an_installment_left_processing_by_a_crash(make_plan, run_at):
     plan = make_plan()
-    charge = plan.charges.get(sequence=1)
-    ScheduledCharge.objects.filter(pk=charge.pk).update(
-        status=Status.PROCESSING, attempts=1, processing_started_at=day(14)
-    )
-    gateway.charge_off_session(
-        customer_id=plan.stripe_customer_id,
-        payment_method_id=plan.stripe_payment_method_id,
-        amount_cents=charge.amount_cents,
-        currency="usd",
-        metadata={"charge_id": str(charge.pk), "plan_id": str(plan.pk), "attempt": "1"},
-        idempotency_key=f"charge-{charge.pk}-attempt-1",
-    )
+    charge, _ = charged_without_recording(plan)
     assert run_at(14, 0.1).reconciled == []  # not stale yet: maybe still being recorded
     report = run_at(14, 0.5)
     assert report.reconciled == [charge.pk] and report.charged == {}

@@ -9,12 +9,11 @@ import pytest
 from django.conf import settings
 from oscar.core.loading import get_model
 
-from shop import gateway
 from shop.billing.charging import charge_installment
 from shop.billing.models import InstallmentPlan, ScheduledCharge, StripeEvent
 from shop.downloads.models import DownloadGrant
 from shop.gateway.testing import webhook_signature_header
-from tests.shop.billing_helpers import day
+from tests.shop.billing_helpers import charged_without_recording, day
 
 PaymentEvent = get_model("order", "PaymentEvent")
 
@@ -38,23 +37,6 @@ def post_event(client, type_: str, obj: dict, *, event_id=None, secret=None):
     return client.post(
         URL, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
     )
-
-
-def charged_without_recording(plan) -> tuple[ScheduledCharge, str]:
-    """A real charge at the stand-in whose outcome the scheduler never recorded."""
-    charge = plan.charges.get(sequence=1)
-    ScheduledCharge.objects.filter(pk=charge.pk).update(
-        status=ScheduledCharge.Status.PROCESSING, attempts=1, processing_started_at=day(14)
-    )
-    result = gateway.charge_off_session(
-        customer_id=plan.stripe_customer_id,
-        payment_method_id=plan.stripe_payment_method_id,
-        amount_cents=charge.amount_cents,
-        currency="usd",
-        metadata={"charge_id": str(charge.pk), "plan_id": str(plan.pk), "attempt": "1"},
-        idempotency_key=f"charge-{charge.pk}-attempt-1",
-    )
-    return charge, result.payment_intent_id
 
 
 def test_a_forged_or_unsigned_webhook_is_refused_and_nothing_is_stored(client, make_plan):
