@@ -5,28 +5,16 @@ import re
 import sqlite3
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.conftest import clean_env
 from tests.e2e.conftest import manage
-from tests.e2e.helpers import add_program_to_basket, fill_card, register_at_checkout
+from tests.e2e.helpers import fill_card, start_tryout
 from tests.e2e.test_customer_journey import axe_violations
 
 pytestmark = pytest.mark.e2e
 
 CARD_AUTHENTICATION = "4000002500003155"
-
-
-def start_tryout_with_bank_check(page: Page, base_url: str, email: str) -> None:
-    """The checkout with a card whose bank asks for its check when the card is saved."""
-    add_program_to_basket(page, base_url)
-    register_at_checkout(page, base_url, email)
-    page.select_option("select[name=country]", "US")
-    fill_card(page, CARD_AUTHENTICATION)
-    page.check("#id_consent")
-    page.get_by_role("button", name=re.compile("Start free 2-week tryout")).click()
-    page.get_by_role("button", name="Complete authentication").click()
-    expect(page).to_have_url(re.compile(r"/shop/checkout/thank-you/$"))
 
 
 def billing_run_after_the_tryout(site, stripe_standin) -> None:
@@ -68,7 +56,7 @@ def charges(site) -> list[tuple[str, str]]:
 
 def test_customer_confirms_the_payment_with_the_bank(site, stripe_standin, desktop, shoot):
     page = desktop
-    start_tryout_with_bank_check(page, site.base_url, "confirm@example.com")
+    start_tryout(page, site.base_url, "confirm@example.com", CARD_AUTHENTICATION, bank_check=True)
     billing_run_after_the_tryout(site, stripe_standin)
     (first_status, first_intent), _ = charges(site)
     assert first_status == "awaiting_confirmation"
@@ -100,7 +88,9 @@ def test_customer_confirms_the_payment_with_the_bank(site, stripe_standin, deskt
 
 def test_a_failed_check_then_another_card_pays_it(site, stripe_standin, desktop, shoot):
     page = desktop
-    start_tryout_with_bank_check(page, site.base_url, "another-card@example.com")
+    start_tryout(
+        page, site.base_url, "another-card@example.com", CARD_AUTHENTICATION, bank_check=True
+    )
     billing_run_after_the_tryout(site, stripe_standin)
     (_, first_intent), _ = charges(site)
 
