@@ -3,41 +3,36 @@
 Cancelling the remaining payments (our rule, shown to both): nothing more is charged and
 the download stays open until the date the next payment would have been taken, i.e. for
 the period already paid; when that date has passed (a payment failed), it ends at once.
+
+A new card retries a failed payment once: the same confirmed card (SetupIntent) saved
+again changes nothing, and at most ``BILLING_CARD_RETRIES_PER_DAY`` new cards a day lead
+to a charge, so "Update card" cannot be used to try card after card.
 """
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.conf import settings
 from django.utils import timezone
 
 from shop import gateway
-from shop.billing.access import grant_sync
-from shop.billing.charging import ChargeAttempt, charge_installment, order_status_follow
+from shop.billing import transitions
+from shop.billing.charging import ChargeAttempt, charge_installment
 from shop.billing.confirmation import confirmation_release
-from shop.billing.emails import plan_email_send
-from shop.billing.models import InstallmentPlan, ScheduledCharge
-from shop.billing.services import PlanActionNotAllowed, plan_event_record
+from shop.billing.models import CardUpdate, InstallmentPlan, ScheduledCharge
+from shop.billing.transitions import MoveRefused, plan_cancel_access_end  # noqa: F401
 
 logger = logging.getLogger(__name__)
 
 Status = ScheduledCharge.Status
 PlanStatus = InstallmentPlan.Status
 
-CANCELLABLE = (
-    PlanStatus.INSTALLMENT_PAID,
-    PlanStatus.PAYMENT_FAILED,
-    PlanStatus.CONFIRMATION_NEEDED,
-)
-UNPAID = (Status.SCHEDULED, Status.FAILED, Status.AWAITING_CONFIRMATION)
+# Kept for callers: the services' error is the transitions' refusal.
+PlanActionNotAllowed = MoveRefused
 
 
-def plan_cancel_access_end(plan: InstallmentPlan, now: datetime) -> datetime:
-    """When the download ends if the remaining payments are cancelled at ``now``."""
-    upcoming = plan.charges.filter(status__in=UNPAID).order_by("due_at").first()
-    if upcoming is None or upcoming.due_at <= now:
-        return now
-    return upcoming.due_at
+def card_retries_per_day() -> int:
+    return int(getattr(settings, "BILLING_CARD_RETRIES_PER_DAY", 3))
 
 
 def plan_payments_cancel(
@@ -57,49 +52,22 @@ def plan_payments_cancel(
                 charge_id=charge.pk, reason="remaining payments cancelled", actor=actor, now=now
             )
         except gateway.GatewayError as exc:
-            raise PlanActionNotAllowed(
+            raise MoveRefused(
                 "The payment waiting for confirmation could not be stopped just now. "
                 "Please try again in a few minutes."
             ) from exc
-    with transaction.atomic():
-        plan = (
-            InstallmentPlan.objects.select_for_update(of=("self",))
-            .select_related("order")
-            .get(pk=plan_id)
+    try:
+        change = transitions.payments_cancelled(
+            plan_id=plan_id, actor=actor, actor_label=actor_label, now=now
         )
-        if plan.status == PlanStatus.CANCELLED:
-            return plan, False
-        if plan.status not in CANCELLABLE:
-            raise PlanActionNotAllowed(
+    except MoveRefused as exc:
+        plan = InstallmentPlan.objects.get(pk=plan_id)
+        if plan.status in (PlanStatus.TRIALING, PlanStatus.TRIAL_QUIT, PlanStatus.PAID_IN_FULL):
+            raise MoveRefused(
                 f"The payments of a plan that is “{plan.get_status_display()}” cannot be cancelled."
-            )
-        if plan.charges.filter(status=Status.PROCESSING).exists():
-            raise PlanActionNotAllowed(
-                "A payment is being taken right now. Please try again in a few minutes."
-            )
-        plan.access_ends_at = plan_cancel_access_end(plan, now)
-        if plan.charges.filter(status=Status.AWAITING_CONFIRMATION).exists():
-            raise PlanActionNotAllowed(
-                "A payment is waiting for confirmation right now. Please try again in a minute."
-            )
-        cancelled = plan.charges.filter(status__in=UNPAID).update(
-            status=Status.CANCELLED, next_attempt_at=None
-        )
-        plan.status = PlanStatus.CANCELLED
-        plan.save(update_fields=["status", "access_ends_at", "updated_at"])
-        grant_sync(plan)
-        order_status_follow(plan)
-        plan_event_record(
-            plan=plan,
-            kind="payments_cancelled",
-            actor=actor,
-            actor_label=actor_label,
-            note=f"{cancelled} remaining payments cancelled; download open until "
-            f"{plan.access_ends_at:%Y-%m-%d %H:%M} UTC.",
-            data={"cancelled": cancelled, "access_ends_at": plan.access_ends_at.isoformat()},
-        )
-        transaction.on_commit(lambda: plan_email_send(plan=plan, code="PAYMENTS_CANCELLED"))
-    return plan, True
+            ) from exc
+        raise
+    return change.plan, change.changed
 
 
 def installment_retry_now(
@@ -109,7 +77,7 @@ def installment_retry_now(
     plan). A second click finds it paid or in progress and does nothing."""
     charge = ScheduledCharge.objects.get(pk=charge_id)
     if charge.status != Status.FAILED:
-        raise PlanActionNotAllowed(
+        raise MoveRefused(
             f"Installment {charge.sequence} is “{charge.get_status_display()}”: "
             "only a failed payment can be retried."
         )
@@ -121,64 +89,68 @@ def installment_retry_now(
 def plan_card_update(
     *, plan_id: int, setup_intent_id: str, actor=None, now: datetime | None = None
 ) -> list[ChargeAttempt]:
-    """Save the card confirmed through ``setup_intent_id`` on the plan, then try every
-    failed installment with it at once. Returns those attempts (empty when none failed).
+    """Save the card confirmed through ``setup_intent_id`` on the plan, then try the failed
+    installment with it at once. Returns those attempts (empty when none was tried).
 
     Trusts only Stripe: the SetupIntent must belong to the plan's customer and have
-    succeeded; the card is attached to that customer. A payment waiting for the customer's
-    confirmation on the old card is cancelled at Stripe first and charged to the new card
-    (if it went through meanwhile, it is recorded and the new card is kept for later)."""
+    succeeded; the card is attached to that customer. Each SetupIntent is used once, and a
+    failed payment is retried once per new card and at most ``BILLING_CARD_RETRIES_PER_DAY``
+    times a day. A payment waiting for the customer's confirmation on the old card is
+    cancelled at Stripe first and charged to the new card (if it went through meanwhile,
+    it is recorded and the new card is kept for later)."""
+    now = now or timezone.now()
     plan = InstallmentPlan.objects.get(pk=plan_id)
-    if plan.status not in (
-        PlanStatus.TRIALING,
-        PlanStatus.INSTALLMENT_PAID,
-        PlanStatus.PAYMENT_FAILED,
-        PlanStatus.CONFIRMATION_NEEDED,
-    ):
-        raise PlanActionNotAllowed("This plan has no payments left to take.")
+    if plan.status not in transitions.OPEN_FOR_PAYMENT:
+        raise MoveRefused("This plan has no payments left to take.")
+    if CardUpdate.objects.filter(setup_intent_id=setup_intent_id).exists():
+        return []  # this card was saved already: nothing is charged again
     intent = gateway.setup_intent_retrieve(setup_intent_id)
     if intent.customer_id != plan.stripe_customer_id:
-        raise PlanActionNotAllowed("Your card details did not reach us. Please enter them again.")
+        raise MoveRefused("Your card details did not reach us. Please enter them again.")
     if intent.status != "succeeded" or not intent.payment_method_id:
-        raise PlanActionNotAllowed(
+        raise MoveRefused(
             "Your card could not be saved. Please check the details or try another card."
         )
     card = gateway.card_attach(
         payment_method_id=intent.payment_method_id, customer_id=plan.stripe_customer_id
     )
-    with transaction.atomic():
-        plan = InstallmentPlan.objects.select_for_update().get(pk=plan_id)
-        if plan.stripe_payment_method_id != card.id:
-            old = f"{plan.card_brand} ····{plan.card_last4}"
-            plan.stripe_payment_method_id = card.id
-            plan.card_fingerprint = card.fingerprint or ""
-            plan.card_brand = card.brand or ""
-            plan.card_last4 = card.last4 or ""
-            plan.save(
-                update_fields=[
-                    "stripe_payment_method_id",
-                    "card_fingerprint",
-                    "card_brand",
-                    "card_last4",
-                    "updated_at",
-                ]
-            )
-            plan_event_record(
-                plan=plan,
-                kind="card_updated",
-                actor=actor,
-                actor_label="customer",
-                note=f"Card {old} replaced by {card.brand} ····{card.last4}.",
-                data={"setup_intent": intent.id, "payment_method": card.id},
-            )
+    change, update = transitions.card_updated(
+        plan_id=plan_id, setup_intent_id=intent.id, card=card, actor=actor
+    )
+    if update is None:
+        return []  # the same card saved twice at once: the other request retries
     for waiting in plan.charges.filter(status=Status.AWAITING_CONFIRMATION):
         confirmation_release(
             charge_id=waiting.pk, reason="the customer chose another card", actor=actor, now=now
         )
-    failed = plan.charges.filter(status=Status.FAILED).order_by("sequence")
+    failed = plan.charges.filter(status=Status.FAILED).order_by("sequence").first()
+    if failed is None:
+        return []
+    if not _card_retry_allowed(plan, update, now):
+        transitions.event_record(
+            plan=plan,
+            kind="card_retry_refused",
+            actor=actor,
+            actor_label="customer",
+            note="The new card was saved; the failed payment was not tried again with it "
+            f"(one try per card, at most {card_retries_per_day()} new cards a day).",
+            data={"setup_intent": intent.id},
+        )
+        return [ChargeAttempt(failed.pk, "skipped", "card retry limit")]
+    CardUpdate.objects.filter(pk=update.pk).update(retried=True)
     return [
         charge_installment(
-            charge_id=charge.pk, now=now, actor=actor, actor_label="customer", force=True
+            charge_id=failed.pk, now=now, actor=actor, actor_label="customer", force=True
         )
-        for charge in failed
     ]
+
+
+def _card_retry_allowed(plan: InstallmentPlan, update: CardUpdate, now: datetime) -> bool:
+    """One retry per card (fingerprint) and at most a few retries a day for a plan."""
+    earlier = CardUpdate.objects.filter(plan=plan, retried=True).exclude(pk=update.pk)
+    if (
+        update.card_fingerprint
+        and earlier.filter(card_fingerprint=update.card_fingerprint).exists()
+    ):
+        return False
+    return earlier.filter(created_at__gt=now - timedelta(days=1)).count() < card_retries_per_day()

@@ -23,16 +23,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from shop import gateway
-from shop.billing.access import grant_sync
-from shop.billing.charging import (
-    charge_outcome_record,
-    confirmation_email_context,
-    order_status_follow,
-    plan_and_charge_lock,
-)
+from shop.billing import transitions
+from shop.billing.charging import charge_outcome_record
 from shop.billing.emails import plan_email_send
 from shop.billing.models import InstallmentPlan, ScheduledCharge
-from shop.billing.services import PlanActionNotAllowed, plan_event_record
+from shop.billing.transitions import (
+    MoveRefused,
+    confirmation_email_context,
+    event_record,
+    plan_and_charge_lock,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def confirmation_reminder_send(*, charge_id: int, now: datetime | None = None) -
             pk=charge_id
         )
         plan = charge.plan
-        plan_event_record(
+        event_record(
             plan=plan,
             kind="confirmation_reminder_sent",
             note=f"Reminder: installment {charge.sequence} still waits for the customer's "
@@ -89,15 +89,15 @@ def confirmation_email_resend(*, charge_id: int, actor=None, now: datetime | Non
     with transaction.atomic():
         plan, charge = plan_and_charge_lock(charge_id=charge_id)
         if charge.status != Status.AWAITING_CONFIRMATION:
-            raise PlanActionNotAllowed(
+            raise MoveRefused(
                 f"Installment {charge.sequence} is “{charge.get_status_display()}”: "
                 "it does not wait for the customer's confirmation."
             )
         if charge.confirm_by <= now:
-            raise PlanActionNotAllowed(
+            raise MoveRefused(
                 "The time to confirm this payment is over; the plan is being suspended."
             )
-        plan_event_record(
+        event_record(
             plan=plan,
             kind="confirmation_email_resent",
             actor=actor,
@@ -128,7 +128,7 @@ def confirmation_result_record(
         return "paid" if result.status == "succeeded" else "processing"
     if result.status == "requires_action":
         return "waiting"
-    plan_event_record(
+    event_record(
         plan=charge.plan,
         kind="confirmation_failed",
         actor=actor,
@@ -150,19 +150,6 @@ def _waiting_intent_cancel(charge: ScheduledCharge, now: datetime) -> str:
     return cancelled.status
 
 
-def _waiting_charge_fail(*, charge_id: int, intent_id: str):
-    """Inside a transaction: lock the plan and the installment and, if it still waits on
-    ``intent_id``, make it "Failed" with no automatic retry. Returns (plan, charge), or
-    None when something else has settled it meanwhile."""
-    plan, charge = plan_and_charge_lock(charge_id=charge_id)
-    if charge.status != Status.AWAITING_CONFIRMATION or charge.payment_intent_id != intent_id:
-        return None
-    charge.status = Status.FAILED
-    charge.next_attempt_at = None
-    charge.save(update_fields=["status", "next_attempt_at"])
-    return plan, charge
-
-
 def confirmation_release(*, charge_id: int, reason: str, actor=None, now=None) -> bool:
     """Stop waiting for the customer's confirmation so the installment can be charged
     otherwise (another card): cancel the waiting PaymentIntent at Stripe, then make the
@@ -175,24 +162,10 @@ def confirmation_release(*, charge_id: int, reason: str, actor=None, now=None) -
     intent_id = charge.payment_intent_id
     if _waiting_intent_cancel(charge, now) in ("succeeded", "processing"):
         return False
-    with transaction.atomic():
-        failed = _waiting_charge_fail(charge_id=charge_id, intent_id=intent_id)
-        if failed is None:
-            return False
-        plan, charge = failed
-        if plan.status == PlanStatus.CONFIRMATION_NEEDED:
-            plan.status = PlanStatus.PAYMENT_FAILED
-            plan.save(update_fields=["status", "updated_at"])
-        plan_event_record(
-            plan=plan,
-            kind="confirmation_released",
-            actor=actor,
-            actor_label="customer" if actor else "system",
-            note=f"Installment {charge.sequence}: the payment waiting for confirmation was "
-            f"cancelled at Stripe ({reason}).",
-            data={"charge_id": charge.pk, "payment_intent": intent_id},
-        )
-    return True
+    released = transitions.confirmation_released(
+        charge_id=charge_id, intent_id=intent_id, reason=reason, actor=actor
+    )
+    return released is not None
 
 
 def confirmations_expired(*, now: datetime):
@@ -212,29 +185,10 @@ def confirmation_expire(*, charge_id: int, now: datetime | None = None) -> str:
     status = _waiting_intent_cancel(charge, now)
     if status in ("succeeded", "processing"):
         return "paid" if status == "succeeded" else ""
-    with transaction.atomic():
-        failed = _waiting_charge_fail(charge_id=charge_id, intent_id=intent_id)
-        if failed is None:
-            return ""
-        plan, charge = failed
-        plan.status = PlanStatus.PAYMENT_FAILED
-        plan.suspended_at = plan.suspended_at or now
-        plan.save(update_fields=["status", "suspended_at", "updated_at"])
-        grant_sync(plan)
-        order_status_follow(plan)
-        plan_event_record(
-            plan=plan,
-            kind="plan_suspended",
-            note=f"Installment {charge.sequence} was not confirmed by the customer by "
-            f"{charge.confirm_by:%Y-%m-%d %H:%M} UTC; the waiting payment was cancelled; "
-            "no more tries; download ended.",
-            data={"charge_id": charge.pk, "payment_intent": intent_id},
-        )
-        extra = {"charge": charge, "confirmation_expired": True}
-        transaction.on_commit(
-            lambda: plan_email_send(plan=plan, code="PLAN_SUSPENDED", extra=extra)
-        )
-    return "suspended"
+    change = transitions.plan_suspended(
+        plan_id=charge.plan_id, now=now, charge_id=charge_id, intent_id=intent_id
+    )
+    return "suspended" if change.changed else ""
 
 
 def waiting_intents_cancel(intent_ids: list[str]) -> None:

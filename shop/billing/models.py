@@ -230,10 +230,76 @@ class ScheduledCharge(models.Model):
         ordering = ["plan", "sequence"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "sequence"], name="one_charge_per_sequence"),
+            # One payment pays one installment: a PaymentIntent is never recorded on two.
+            models.UniqueConstraint(
+                fields=["payment_intent_id"],
+                condition=~models.Q(payment_intent_id=""),
+                name="one_installment_per_payment_intent",
+            ),
         ]
 
     def __str__(self):
         return f"Installment {self.sequence} of {self.plan_id}"
+
+
+class InstallmentRefund(models.Model):
+    """Money given back on one payment, claimed here before Stripe is asked.
+
+    The row is written (and the amount reserved) under the plan's lock; Stripe is then called
+    outside any transaction with this row's idempotency key, and the answer recorded. A
+    refund whose answer was lost stays "requested" and is sent again with the same key."""
+
+    class Reason(models.TextChoices):
+        AUTHOR = "author", "Refunded by the author"
+        LATE_PAYMENT = "late_payment", "Payment on a plan that could no longer be charged"
+        DOUBLE_CHARGE = "double_charge", "Second payment of one installment"
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        SUCCEEDED = "succeeded", "Refunded"
+        FAILED = "failed", "Refused by Stripe"
+
+    plan = models.ForeignKey(InstallmentPlan, on_delete=models.CASCADE, related_name="refunds")
+    charge = models.ForeignKey(ScheduledCharge, on_delete=models.CASCADE, related_name="refunds")
+    payment_intent_id = models.CharField(max_length=255)
+    amount_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=32, choices=Reason.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    stripe_refund_id = models.CharField(max_length=255, blank=True)
+    failure_message = models.CharField(max_length=500, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"Refund of {self.amount_cents} on {self.payment_intent_id} ({self.status})"
+
+
+class CardUpdate(models.Model):
+    """A card the customer saved for a plan after checkout: each SetupIntent once, and the
+    retry of a failed payment it led to (limited per card and per day)."""
+
+    plan = models.ForeignKey(InstallmentPlan, on_delete=models.CASCADE, related_name="card_updates")
+    setup_intent_id = models.CharField(max_length=255, unique=True)
+    payment_method_id = models.CharField(max_length=255)
+    card_fingerprint = models.CharField(max_length=64, blank=True)
+    retried = models.BooleanField(
+        default=False, help_text="A failed payment was tried again with this card."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"Card update {self.setup_intent_id} on plan {self.plan_id}"
 
 
 class PlanEvent(models.Model):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from shop import gateway
 from shop.billing.charging import charge_outcome_record, reconcile_charge
 from shop.billing.models import InstallmentPlan, ScheduledCharge
-from shop.billing.services import plan_event_record
+from shop.billing.transitions import event_record as plan_event_record
 
 Status = ScheduledCharge.Status
 

@@ -1,33 +1,30 @@
-"""Money given back on an installment, whoever started it (the author on the dashboard,
-or Stripe's ``charge.refunded`` webhook for a refund made in Stripe's own dashboard).
+"""Money given back on an installment, whoever started it: the author on the dashboard, the
+shop itself for a payment it must not keep, or Stripe's ``charge.refunded`` webhook for a
+refund made in Stripe's own dashboard.
 
-Our rule: refunding an installment in full refunds the plan: the remaining installments
-are cancelled, the download ends at once and the order becomes "Refunded". A partial
-refund is recorded (Oscar payment event, source, plan event) and changes nothing else.
+A refund is claimed in a row first (``InstallmentRefund``, under the plan's lock: the
+amount is reserved, so two clicks cannot both give it back), Stripe is then asked outside
+any transaction with the row's idempotency key, and the answer is recorded. When the answer
+is lost the row stays "requested" and the billing run asks again with the same key.
+
+Our rule: refunding an installment in full refunds the plan (remaining installments
+cancelled, download ended, order "Refunded"); a partial refund is recorded and changes
+nothing else. See ``shop.billing.transitions``.
 """
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from shop import gateway
-from shop.billing.access import grant_sync
-from shop.billing.charging import (
-    _money,
-    order_status_follow,
-    payment_event_add,
-    plan_and_charge_lock,
-)
-from shop.billing.confirmation import waiting_intents_cancel
-from shop.billing.emails import plan_email_send
-from shop.billing.models import InstallmentPlan, ScheduledCharge
-from shop.billing.services import PlanActionNotAllowed, plan_event_record
+from shop.billing import transitions
+from shop.billing.models import InstallmentRefund
 
 logger = logging.getLogger(__name__)
 
-Status = ScheduledCharge.Status
+# A refund still "requested" after this long lost its answer: ask Stripe again.
+REFUND_RETRY_AFTER = timedelta(minutes=2)
 
 
 def charge_refund_record(
@@ -39,97 +36,80 @@ def charge_refund_record(
     actor_label: str = "stripe",
     now: datetime | None = None,
 ) -> bool:
-    """Record that ``refunded_total_cents`` of an installment have been given back in all.
+    """Record that ``refunded_total_cents`` of an installment have been given back in all
+    (Stripe's own total, e.g. from the ``charge.refunded`` webhook); True when it changed."""
+    return transitions.refund_recorded(
+        charge_id=charge_id,
+        refunded_total_cents=refunded_total_cents,
+        reference=reference,
+        actor=actor,
+        actor_label=actor_label,
+        now=now,
+    ).changed
 
-    Idempotent: only the increase over what was already recorded counts, so the author's
-    refund and Stripe's webhook about it are recorded once. True when something changed."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        plan, charge = plan_and_charge_lock(charge_id=charge_id)
-        refunded_total_cents = min(refunded_total_cents, charge.amount_cents)
-        increase = refunded_total_cents - charge.refunded_cents
-        if increase <= 0:
-            return False
-        charge.refunded_cents = refunded_total_cents
-        full = charge.refunded_cents >= charge.amount_cents
-        if full:
-            charge.status = Status.REFUNDED
-        charge.save(update_fields=["refunded_cents", "status"])
-        order = plan.order
-        payment_event_add(order=order, name="Refunded", amount_cents=increase, reference=reference)
-        source = order.sources.first()
-        if source is not None:
-            source.refund(_money(increase), reference=reference)
-        cancelled = 0
-        if full and plan.status != InstallmentPlan.Status.REFUNDED:
-            waiting = list(
-                plan.charges.filter(status=Status.AWAITING_CONFIRMATION).values_list(
-                    "payment_intent_id", flat=True
-                )
-            )
-            cancelled = plan.charges.filter(
-                status__in=[Status.SCHEDULED, Status.FAILED, Status.AWAITING_CONFIRMATION]
-            ).update(status=Status.CANCELLED, next_attempt_at=None)
-            if waiting:
-                # The page refuses them from now on; Stripe must not take them either.
-                transaction.on_commit(lambda: waiting_intents_cancel(waiting))
-            plan.status = InstallmentPlan.Status.REFUNDED
-            plan.access_ends_at = now
-            plan.save(update_fields=["status", "access_ends_at", "updated_at"])
-            grant_sync(plan)
-            order_status_follow(plan)
-        plan_event_record(
-            plan=plan,
-            kind="charge_refunded" if full else "charge_partially_refunded",
-            actor=actor,
-            actor_label=actor_label,
-            note=f"Installment {charge.sequence}: {_money(increase)} {charge.currency} refunded"
-            + (f"; plan refunded, {cancelled} remaining payments cancelled." if full else "."),
-            data={"charge_id": charge.pk, "reference": reference, "cents": increase},
+
+def refund_issue(*, refund_id: int, now: datetime | None = None) -> str:
+    """Ask Stripe for a claimed refund and record the answer: "succeeded", "failed", or
+    "requested" when Stripe could not be reached (the billing run asks again later)."""
+    refund = InstallmentRefund.objects.get(pk=refund_id)
+    if refund.status != InstallmentRefund.Status.REQUESTED:
+        return refund.status
+    try:
+        info = gateway.refund_create(
+            payment_intent_id=refund.payment_intent_id,
+            amount_cents=refund.amount_cents,
+            metadata={
+                "charge_id": str(refund.charge_id),
+                "plan_id": str(refund.plan_id),
+                "refund_id": str(refund.pk),
+                "reason": refund.reason,
+            },
+            idempotency_key=refund.idempotency_key,
         )
-        extra = {"charge": charge, "refunded_cents": increase, "full": full}
-        transaction.on_commit(lambda: plan_email_send(plan=plan, code="REFUND_ISSUED", extra=extra))
-    return True
+    except gateway.PaymentProviderUnavailable:
+        logger.warning("refund %s: Stripe unreachable, asked again later", refund.pk)
+        return InstallmentRefund.Status.REQUESTED
+    except gateway.GatewayError as exc:
+        logger.error("refund %s refused by Stripe: %s", refund.pk, exc)
+        transitions.refund_answered(refund_id=refund.pk, info=None, failure=exc.user_message)
+        return InstallmentRefund.Status.FAILED
+    transitions.refund_answered(refund_id=refund.pk, info=info, now=now)
+    return InstallmentRefund.Status.SUCCEEDED
 
 
 def installment_refund(
     *, charge_id: int, amount_cents: int | None = None, actor=None, now=None
 ) -> int:
-    """Refund (part of) a paid installment at Stripe, then record it. Refuses to give back
-    more than was paid and not yet refunded (Stripe's stand-in would allow it). Returns the
-    cents refunded; raises PlanActionNotAllowed with a message for the author."""
-    with transaction.atomic():
-        # Locked across the refund call: two clicks at once cannot both refund (the
-        # stand-in ignores idempotency keys). Staff-only and rare, so the wait is fine.
-        _, charge = plan_and_charge_lock(charge_id=charge_id)
-        return _installment_refund_locked(charge, amount_cents, actor, now)
-
-
-def _installment_refund_locked(charge, amount_cents, actor, now) -> int:
-    left = charge.amount_cents - charge.refunded_cents
-    if charge.status not in (Status.PAID, Status.REFUNDED) or not charge.payment_intent_id:
-        raise PlanActionNotAllowed(f"Installment {charge.sequence} has not been paid.")
-    if left <= 0:
-        raise PlanActionNotAllowed(f"Installment {charge.sequence} is already fully refunded.")
-    amount = left if amount_cents is None else amount_cents
-    if amount <= 0 or amount > left:
-        raise PlanActionNotAllowed(
-            f"At most {_money(left)} {charge.currency} of installment {charge.sequence} "
-            "can be refunded."
+    """The author refunds (part of) a paid installment. Refuses to give back more than was
+    paid and not yet refunded or being refunded, and a whole-plan refund while a payment is
+    being taken. Returns the cents refunded; raises ``MoveRefused`` with a message for the
+    author, or ``PaymentProviderUnavailable`` (the refund is then completed later)."""
+    refund = transitions.refund_requested(
+        charge_id=charge_id, amount_cents=amount_cents, actor=actor
+    )
+    outcome = refund_issue(refund_id=refund.pk, now=now)
+    if outcome == InstallmentRefund.Status.REQUESTED:
+        raise gateway.PaymentProviderUnavailable()
+    if outcome == InstallmentRefund.Status.FAILED:
+        refund.refresh_from_db()
+        raise transitions.MoveRefused(
+            f"Stripe refused the refund: {refund.failure_message or 'no reason given'}."
         )
-    info = gateway.refund_create(
-        payment_intent_id=charge.payment_intent_id,
-        amount_cents=amount,
-        metadata={"charge_id": str(charge.pk), "plan_id": str(charge.plan_id)},
-        # Keyed by what was refunded before: a double click cannot refund twice.
-        idempotency_key=f"refund-{charge.pk}-from-{charge.refunded_cents}-{amount}",
+    return refund.amount_cents
+
+
+def refunds_pending(*, now: datetime):
+    """Refunds claimed but not answered for a while (Stripe was unreachable)."""
+    return InstallmentRefund.objects.filter(
+        status=InstallmentRefund.Status.REQUESTED, created_at__lt=now - REFUND_RETRY_AFTER
     )
-    charge_refund_record(
-        charge_id=charge.pk,
-        refunded_total_cents=charge.refunded_cents + info.amount_cents,
-        reference=info.id,
-        actor=actor,
-        actor_label="author",
-        now=now,
-    )
-    return info.amount_cents
+
+
+def refunds_retry(*, now: datetime | None = None) -> list[int]:
+    """Ask Stripe again for each pending refund (same idempotency key); their ids."""
+    now = now or timezone.now()
+    done = []
+    for refund_id in list(refunds_pending(now=now).values_list("pk", flat=True)):
+        if refund_issue(refund_id=refund_id, now=now) != InstallmentRefund.Status.REQUESTED:
+            done.append(refund_id)
+    return done

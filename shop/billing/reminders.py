@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from shop.billing.emails import plan_email_send
 from shop.billing.models import InstallmentPlan
-from shop.billing.services import plan_event_record
+from shop.billing.transitions import event_record as plan_event_record
 
 logger = logging.getLogger(__name__)
 

@@ -19,12 +19,12 @@ import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from shop import gateway
-from shop.billing.access import grace_days, grant_sync
+from shop.billing import transitions
+from shop.billing.access import grace_days
 from shop.billing.charging import (
     CHARGEABLE_PLAN_STATUSES,
     charge_installment,
@@ -37,10 +37,9 @@ from shop.billing.confirmation import (
     confirmation_reminders_due,
     confirmations_expired,
 )
-from shop.billing.emails import plan_email_send
 from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.refunds import refunds_retry
 from shop.billing.reminders import plan_reminder_send, reminders_due
-from shop.billing.services import plan_event_record
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +55,7 @@ class RunReport:
     reminded: list[int] = field(default_factory=list)
     confirmation_reminded: list[int] = field(default_factory=list)
     suspended: list[int] = field(default_factory=list)
+    refunds: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         """The report as JSON-ready data (ids as strings where they are keys)."""
@@ -93,34 +93,7 @@ def plans_to_suspend(*, now: datetime):
 def plan_suspend(*, plan_id: int, now: datetime | None = None) -> bool:
     """Stop collecting a plan whose retries are exhausted and end its download; once."""
     now = now or timezone.now()
-    with transaction.atomic():
-        plan = (
-            InstallmentPlan.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("order", "user", "product")
-            .filter(pk=plan_id)
-            .first()
-        )
-        if plan is None or not plans_to_suspend(now=now).filter(pk=plan_id).exists():
-            return False
-        claimed = InstallmentPlan.objects.filter(pk=plan_id, suspended_at__isnull=True).update(
-            suspended_at=now
-        )
-        if not claimed:
-            return False
-        plan.suspended_at = now
-        charge = plan.charges.filter(status=Status.FAILED).order_by("sequence").first()
-        grant_sync(plan)
-        plan_event_record(
-            plan=plan,
-            kind="plan_suspended",
-            note=f"Installment {charge.sequence} could not be collected after "
-            f"{charge.attempts} attempts; no more retries; download ended.",
-            data={"charge_id": charge.pk},
-        )
-        transaction.on_commit(
-            lambda: plan_email_send(plan=plan, code="PLAN_SUSPENDED", extra={"charge": charge})
-        )
-    return True
+    return transitions.plan_suspended(plan_id=plan_id, now=now).changed
 
 
 def billing_run(*, now: datetime | None = None) -> RunReport:
@@ -154,4 +127,6 @@ def billing_run(*, now: datetime | None = None) -> RunReport:
     for plan_id in list(plans_to_suspend(now=now).values_list("pk", flat=True)):
         if plan_suspend(plan_id=plan_id, now=now):
             report.suspended.append(plan_id)
+    # Refunds whose answer was lost (Stripe unreachable) are asked for again, same key.
+    report.refunds = refunds_retry(now=now)
     return report

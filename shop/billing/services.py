@@ -10,15 +10,20 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from shop import gateway
+from shop.billing import transitions
 from shop.billing.models import (
     InstallmentPlan,
-    PlanEvent,
     ScheduledCharge,
     TrialClaim,
     TrialConsent,
     TrialOffer,
 )
+from shop.billing.transitions import MoveRefused
 from shop.downloads.models import DownloadGrant
+
+# The refusal every plan action raises, with a message for the person who asked.
+PlanActionNotAllowed = MoveRefused
 
 
 class TrialNotAllowed(Exception):
@@ -154,11 +159,9 @@ def plan_start(
         immediate_access_text=consent.immediate_access_text,
     )
     DownloadGrant.objects.create(user=user, product=offer.product, order=order, starts_at=start)
-    plan_event_record(
+    transitions.plan_opened(
         plan=plan,
-        kind="trial_started" if with_trial else "plan_started",
         actor=user,
-        actor_label="customer",
         note=(
             f"Card {card.brand} ····{card.last4} saved; nothing charged. "
             f"{offer.installment_count} × {offer.installment_amount} {offer.currency} scheduled."
@@ -176,73 +179,34 @@ def plan_event_record(
     actor_label: str = "system",
     note: str = "",
     data: dict | None = None,
-) -> PlanEvent:
-    """Record one change of a plan, with who made it."""
-    return PlanEvent.objects.create(
-        plan=plan, kind=kind, actor=actor, actor_label=actor_label, note=note, data=data or {}
+):
+    """Record one change of a plan, with who made it (an event with no change of state)."""
+    return transitions.event_record(
+        plan=plan, kind=kind, actor=actor, actor_label=actor_label, note=note, data=data
     )
-
-
-class PlanActionNotAllowed(Exception):
-    def __init__(self, user_message: str):
-        super().__init__(user_message)
-        self.user_message = user_message
 
 
 def plan_trial_quit(*, plan_id: int, actor=None, actor_label: str = "customer"):
     """Quit the free tryout: cancel every future charge and end the download at the trial's
     end. Quitting twice changes nothing the second time. Returns (plan, changed)."""
-    from django.utils import timezone
-
-    from shop.billing.emails import plan_email_send
-
-    with transaction.atomic():
-        plan = InstallmentPlan.objects.select_for_update().select_related("order").get(pk=plan_id)
-        if plan.status == InstallmentPlan.Status.TRIAL_QUIT:
-            return plan, False
-        if plan.status != InstallmentPlan.Status.TRIALING or timezone.now() >= plan.trial_ends_at:
-            raise PlanActionNotAllowed(
-                "The free tryout has already ended, so it can no longer be quit."
-            )
-        cancelled = plan.charges.filter(status=ScheduledCharge.Status.SCHEDULED).update(
-            status=ScheduledCharge.Status.CANCELLED
-        )
-        plan.status = InstallmentPlan.Status.TRIAL_QUIT
-        plan.save(update_fields=["status", "updated_at"])
-        DownloadGrant.objects.filter(order=plan.order).update(
-            ends_at=plan.trial_ends_at, ended_reason="The free tryout was quit."
-        )
-        plan.order.set_status("Trial quit")
-        plan_event_record(
-            plan=plan,
-            kind="trial_quit",
-            actor=actor,
-            actor_label=actor_label,
-            note=f"{cancelled} scheduled payments cancelled; download open until trial end.",
-        )
-        transaction.on_commit(lambda: plan_email_send(plan=plan, code="TRIAL_QUIT"))
-    return plan, True
+    change = transitions.trial_quit(plan_id=plan_id, actor=actor, actor_label=actor_label)
+    return change.plan, change.changed
 
 
 def first_installment_paid_record(*, plan: InstallmentPlan, payment_intent_id: str, paid_at):
-    """Record the first installment taken at checkout when the plan has no tryout."""
+    """Record the first installment taken at checkout when the plan has no tryout, as any
+    installment is recorded (inside the checkout's transaction)."""
     charge = plan.charges.get(sequence=1)
-    charge.status = ScheduledCharge.Status.PAID
-    charge.payment_intent_id = payment_intent_id
-    charge.paid_at = paid_at
-    charge.attempts = 1
-    charge.save(update_fields=["status", "payment_intent_id", "paid_at", "attempts"])
-    plan.status = (
-        InstallmentPlan.Status.PAID_IN_FULL
-        if plan.installment_count == 1
-        else InstallmentPlan.Status.INSTALLMENT_PAID
-    )
-    plan.save(update_fields=["status", "updated_at"])
-    plan_event_record(
-        plan=plan,
-        kind="installment_paid",
+    ScheduledCharge.objects.filter(pk=charge.pk).update(attempts=1)
+    transitions.installment_paid(
+        charge_id=charge.pk,
+        result=gateway.ChargeResult(
+            status="succeeded",
+            payment_intent_id=payment_intent_id,
+            client_secret=None,
+            amount_cents=charge.amount_cents,
+        ),
+        now=paid_at,
         actor=plan.user,
         actor_label="customer",
-        note=f"Installment 1 of {plan.installment_count} paid at checkout.",
-        data={"payment_intent": payment_intent_id, "sequence": 1},
     )

@@ -202,6 +202,16 @@ class StaffPlanActionView(LoginRequiredMixin, UserPassesTestMixin, View):
             message = self.act()
         except PlanActionNotAllowed as exc:
             messages.error(request, exc.user_message)
+        except gateway.PaymentProviderUnavailable as exc:
+            if self.action == "refund":
+                # The refund is claimed: the billing run asks Stripe again with the same key.
+                messages.warning(
+                    request,
+                    "Stripe could not be reached. The refund is recorded as requested and is "
+                    "sent again automatically in a few minutes; nothing more to do.",
+                )
+            else:
+                messages.error(request, exc.user_message)
         except gateway.GatewayError as exc:
             messages.error(request, exc.user_message)
         else:

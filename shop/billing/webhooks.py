@@ -15,25 +15,28 @@ from shop import gateway
 from shop.billing.charging import charge_outcome_record
 from shop.billing.models import InstallmentPlan, ScheduledCharge, StripeEvent
 from shop.billing.refunds import charge_refund_record
-from shop.billing.services import plan_event_record
+from shop.billing.transitions import event_record as plan_event_record
 
 logger = logging.getLogger(__name__)
 
 
-def _charge_for_intent(intent: dict) -> ScheduledCharge | None:
-    charge_id = (intent.get("metadata") or {}).get("charge_id")
+def _charge_named(metadata: dict) -> ScheduledCharge | None:
+    charge_id = (metadata or {}).get("charge_id")
     if not charge_id or not str(charge_id).isdigit():
         return None
     return ScheduledCharge.objects.select_related("plan").filter(pk=int(charge_id)).first()
 
 
 def payment_intent_changed(event: gateway.WebhookEvent) -> str:
-    """payment_intent.succeeded / payment_failed: re-read the PaymentIntent and record its
-    outcome for the installment named in its metadata, as the scheduler would."""
-    charge = _charge_for_intent(event.object)
+    """payment_intent.succeeded / payment_failed: re-read the PaymentIntent from Stripe and
+    record its outcome for the installment it names there, as the scheduler would. The
+    event's body only says which PaymentIntent to read: never which installment it pays."""
+    if not str(event.object.get("id", "")).startswith("pi_"):
+        return "not a payment"
+    result = gateway.payment_intent_retrieve(event.object["id"])
+    charge = _charge_named(result.metadata)
     if charge is None:
         return "not an installment"
-    result = gateway.payment_intent_retrieve(event.object["id"])
     if result.metadata.get("plan_id") != str(charge.plan_id):
         logger.warning("webhook %s: PaymentIntent metadata does not match its plan", event.id)
         return "plan mismatch"

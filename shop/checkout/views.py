@@ -331,7 +331,8 @@ class PaymentDetailsView(views.PaymentDetailsView):
                 source_type=source_type,
                 currency=total.currency,
                 amount_allocated=total.incl_tax,
-                amount_debited=self.offer.installment_amount if first_payment else Decimal("0"),
+                # Payments are debited as they are recorded (shop.billing.transitions).
+                amount_debited=Decimal("0"),
                 reference=card.payment_method_id,
                 label=f"{card.brand} ····{card.last4}".strip(),
             )
@@ -339,12 +340,6 @@ class PaymentDetailsView(views.PaymentDetailsView):
         if first_payment is None:
             self.add_payment_event(
                 "Card saved, tryout started", Decimal("0.00"), card.setup_intent_id
-            )
-        else:
-            self.add_payment_event(
-                "Installment 1 paid",
-                self.offer.installment_amount,
-                first_payment.payment_intent_id,
             )
         return self.place_order(
             status="Installment 1 paid" if first_payment else "Trialing",

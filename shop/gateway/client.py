@@ -208,6 +208,8 @@ def _charge_result(intent: Any) -> ChargeResult:
         amount_cents=int(_field(intent, "amount", 0)),
         metadata=_metadata(intent),
         decline_code=decline_code,
+        currency=(_field(intent, "currency", "") or "").lower(),
+        customer_id=_id_of(_field(intent, "customer")),
     )
 
 
@@ -380,6 +382,8 @@ def charge_off_session(
             amount_cents=amount_cents,
             metadata=dict(metadata),
             decline_code=decline_code,
+            currency=currency.lower(),
+            customer_id=customer_id,
         )
     except stripe.StripeError as err:
         raise _error_translate(err, action="charge_off_session") from err
