@@ -10,12 +10,14 @@ import socket
 import time
 import uuid
 from datetime import UTC, datetime
+from urllib.parse import parse_qs
 
 import pytest
 
 from shop import gateway
 from shop.gateway.testing import card_confirm_for_tests, webhook_signature_header
 from tests.conftest import ROOT, free_port
+from tests.shop.standin import standin_requests
 
 CARD_OK = "4242424242424242"
 CARD_OK_OTHER = "5555555555554444"
@@ -198,6 +200,78 @@ def test_payment_intents_for_finds_a_charge_by_metadata(standin):
         )
         == []
     )
+
+
+def test_payment_intents_for_searches_instead_of_listing_the_account(standin):
+    customer_id = customer_new()
+    saved = card_saved(customer_id)
+    attempt = f"search-{uuid.uuid4().hex}"
+    made = charge(customer_id, saved.payment_method_id, attempt)
+
+    with standin_requests(standin) as received:
+        found = gateway.payment_intents_for(
+            customer_id=customer_id, metadata_key="attempt", metadata_value=attempt
+        )
+    assert [r.payment_intent_id for r in found] == [made.payment_intent_id]
+    # One search naming the customer and the value, then the payment found read by id;
+    # never the account's list of payments.
+    assert [(r["method"], r["path"]) for r in received] == [
+        ("GET", "/v1/payment_intents/search"),
+        ("GET", f"/v1/payment_intents/{made.payment_intent_id}"),
+    ]
+    query = parse_qs(received[0]["query"])["query"][0]
+    assert query == f"customer:'{customer_id}' AND metadata['attempt']:'{attempt}'"
+
+
+def test_payment_intents_for_reads_every_page(standin, monkeypatch):
+    monkeypatch.setattr("shop.gateway.client.SEARCH_PAGE_SIZE", 2)
+    customer_id = customer_new()
+    saved = card_saved(customer_id)
+    attempt = f"pages-{uuid.uuid4().hex}"
+    made = [
+        gateway.charge_off_session(
+            customer_id=customer_id,
+            payment_method_id=saved.payment_method_id,
+            amount_cents=100 + n,
+            currency="usd",
+            metadata={"attempt": attempt},
+            idempotency_key=f"{attempt}-{n}",
+        )
+        for n in range(5)
+    ]
+    charge(customer_id, saved.payment_method_id, f"other-{uuid.uuid4().hex}")
+
+    with standin_requests(standin) as received:
+        found = gateway.payment_intents_for(
+            customer_id=customer_id, metadata_key="attempt", metadata_value=attempt
+        )
+    assert [r.payment_intent_id for r in found] == [m.payment_intent_id for m in reversed(made)]
+    assert [r.amount_cents for r in found] == [104, 103, 102, 101, 100]
+    searches = [r for r in received if r["path"] == "/v1/payment_intents/search"]
+    assert len(searches) == 3  # pages of 2, 2 and 1
+    assert "page" not in parse_qs(searches[0]["query"])
+    assert all("page" in parse_qs(r["query"]) for r in searches[1:])
+    assert len(received) == 3 + 5  # and each payment found read by id
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("metadata_value", "1' OR metadata['plan_id']:'2"),
+        ("metadata_value", 'x" OR customer:"cus_other'),
+        ("metadata_value", "back\\slash"),
+        ("metadata_key", "plan_id']:'1' OR metadata['x"),
+        ("customer_id", "cus_x' OR customer:'cus_y"),
+        ("metadata_value", ""),
+    ],
+)
+def test_payment_intents_for_refuses_values_that_would_change_the_search(standin, field, value):
+    arguments = {"customer_id": "cus_x", "metadata_key": "plan_id", "metadata_value": "1"}
+    arguments[field] = value
+    with standin_requests(standin) as received, pytest.raises(ValueError) as caught:
+        gateway.payment_intents_for(**arguments)
+    assert "cannot be searched" in str(caught.value)
+    assert received == []  # refused before anything was sent
 
 
 def test_charge_arguments_checked_before_calling(standin):
