@@ -263,6 +263,9 @@ BILLING_RETRY_DAYS = env.list("BILLING_RETRY_DAYS", cast=int, default=[1, 3, 6])
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
 BILLING_REMINDER_DAYS_BEFORE = env.int("BILLING_REMINDER_DAYS_BEFORE", default=7)
 BILLING_PROCESSING_STALE_MINUTES = env.int("BILLING_PROCESSING_STALE_MINUTES", default=10)
+# New cards a day that may retry a failed payment ("Update card"), so the page cannot be
+# used to try card after card.
+BILLING_CARD_RETRIES_PER_DAY = env.int("BILLING_CARD_RETRIES_PER_DAY", default=3)
 
 # Contact and feedback forms: at most this many submissions per address and page per window.
 FORM_RATE_LIMIT = env.int("FORM_RATE_LIMIT", default=5)

@@ -25,7 +25,6 @@ from django.utils import timezone
 from shop import gateway
 from shop.billing import transitions
 from shop.billing.charging import charge_outcome_record
-from shop.billing.emails import plan_email_send
 from shop.billing.models import InstallmentPlan, ScheduledCharge
 from shop.billing.transitions import (
     MoveRefused,
@@ -68,17 +67,15 @@ def confirmation_reminder_send(*, charge_id: int, now: datetime | None = None) -
         charge = ScheduledCharge.objects.select_related("plan__order", "plan__user").get(
             pk=charge_id
         )
-        plan = charge.plan
-        event_record(
-            plan=plan,
-            kind="confirmation_reminder_sent",
+        transitions.notice_sent(
+            plan=charge.plan,
+            move="confirmation_reminder_sent",
             note=f"Reminder: installment {charge.sequence} still waits for the customer's "
             f"confirmation, until {charge.confirm_by:%Y-%m-%d %H:%M} UTC.",
             data={"charge_id": charge.pk, "payment_intent": charge.payment_intent_id},
-        )
-        extra = confirmation_email_context(charge)
-        transaction.on_commit(
-            lambda: plan_email_send(plan=plan, code="PAYMENT_CONFIRMATION_REMINDER", extra=extra)
+            email=transitions.Email(
+                "PAYMENT_CONFIRMATION_REMINDER", confirmation_email_context(charge)
+            ),
         )
     return True
 
@@ -97,17 +94,16 @@ def confirmation_email_resend(*, charge_id: int, actor=None, now: datetime | Non
             raise MoveRefused(
                 "The time to confirm this payment is over; the plan is being suspended."
             )
-        event_record(
+        transitions.notice_sent(
             plan=plan,
-            kind="confirmation_email_resent",
+            move="confirmation_email_resent",
             actor=actor,
             actor_label="author",
             note=f"The email asking to confirm installment {charge.sequence} was sent again.",
             data={"charge_id": charge.pk, "payment_intent": charge.payment_intent_id},
-        )
-        extra = confirmation_email_context(charge)
-        transaction.on_commit(
-            lambda: plan_email_send(plan=plan, code="PAYMENT_CONFIRMATION_NEEDED", extra=extra)
+            email=transitions.Email(
+                "PAYMENT_CONFIRMATION_NEEDED", confirmation_email_context(charge)
+            ),
         )
 
 

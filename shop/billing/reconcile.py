@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from shop import gateway
 from shop.billing.charging import charge_outcome_record, reconcile_charge
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import InstallmentPlan, InstallmentRefund, ScheduledCharge
 from shop.billing.transitions import event_record as plan_event_record
 
 Status = ScheduledCharge.Status
@@ -35,6 +35,12 @@ def plan_reconcile(
         customer_id=plan.stripe_customer_id, metadata_key="plan_id", metadata_value=str(plan.pk)
     )
     charges = {c.pk: c for c in plan.charges.all()}
+    # Payments already given back automatically (a second payment of an installment).
+    given_back = set(
+        InstallmentRefund.objects.filter(plan=plan)
+        .exclude(reason=InstallmentRefund.Reason.AUTHOR)
+        .values_list("payment_intent_id", flat=True)
+    )
     found: list[Difference] = []
 
     def note(charge_id, problem, fixed=False):
@@ -47,9 +53,26 @@ def plan_reconcile(
     for charge in charges.values():
         mine = [i for i in intents if i.metadata.get("charge_id") == str(charge.pk)]
         paid = [i for i in mine if i.status == "succeeded"]
-        if len(paid) > 1:
-            ids = ", ".join(i.payment_intent_id for i in paid)
-            note(charge.pk, f"installment {charge.sequence} charged {len(paid)} times: {ids}")
+        extra = [
+            i
+            for i in paid
+            if i.payment_intent_id != charge.payment_intent_id
+            and i.payment_intent_id not in given_back
+        ]
+        if charge.status in (Status.PAID, Status.REFUNDED) and extra:
+            ids = ", ".join(i.payment_intent_id for i in extra)
+            if fix:
+                # A second payment of one installment is never kept: refunded automatically.
+                for intent in extra:
+                    charge_outcome_record(
+                        charge_id=charge.pk, result=intent, now=now, actor_label="reconcile"
+                    )
+            note(
+                charge.pk,
+                f"installment {charge.sequence} also charged by {ids}"
+                + ("; refunded automatically" if fix else ""),
+                fix,
+            )
         if charge.status == Status.PROCESSING:
             if fix:
                 note(

@@ -15,9 +15,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from shop.billing.emails import plan_email_send
+from shop.billing import transitions
 from shop.billing.models import InstallmentPlan
-from shop.billing.transitions import event_record as plan_event_record
 
 logger = logging.getLogger(__name__)
 
@@ -94,13 +93,12 @@ def plan_reminder_send(*, plan_id: int, now: datetime | None = None) -> bool:
             return False
         plan = InstallmentPlan.objects.select_related("order", "user", "product").get(pk=plan_id)
         first = plan.charges.order_by("sequence").first()
-        plan_event_record(
+        transitions.notice_sent(
             plan=plan,
-            kind="reminder_sent",
+            move="reminder_sent",
             note=f"Reminder: first payment on {first.due_at:%Y-%m-%d}, quit link until then.",
-        )
-        extra = {"charge": first, "quit_path": quit_link_path(plan)}
-        transaction.on_commit(
-            lambda: plan_email_send(plan=plan, code="TRIAL_REMINDER", extra=extra)
+            email=transitions.Email(
+                "TRIAL_REMINDER", {"charge": first, "quit_path": quit_link_path(plan)}
+            ),
         )
     return True

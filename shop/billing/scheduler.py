@@ -96,6 +96,15 @@ def plan_suspend(*, plan_id: int, now: datetime | None = None) -> bool:
     return transitions.plan_suspended(plan_id=plan_id, now=now).changed
 
 
+def _unless_refused(step, **kwargs):
+    """One plan's step; a move its plan no longer allows (logged where refused) is skipped,
+    so one plan never stops the run for the others."""
+    try:
+        return step(**kwargs)
+    except transitions.MoveRefused:
+        return None
+
+
 def billing_run(*, now: datetime | None = None) -> RunReport:
     """One pass of the billing clock at ``now`` (default: the current time)."""
     now = now or timezone.now()
@@ -113,19 +122,19 @@ def billing_run(*, now: datetime | None = None) -> RunReport:
         if attempt.outcome != "skipped":
             report.charged[charge_id] = attempt.outcome
     for plan_id in list(reminders_due(now=now).values_list("pk", flat=True)):
-        if plan_reminder_send(plan_id=plan_id, now=now):
+        if _unless_refused(plan_reminder_send, plan_id=plan_id, now=now):
             report.reminded.append(plan_id)
     for charge_id in list(confirmation_reminders_due(now=now).values_list("pk", flat=True)):
-        if confirmation_reminder_send(charge_id=charge_id, now=now):
+        if _unless_refused(confirmation_reminder_send, charge_id=charge_id, now=now):
             report.confirmation_reminded.append(charge_id)
     for charge_id, plan_id in list(confirmations_expired(now=now).values_list("pk", "plan_id")):
         try:
-            if confirmation_expire(charge_id=charge_id, now=now) == "suspended":
+            if _unless_refused(confirmation_expire, charge_id=charge_id, now=now) == "suspended":
                 report.suspended.append(plan_id)
         except gateway.PaymentProviderUnavailable:
             logger.warning("charge %s: expiry postponed, provider unavailable", charge_id)
     for plan_id in list(plans_to_suspend(now=now).values_list("pk", flat=True)):
-        if plan_suspend(plan_id=plan_id, now=now):
+        if _unless_refused(plan_suspend, plan_id=plan_id, now=now):
             report.suspended.append(plan_id)
     # Refunds whose answer was lost (Stripe unreachable) are asked for again, same key.
     report.refunds = refunds_retry(now=now)

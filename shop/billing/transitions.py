@@ -85,6 +85,10 @@ ALLOWED_MOVES: dict[str, tuple[frozenset, str | None]] = {
     ),
     # A payment Stripe took for a plan or installment that can no longer be charged.
     "late_payment_refunding": (ANY, None),
+    # Messages that change no status.
+    "reminder_sent": (frozenset({S.TRIALING}), None),
+    "confirmation_reminder_sent": (frozenset({S.CONFIRMATION_NEEDED}), None),
+    "confirmation_email_resent": (frozenset({S.CONFIRMATION_NEEDED}), None),
 }
 
 ORDER_STATUS_FOR_PLAN = {
@@ -285,6 +289,23 @@ def _source_refund(plan, charge, cents: int, reference: str) -> None:
     source = plan.order.sources.first()
     if source is not None:
         source.refund(money(cents, charge.currency), reference=reference)
+
+
+def notice_sent(
+    *,
+    plan: InstallmentPlan,
+    move: str,
+    email: Email,
+    note: str,
+    data: dict | None = None,
+    actor=None,
+    actor_label: str = "system",
+) -> Change:
+    """A message to the customer that changes no status (a reminder, an email sent again):
+    the event now, the email after commit. Inside the caller's transaction, which has
+    claimed the message (so it is sent once)."""
+    _move(plan, move, actor=actor, actor_label=actor_label, note=note, data=data)
+    return _after_commit(Change(plan, move, emails=[email]))
 
 
 # Starting and quitting

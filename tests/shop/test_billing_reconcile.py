@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from shop import gateway
 from shop.billing.charging import charge_installment
-from shop.billing.models import ScheduledCharge
+from shop.billing.models import InstallmentRefund, ScheduledCharge
 from tests.shop.billing_helpers import day
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,9 @@ def reconcile(*args) -> str:
     return out.getvalue()
 
 
-def test_an_unrecorded_payment_is_reported_then_fixed_and_a_double_charge_reported(make_plan):
+def test_an_unrecorded_payment_is_reported_then_fixed_and_a_double_charge_refunded(
+    make_plan, django_capture_on_commit_callbacks
+):
     plan = make_plan()
     first, second = plan.charges.order_by("sequence")
     charge_installment(charge_id=first.pk, now=day(14))
@@ -56,8 +58,19 @@ def test_an_unrecorded_payment_is_reported_then_fixed_and_a_double_charge_report
     assert plan.order.sources.get().amount_debited == Decimal("197.00")
     assert "0 differences" in reconcile()
 
-    # Charged twice at Stripe: reported for the author, never refunded automatically.
-    charge_at_stripe(plan, first, attempt="9")
-    report = reconcile()
-    assert f"REPORT plan {plan.pk} charge {first.pk}: installment 1 charged 2 times" in report
+    # Charged twice at Stripe: reported by a dry run, refunded automatically by a real one.
+    twice = charge_at_stripe(plan, first, attempt="9")
+    report = reconcile("--dry-run")
+    assert f"REPORT plan {plan.pk} charge {first.pk}: installment 1 also charged by" in report
     assert plan.events.filter(kind="reconcile_differences").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        report = reconcile()
+    assert f"FIXED plan {plan.pk} charge {first.pk}: installment 1 also charged by" in report
+    refund = InstallmentRefund.objects.get(payment_intent_id=twice.payment_intent_id)
+    assert refund.reason == InstallmentRefund.Reason.DOUBLE_CHARGE
+    assert refund.status == InstallmentRefund.Status.SUCCEEDED
+    assert plan.events.filter(kind="late_payment_refunding").count() == 1
+    # the order still shows the two installments paid, nothing refunded of them
+    source = plan.order.sources.get()
+    assert source.amount_debited == Decimal("197.00") and source.amount_refunded == 0
+    assert "0 differences" in reconcile()

@@ -21,7 +21,7 @@ from shop.gateway.testing import webhook_signature_header
 from tests.shop.billing_helpers import day, intents_of
 from tests.shop.standin import standin_delay
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 Status = ScheduledCharge.Status
 PlanStatus = InstallmentPlan.Status
