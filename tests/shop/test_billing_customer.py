@@ -85,7 +85,7 @@ def test_a_declined_second_installment_is_retried_then_recovered_with_a_new_card
 
 
 def test_cancel_remaining_payments_after_the_tryout_keeps_access_until_the_next_date(
-    client, make_plan
+    client, make_plan, django_capture_on_commit_callbacks
 ):
     plan = make_plan()
     client.force_login(plan.user)
@@ -95,8 +95,14 @@ def test_cancel_remaining_payments_after_the_tryout_keeps_access_until_the_next_
         page = client.get("/shop/accounts/program/").content.decode()
         assert "Cancel remaining payments" in page
         assert "your download stays open until" in page and "January 5, 2027" in page
-        response = client.post(f"/shop/accounts/program/{plan.pk}/cancel/", follow=True)
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(f"/shop/accounts/program/{plan.pk}/cancel/", follow=True)
     assert "You can keep downloading until January 5, 2027." in response.content.decode()
+    (email,) = mail.outbox
+    assert email.subject.startswith("Your remaining payments for")
+    assert "until January 5, 2027" in email.body
+    assert "/shop/accounts/program/" in email.body
     plan.refresh_from_db()
     assert plan.status == PlanStatus.CANCELLED and plan.order.status == "Cancelled"
     assert billing_run(now=day(42)).charged == {}

@@ -80,3 +80,16 @@ def test_a_broken_template_is_refused_with_a_message(client, admin_user):
     )
     assert response.status_code == 200
     assert response.context["form"].errors["email_subject_template"]
+
+
+def test_every_email_template_compiles():
+    """A template that does not compile is an email never sent (only logged)."""
+    from pathlib import Path
+
+    from django.template.loader import get_template
+
+    folder = Path(__file__).resolve().parents[2] / "site/templates/oscar/communication/emails"
+    names = sorted(path.name for path in folder.glob("commtype_*"))
+    assert names
+    for name in names:
+        get_template(f"oscar/communication/emails/{name}")
