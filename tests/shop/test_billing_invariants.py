@@ -397,3 +397,86 @@ def test_the_money_invariants_hold_through_a_storm_of_operations(seed, make_plan
     storm = Storm(seed=seed, plan=plan)
     storm.log.append(f"00 day 0.00: plan started with card ····{card[-4:]}")
     storm_run(storm, Client(), STEPS)
+
+
+# The shortest sequences found that break an invariant, kept as their own tests.
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_full_refund_while_the_run_charges_installment_2_takes_no_money_after_it(
+    make_plan, monkeypatch
+):
+    """Seed 41, shrunk: installment 1 paid; the run at day 42 claims installment 2 and,
+    while Stripe is being asked to charge it, the author refunds installment 1 in full."""
+    plan = make_plan()
+    first = plan.charges.get(sequence=1)
+    with time_machine.travel(DAY0 + timedelta(days=14), tick=False):
+        assert billing_run(now=DAY0 + timedelta(days=14)).charged == {first.pk: "succeeded"}
+    real_charge = gateway.charge_off_session
+    refunds: list[str] = []
+
+    def charge_while_the_author_refunds(**kwargs):
+        storm_thread(lambda: refunds.append(repr(installment_refund(charge_id=first.pk))))
+        return real_charge(**kwargs)
+
+    monkeypatch.setattr(gateway, "charge_off_session", charge_while_the_author_refunds)
+    with time_machine.travel(DAY0 + timedelta(days=42), tick=False):
+        billing_run(now=DAY0 + timedelta(days=42))
+    assert refunds == ["9850"]
+    storm = Storm(seed=41, plan=plan)
+    storm.log += [
+        "day 14: billing run -> installment 1 paid",
+        "day 42: billing run claims installment 2 || refund installment 1 in full -> 9850",
+    ]
+    problems = plan_invariants_problems(plan)
+    if problems:
+        money_invariants_fail(storm, problems, "after the run")
+
+
+def storm_thread(operation: Callable) -> None:
+    """Run ``operation`` in its own thread (its own database connection) and wait for it."""
+    crashes: list[str] = []
+
+    def road():
+        try:
+            operation()
+        except Exception:  # noqa: BLE001 - re-raised just below
+            crashes.append(traceback.format_exc())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=road)
+    thread.start()
+    thread.join(timeout=60)
+    assert not crashes, crashes[0]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_full_refund_after_the_bank_check_passed_on_installment_2(make_plan):
+    """Installment 2 waits for the customer's confirmation; they pass the bank's check;
+    before the page or the webhook records it, the author refunds installment 1 in full."""
+    plan = make_plan()
+    first, second = plan.charges.order_by("sequence")
+    with time_machine.travel(DAY0 + timedelta(days=14), tick=False):
+        billing_run(now=DAY0 + timedelta(days=14))
+        setup_intent_id = card_saved_for_update(plan, CARD_AUTHENTICATION)
+        plan_card_update(plan_id=plan.pk, setup_intent_id=setup_intent_id)
+    with time_machine.travel(DAY0 + timedelta(days=42), tick=False):
+        assert billing_run(now=DAY0 + timedelta(days=42)).charged == {second.pk: "requires_action"}
+        second.refresh_from_db()
+        assert bank_check_for_tests(payment_intent_id=second.payment_intent_id, success=True)
+        assert installment_refund(charge_id=first.pk) == 9850
+        storm = Storm(seed=0, plan=plan)
+        storm.log += [
+            "day 14: billing run -> installment 1 paid; card updated to ····3155",
+            "day 42: billing run -> installment 2 requires_action",
+            "day 42: bank check passed on installment 2 (not yet recorded)",
+            "day 42: refund installment 1 in full -> 9850",
+        ]
+        problems = plan_invariants_problems(plan, allow_unrecorded_confirmations=True)
+        if problems:
+            money_invariants_fail(storm, problems, "after the refund")
+        plan_reconcile(plan, now=DAY0 + timedelta(days=42))
+    problems = plan_invariants_problems(plan)
+    if problems:
+        money_invariants_fail(storm, problems, "after a reconcile")
