@@ -34,6 +34,7 @@ from shop.gateway.testing import bank_check_for_tests, card_confirm_for_tests
 from tests.shop.billing_helpers import DAY0
 from tests.shop.billing_invariants import (
     plan_invariants_problems,
+    standin_get,
     standin_payment_intents,
 )
 
@@ -50,6 +51,7 @@ REFUSALS = (PlanActionNotAllowed, gateway.GatewayError)
 
 SEEDS = [11, 23, 37, 41, 59, 73, 89, 97, 101, 113]
 STEPS = 30
+HARD_SEEDS = [5, 17, 29, 43]
 
 
 def money_invariants_fail(storm: "Storm", problems: list[str], where: str) -> None:
@@ -132,6 +134,29 @@ class Storm:
             return "webhook: nothing to send", lambda: None
         self.sent.append((event_id, type_, obj))
         return f"webhook {what}", lambda: webhook_post(client, type_, obj, event_id)
+
+    def misdirected(self, client: Client) -> tuple[str, Callable]:
+        """A payment_intent.succeeded whose metadata names another installment of the plan
+        than the one the PaymentIntent paid (Stripe's copy of the PaymentIntent still
+        names the right one)."""
+        paid = [i for i in self.intents() if i["status"] == "succeeded"]
+        if not paid:
+            return "misdirected webhook: nothing paid yet", lambda: None
+        intent = self.rng.choice(paid)
+        named = intent["metadata"].get("charge_id")
+        others = [c for c in self.charges() if str(c.pk) != named]
+        unpaid = [c for c in others if c.status not in (Status.PAID, Status.REFUNDED)]
+        others = unpaid or others
+        if not others:
+            return "misdirected webhook: no other installment", lambda: None
+        other = self.rng.choice(others)
+        obj = {**intent, "metadata": {**intent["metadata"], "charge_id": str(other.pk)}}
+        event_id = f"evt_{uuid.uuid4().hex[:16]}"
+        return (
+            f"webhook payment_intent.succeeded for {intent['id']} naming installment "
+            f"{other.sequence} ({other.status})",
+            lambda: webhook_post(client, "payment_intent.succeeded", obj, event_id),
+        )
 
     def refund(self, *, in_full: bool = False) -> tuple[str, Callable]:
         charge = self.charge_of(Status.PAID, Status.REFUNDED) or self.any_charge()
@@ -353,26 +378,32 @@ def card_saved_for_update(plan: InstallmentPlan, number: str) -> str:
     return intent.id
 
 
-def storm_run(storm: Storm, client: Client, steps: int) -> None:
-    """``steps`` seeded operations, then a last billing run and a reconcile, checked."""
+def storm_run(storm: Storm, client: Client, steps: int, *, hard: bool = False) -> None:
+    """``steps`` seeded operations, then a last billing run and a reconcile, checked.
+    ``hard`` adds webhooks whose metadata names another installment, and more races."""
     kinds = (
         ["clock"] * 12
         + ["webhook"] * 8
         + ["refund"] * 4
         + ["card"] * 4
         + ["bank"] * 4
-        + ["quit", "cancel", "cancel", "retry", "retry", "page", "page", "reconcile"]
+        # A hard storm keeps the plan running longer (no quitting) to reach the races.
+        + ["race" if hard else "quit", "cancel", "cancel", "retry", "retry", "page", "page"]
+        + ["reconcile"]
         + ["race"] * 8
+        + (["misdirected"] * 4 + ["race"] * 6 if hard else [])
     )
     for number in range(1, steps + 1):
         kind = storm.rng.choice(kinds)
         if kind in ("bank", "page") and storm.charge_of(Status.AWAITING_CONFIRMATION) is None:
             kind = "clock"
+        if kind == "misdirected" and not storm.charge_of(Status.PAID, Status.REFUNDED):
+            kind = "clock"
 
         if kind == "race":
             operations = storm.race(client)
-        elif kind == "webhook":
-            operations = [storm.webhook(client)]
+        elif kind in ("webhook", "misdirected"):
+            operations = [getattr(storm, kind)(client)]
         else:
             operations = [getattr(storm, kind)()]
         storm.step(number, operations)
@@ -397,6 +428,17 @@ def test_the_money_invariants_hold_through_a_storm_of_operations(seed, make_plan
     storm = Storm(seed=seed, plan=plan)
     storm.log.append(f"00 day 0.00: plan started with card ····{card[-4:]}")
     storm_run(storm, Client(), STEPS)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("seed", HARD_SEEDS)
+def test_the_money_invariants_hold_through_a_harder_storm(seed, make_plan):
+    card = random.Random(seed).choice(CARDS)  # noqa: S311 - a repeatable storm
+    plan = make_plan(card_number=card)
+    storm = Storm(seed=seed, plan=plan)
+    storm.log.append(f"00 day 0.00: plan started with card ····{card[-4:]}")
+    storm_run(storm, Client(), STEPS, hard=True)
 
 
 # The shortest sequences found that break an invariant, kept as their own tests.
@@ -431,6 +473,29 @@ def test_a_full_refund_while_the_run_charges_installment_2_takes_no_money_after_
     problems = plan_invariants_problems(plan)
     if problems:
         money_invariants_fail(storm, problems, "after the run")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_webhook_naming_another_installment_does_not_pay_it(make_plan, client):
+    """Seed 17 of the harder storm, shrunk: installment 1 paid; a payment_intent.succeeded
+    for its PaymentIntent arrives whose metadata names installment 2."""
+    plan = make_plan()
+    first, second = plan.charges.order_by("sequence")
+    with time_machine.travel(DAY0 + timedelta(days=14), tick=False):
+        billing_run(now=DAY0 + timedelta(days=14))
+        first.refresh_from_db()
+        intent = standin_get(f"/v1/payment_intents/{first.payment_intent_id}")
+        obj = {**intent, "metadata": {**intent["metadata"], "charge_id": str(second.pk)}}
+        answer = webhook_post(client, "payment_intent.succeeded", obj, "evt_misdirected_1")
+    storm = Storm(seed=17, plan=plan)
+    storm.log += [
+        "day 14: billing run -> installment 1 paid",
+        f"day 14: webhook payment_intent.succeeded for {first.payment_intent_id} naming "
+        f"installment 2 (scheduled) -> {answer!r}",
+    ]
+    problems = plan_invariants_problems(plan)
+    if problems:
+        money_invariants_fail(storm, problems, "after the webhook")
 
 
 def storm_thread(operation: Callable) -> None:
