@@ -188,11 +188,19 @@ def confirmation_expire(*, charge_id: int, now: datetime | None = None) -> str:
 
 
 def waiting_intents_cancel(intent_ids: list[str]) -> None:
-    """Best effort, after a refund or cancellation closed the plan: cancel PaymentIntents
-    that were waiting for the customer, so they can never be completed. A failure is
-    logged (the confirmation page already refuses them)."""
+    """After a refund or cancellation closed the plan: cancel PaymentIntents that were
+    waiting for the customer, so they can never be completed. One that went through
+    meanwhile is recorded (and, the plan being closed, refunded automatically). A failure
+    to reach Stripe is logged: the page already refuses them, and reconciling finds any
+    that went through later."""
     for intent_id in intent_ids:
         try:
-            gateway.payment_intent_cancel(intent_id)
+            result = gateway.payment_intent_cancel(intent_id)
         except gateway.GatewayError:
             logger.warning("PaymentIntent %s could not be cancelled", intent_id)
+            continue
+        if result.status != "succeeded":
+            continue
+        charge = ScheduledCharge.objects.filter(payment_intent_id=intent_id).first()
+        if charge is not None:
+            charge_outcome_record(charge_id=charge.pk, result=result)
