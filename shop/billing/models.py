@@ -170,6 +170,14 @@ class InstallmentPlan(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # The author's actions on the dashboard order page, one each, given to staff in
+        # Django's admin (superusers hold them all).
+        permissions = [
+            ("refund_installment", "Can refund an installment"),
+            ("cancel_payments", "Can cancel the remaining payments"),
+            ("retry_payment", "Can retry a failed payment now"),
+            ("resend_confirmation", "Can send the confirmation email again"),
+        ]
 
     def __str__(self):
         return f"Plan for order {self.order.number} ({self.get_status_display()})"

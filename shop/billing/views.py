@@ -3,7 +3,9 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -122,24 +124,37 @@ def stripe_webhook(request):
     return HttpResponse(result)
 
 
-class StaffPlanActionView(LoginRequiredMixin, UserPassesTestMixin, View):
+class StaffPlanActionView(View):
     """The author's actions from the dashboard order page: refund an installment, cancel
-    the remaining payments, retry a failed payment now. GET asks to confirm; POST acts."""
+    the remaining payments, retry a failed payment now, send the confirmation email again.
+    Each needs staff status and its own permission on installment plans. GET asks to
+    confirm; POST acts."""
 
     template_name = "shop/billing/staff_action_confirm.html"
+    # action: (title, button, permission)
     ACTIONS = {
-        "refund": ("Refund installment", "Refund"),
-        "retry": ("Retry payment now", "Charge the saved card now"),
-        "cancel": ("Cancel remaining payments", "Cancel the remaining payments"),
-        "resend": ("Send the confirmation email again", "Send the email"),
+        "refund": ("Refund installment", "Refund", "billing.refund_installment"),
+        "retry": ("Retry payment now", "Charge the saved card now", "billing.retry_payment"),
+        "cancel": (
+            "Cancel remaining payments",
+            "Cancel the remaining payments",
+            "billing.cancel_payments",
+        ),
+        "resend": (
+            "Send the confirmation email again",
+            "Send the email",
+            "billing.resend_confirmation",
+        ),
     }
 
-    def test_func(self):
-        return self.request.user.is_staff
-
     def dispatch(self, request, *args, action: str, pk: int, **kwargs):
+        # Who asks is settled before any lookup, so the answer never tells which ids exist.
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
         if action not in self.ACTIONS:
             raise Http404
+        if not (request.user.is_staff and request.user.has_perm(self.ACTIONS[action][2])):
+            raise PermissionDenied
         if action == "cancel":
             self.charge = None
             self.plan = get_object_or_404(InstallmentPlan.objects.select_related("order"), pk=pk)
@@ -180,7 +195,7 @@ class StaffPlanActionView(LoginRequiredMixin, UserPassesTestMixin, View):
         )
 
     def get(self, request, *args, **kwargs):
-        title, button = self.ACTIONS[self.action]
+        title, button, _ = self.ACTIONS[self.action]
         refundable = None
         if self.charge is not None:
             refundable = (self.charge.amount_cents - self.charge.refunded_cents) / 100
