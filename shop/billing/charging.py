@@ -33,6 +33,7 @@ from shop.billing.access import grace_days, grant_sync
 from shop.billing.confirm_links import confirm_link_path
 from shop.billing.emails import plan_email_send
 from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.money import from_minor_units
 from shop.billing.services import plan_event_record
 
 logger = logging.getLogger(__name__)
@@ -77,8 +78,8 @@ class ChargeAttempt:
     reason: str = ""
 
 
-def _money(cents: int) -> Decimal:
-    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
+def _money(cents: int, *, currency: str = "USD") -> Decimal:
+    return from_minor_units(cents, currency)
 
 
 def order_status_follow(plan: InstallmentPlan) -> None:
@@ -97,7 +98,10 @@ def payment_event_add(*, order, name: str, amount_cents: int, reference: str) ->
     """An Oscar payment event on the order, shown in the dashboard's payment history."""
     event_type, _ = PaymentEventType.objects.get_or_create(name=name)
     PaymentEvent.objects.create(
-        order=order, event_type=event_type, amount=_money(amount_cents), reference=reference
+        order=order,
+        event_type=event_type,
+        amount=_money(amount_cents, currency=order.currency),
+        reference=reference,
     )
 
 
@@ -306,7 +310,10 @@ def _record_paid(charge, result, now, actor_label, emails) -> bool:
     )
     source = order.sources.first()
     if source is not None:
-        source.debit(_money(charge.amount_cents), reference=charge.payment_intent_id)
+        source.debit(
+            _money(charge.amount_cents, currency=charge.currency),
+            reference=charge.payment_intent_id,
+        )
     paid = plan.charges.filter(status=Status.PAID).count()
     if plan.status in CHARGEABLE_PLAN_STATUSES:
         done = paid >= plan.installment_count
@@ -318,7 +325,7 @@ def _record_paid(charge, result, now, actor_label, emails) -> bool:
         kind="charge_succeeded",
         actor_label=actor_label,
         note=f"Installment {charge.sequence} of {plan.installment_count} paid: "
-        f"{_money(charge.amount_cents)} {charge.currency}.",
+        f"{_money(charge.amount_cents, currency=charge.currency)} {charge.currency}.",
         data={"charge_id": charge.pk, "payment_intent": charge.payment_intent_id},
     )
     extra = {"charge": charge}

@@ -59,7 +59,7 @@ def charge_refund_record(
         payment_event_add(order=order, name="Refunded", amount_cents=increase, reference=reference)
         source = order.sources.first()
         if source is not None:
-            source.refund(_money(increase), reference=reference)
+            source.refund(_money(increase, currency=charge.currency), reference=reference)
         cancelled = 0
         if full and plan.status != InstallmentPlan.Status.REFUNDED:
             waiting = list(
@@ -83,7 +83,8 @@ def charge_refund_record(
             kind="charge_refunded" if full else "charge_partially_refunded",
             actor=actor,
             actor_label=actor_label,
-            note=f"Installment {charge.sequence}: {_money(increase)} {charge.currency} refunded"
+            note=f"Installment {charge.sequence}: "
+            f"{_money(increase, currency=charge.currency)} {charge.currency} refunded"
             + (f"; plan refunded, {cancelled} remaining payments cancelled." if full else "."),
             data={"charge_id": charge.pk, "reference": reference, "cents": increase},
         )
@@ -114,7 +115,8 @@ def _installment_refund_locked(charge, amount_cents, actor, now) -> int:
     amount = left if amount_cents is None else amount_cents
     if amount <= 0 or amount > left:
         raise PlanActionNotAllowed(
-            f"At most {_money(left)} {charge.currency} of installment {charge.sequence} "
+            f"At most {_money(left, currency=charge.currency)} {charge.currency} "
+            f"of installment {charge.sequence} "
             "can be refunded."
         )
     info = gateway.refund_create(

@@ -24,6 +24,7 @@ from shop.billing.actions import (
 from shop.billing.confirm_links import ConfirmLinkInvalid, confirm_link_charge, confirm_link_path
 from shop.billing.confirmation import confirmation_email_resend, confirmation_result_record
 from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.money import from_minor_units
 from shop.billing.refunds import installment_refund
 from shop.billing.reminders import QuitLinkInvalid, quit_link_plan
 from shop.billing.services import PlanActionNotAllowed, plan_trial_quit
@@ -185,7 +186,8 @@ class StaffPlanActionView(View):
         if self.action == "retry":
             return (
                 f"Charge installment {self.charge.sequence} "
-                f"({self.charge.amount_cents / 100:.2f} {self.charge.currency}) to the saved "
+                f"({from_minor_units(self.charge.amount_cents, self.charge.currency)} "
+                f"{self.charge.currency}) to the saved "
                 "card now, whatever its retry date."
             )
         end = plan_cancel_access_end(self.plan, timezone.now())
@@ -198,14 +200,15 @@ class StaffPlanActionView(View):
         title, button, _ = self.ACTIONS[self.action]
         refundable = None
         if self.charge is not None:
-            refundable = (self.charge.amount_cents - self.charge.refunded_cents) / 100
+            left = self.charge.amount_cents - self.charge.refunded_cents
+            refundable = from_minor_units(left, self.charge.currency)
         context = {
             "title": title,
             "button": button,
             "action": self.action,
             "plan": self.plan,
             "charge": self.charge,
-            "refundable": f"{refundable:.2f}" if refundable is not None else "",
+            "refundable": str(refundable) if refundable is not None else "",
             "explanation": self.explanation(),
         }
         return render(request, self.template_name, context)
@@ -231,7 +234,8 @@ class StaffPlanActionView(View):
             except (InvalidOperation, ValueError) as exc:
                 raise PlanActionNotAllowed("Enter the amount to refund, e.g. 98.50.") from exc
             refunded = installment_refund(charge_id=self.charge.pk, amount_cents=cents, actor=user)
-            return f"Refunded {refunded / 100:.2f} {self.charge.currency}."
+            currency = self.charge.currency
+            return f"Refunded {from_minor_units(refunded, currency)} {currency}."
         if self.action == "resend":
             confirmation_email_resend(charge_id=self.charge.pk, actor=user)
             return f"The email was sent again to {self.plan.user.email}."
