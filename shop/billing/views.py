@@ -1,5 +1,4 @@
 import logging
-from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +22,7 @@ from shop.billing.actions import (
 )
 from shop.billing.confirm_links import ConfirmLinkInvalid, confirm_link_charge, confirm_link_path
 from shop.billing.confirmation import confirmation_email_resend, confirmation_result_record
+from shop.billing.forms import RefundAmountForm
 from shop.billing.models import InstallmentPlan, ScheduledCharge
 from shop.billing.money import from_minor_units
 from shop.billing.refunds import installment_refund
@@ -196,28 +196,35 @@ class StaffPlanActionView(View):
             f"{end:%B} {end.day}, {end.year} (the period already paid)."
         )
 
-    def get(self, request, *args, **kwargs):
+    def get(self, request, *args, form: RefundAmountForm | None = None, **kwargs):
         title, button, _ = self.ACTIONS[self.action]
-        refundable = None
-        if self.charge is not None:
-            left = self.charge.amount_cents - self.charge.refunded_cents
-            refundable = from_minor_units(left, self.charge.currency)
         context = {
             "title": title,
             "button": button,
             "action": self.action,
             "plan": self.plan,
             "charge": self.charge,
-            "refundable": str(refundable) if refundable is not None else "",
             "explanation": self.explanation(),
         }
-        return render(request, self.template_name, context)
+        if self.charge is not None:
+            left = self.charge.amount_cents - self.charge.refunded_cents
+            context["refundable"] = from_minor_units(left, self.charge.currency)
+            # The smallest amount the currency has: 0.01 for dollars, 1 for yen.
+            context["step"] = from_minor_units(1, self.charge.currency)
+        context["form"] = form
+        status = 400 if form is not None and form.errors else 200
+        return render(request, self.template_name, context, status=status)
 
     def post(self, request, *args, **kwargs):
         if request.POST.get("confirm") != "yes":
             return self.get(request, *args, **kwargs)
+        form = None
+        if self.action == "refund":
+            form = RefundAmountForm(request.POST, charge=self.charge)
+            if not form.is_valid():
+                return self.get(request, *args, form=form, **kwargs)
         try:
-            message = self.act()
+            message = self.act(form)
         except PlanActionNotAllowed as exc:
             messages.error(request, exc.user_message)
         except gateway.GatewayError as exc:
@@ -226,14 +233,12 @@ class StaffPlanActionView(View):
             messages.success(request, message)
         return self.order_page()
 
-    def act(self) -> str:
+    def act(self, form: RefundAmountForm | None) -> str:
         user = self.request.user
         if self.action == "refund":
-            try:
-                cents = int((Decimal(self.request.POST.get("amount", "")) * 100).to_integral())
-            except (InvalidOperation, ValueError) as exc:
-                raise PlanActionNotAllowed("Enter the amount to refund, e.g. 98.50.") from exc
-            refunded = installment_refund(charge_id=self.charge.pk, amount_cents=cents, actor=user)
+            refunded = installment_refund(
+                charge_id=self.charge.pk, amount_cents=form.cleaned_data["amount"], actor=user
+            )
             currency = self.charge.currency
             return f"Refunded {from_minor_units(refunded, currency)} {currency}."
         if self.action == "resend":

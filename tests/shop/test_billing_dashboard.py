@@ -237,3 +237,63 @@ def test_the_local_admin_made_by_make_run_holds_every_plan_action(settings, djan
     call_command("create_local_admin", login_file=str(settings.BASE_DIR / "var" / "t-admin.txt"))
     admin = django_user_model.objects.get(username="admin")
     assert admin.is_staff and all(admin.has_perm(p) for p in STAFF_ACTIONS.values())
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("Infinity", "Enter the amount to refund as a number, e.g. 98.50."),
+        ("-Infinity", "Enter the amount to refund as a number, e.g. 98.50."),
+        ("NaN", "Enter the amount to refund as a number, e.g. 98.50."),
+        ("abc", "Enter the amount to refund as a number, e.g. 98.50."),
+        ("", "Enter the amount to refund, e.g. 98.50."),
+        ("1e400", "At most 98.50 USD of installment 1 can be refunded."),
+        ("-1", "Enter an amount above zero."),
+        ("0", "Enter an amount above zero."),
+        ("0.001", "USD amounts have at most 2 decimals."),
+        ("98.505", "USD amounts have at most 2 decimals."),
+    ],
+)
+def test_a_refund_amount_that_is_not_a_sensible_sum_is_refused_and_nothing_changes(
+    client, author, make_plan, amount, message
+):
+    plan = make_plan()
+    charge = plan.charges.get(sequence=1)
+    charge_installment(charge_id=charge.pk, now=day(14))
+    events = plan.events.count()
+    client.force_login(author)
+    url = f"/shop/accounts/program/staff/refund/{charge.pk}/"
+
+    response = client.post(url, {"amount": amount, "confirm": "yes"})
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    charge.refresh_from_db()
+    plan.refresh_from_db()
+    assert charge.status == Status.PAID and charge.refunded_cents == 0
+    assert plan.status == InstallmentPlan.Status.INSTALLMENT_PAID
+    assert plan.events.count() == events
+    assert refunds_at_stripe(charge.payment_intent_id) == 0
+    assert plan.order.sources.get().amount_refunded == Decimal("0.00")
+
+
+def test_a_yen_installment_is_refunded_in_whole_yen(
+    client, author, billing_standin, billing_reader
+):
+    from tests.shop.factories import plan_for_tests, program_with_trial
+
+    product = program_with_trial(installment_amount=Decimal("9850"), currency="JPY")
+    plan = plan_for_tests(user=billing_reader, product=product, start=day(0))
+    charge = plan.charges.get(sequence=1)
+    charge_installment(charge_id=charge.pk, now=day(14))
+    charge.refresh_from_db()
+    client.force_login(author)
+    url = f"/shop/accounts/program/staff/refund/{charge.pk}/"
+    page = client.get(url).content.decode()
+    assert 'value="9850"' in page and 'step="1"' in page
+
+    refused = client.post(url, {"amount": "98.50", "confirm": "yes"})
+    assert "JPY has no smaller unit than 1" in refused.content.decode()
+    done = client.post(url, {"amount": "1000", "confirm": "yes"}, follow=True)
+    assert "Refunded 1000 JPY." in done.content.decode()
+    assert refunds_at_stripe(charge.payment_intent_id) == 1000
