@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import OperationalError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -120,7 +121,14 @@ def stripe_webhook(request):
     try:
         result = stripe_event_handle(event)
     except gateway.PaymentProviderUnavailable:
+        logger.warning(
+            "webhook %s %s: Stripe unreachable, left for its retry", event.type, event.id
+        )
         return HttpResponse("provider unavailable, send again", status=503)
+    except OperationalError:
+        # A lock or a busy database passes; Stripe's retry finds the event unprocessed.
+        logger.warning("webhook %s %s: database busy, left for its retry", event.type, event.id)
+        return HttpResponse("busy, send again", status=503)
     logger.info("webhook %s %s: %s", event.type, event.id, result)
     return HttpResponse(result)
 
