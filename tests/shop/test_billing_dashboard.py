@@ -230,11 +230,13 @@ def test_the_order_page_shows_no_action_buttons_to_staff_without_permissions(
     assert "/shop/accounts/program/staff/" not in page.content.decode()
 
 
-def test_the_local_admin_made_by_make_run_holds_every_plan_action(settings, django_user_model):
+def test_the_local_admin_made_by_make_run_holds_every_plan_action(
+    settings, django_user_model, tmp_path
+):
     from django.core.management import call_command
 
     settings.DEBUG = True
-    call_command("create_local_admin", login_file=str(settings.BASE_DIR / "var" / "t-admin.txt"))
+    call_command("create_local_admin", login_file=str(tmp_path / "admin-login.txt"))
     admin = django_user_model.objects.get(username="admin")
     assert admin.is_staff and all(admin.has_perm(p) for p in STAFF_ACTIONS.values())
 
