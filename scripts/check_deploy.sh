@@ -7,7 +7,10 @@ export SECRET_KEY="${SECRET_KEY:-dummy-$(.venv/bin/python -c 'import secrets; pr
 export ALLOWED_HOSTS="${ALLOWED_HOSTS:-shop.example.com}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 export AWS_STORAGE_BUCKET_NAME="${AWS_STORAGE_BUCKET_NAME:-program-files}"
-export STRIPE_SECRET_KEY="${STRIPE_SECRET_KEY:-sk_test_dummy}"
-export STRIPE_PUBLISHABLE_KEY="${STRIPE_PUBLISHABLE_KEY:-pk_test_dummy}"
-export STRIPE_WEBHOOK_SECRET="${STRIPE_WEBHOOK_SECRET:-whsec_dummy}"
+# Stripe's test mode, said explicitly; random placeholders (the site's own are refused).
+random_part() { .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))'; }
+export STRIPE_TEST_MODE="${STRIPE_TEST_MODE:-true}"
+export STRIPE_SECRET_KEY="${STRIPE_SECRET_KEY:-sk_test_$(random_part)}"
+export STRIPE_PUBLISHABLE_KEY="${STRIPE_PUBLISHABLE_KEY:-pk_test_$(random_part)}"
+export STRIPE_WEBHOOK_SECRET="${STRIPE_WEBHOOK_SECRET:-whsec_$(random_part)}"
 .venv/bin/python manage.py check --deploy --fail-level WARNING

@@ -249,10 +249,16 @@ TASKS = {
     }
 }
 
-# Stripe (the gateway module is the only reader). Defaults point at the local stand-in.
-STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_local_standin")
-STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_local_standin")
-STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_local_standin")
+# Stripe (the gateway module is the only reader). Defaults point at the local stand-in;
+# these public development values are refused by the production settings.
+LOCAL_STRIPE_SECRET_KEY = "sk_test_local_standin"  # noqa: S105 (public, local only)
+LOCAL_STRIPE_PUBLISHABLE_KEY = "pk_test_local_standin"
+LOCAL_STRIPE_WEBHOOK_SECRET = "whsec_local_standin"  # noqa: S105 (public, local only)
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default=LOCAL_STRIPE_SECRET_KEY)
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default=LOCAL_STRIPE_PUBLISHABLE_KEY)
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default=LOCAL_STRIPE_WEBHOOK_SECRET)
+# Test-mode keys (sk_test_, pk_test_, rk_test_): the stand-in locally; production says so.
+STRIPE_TEST_MODE = env.bool("STRIPE_TEST_MODE", default=True)
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
 STRIPE_JS_URL = env("STRIPE_JS_URL", default=f"{STRIPE_API_BASE}/js.stripe.com/v3/")
 

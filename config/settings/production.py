@@ -6,7 +6,26 @@ Starting without a required secret stops at once with a message naming it.
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import (
+    LOCAL_STRIPE_PUBLISHABLE_KEY,
+    LOCAL_STRIPE_SECRET_KEY,
+    LOCAL_STRIPE_WEBHOOK_SECRET,
+    env,
+)
+
+# Values the repository itself ships (local defaults, the tests', the deploy check's old
+# placeholders): anyone can read them, so they are never a production secret.
+DEVELOPMENT_SECRETS = frozenset(
+    {
+        LOCAL_STRIPE_SECRET_KEY,
+        LOCAL_STRIPE_PUBLISHABLE_KEY,
+        LOCAL_STRIPE_WEBHOOK_SECRET,
+        "sk_test_standin",
+        "sk_test_dummy",
+        "pk_test_dummy",
+        "whsec_dummy",
+    }
+)
 
 
 def _require(name: str, *, min_length: int = 1) -> str:
@@ -46,9 +65,56 @@ if not ALLOWED_HOSTS:
 _require("REDIS_URL")
 _require("AWS_STORAGE_BUCKET_NAME")
 
-STRIPE_SECRET_KEY = _require("STRIPE_SECRET_KEY")
-STRIPE_PUBLISHABLE_KEY = _require("STRIPE_PUBLISHABLE_KEY")
-STRIPE_WEBHOOK_SECRET = _require("STRIPE_WEBHOOK_SECRET")
+
+def _require_stripe_secret(name: str, prefixes: tuple[str, ...]) -> str:
+    value = _require(name)
+    if value in DEVELOPMENT_SECRETS:
+        raise ImproperlyConfigured(
+            f"{name} is a development value shipped with the site; use the one from your "
+            "Stripe dashboard (Developers → API keys, or the webhook endpoint's signing secret)."
+        )
+    if not value.startswith(prefixes):
+        raise ImproperlyConfigured(f"{name} must start with {' or '.join(prefixes)}.")
+    return value
+
+
+def _stripe_mode(name: str, value: str) -> str:
+    """ "test" or "live", from the key's prefix (sk_test_, pk_live_, rk_test_...)."""
+    mode = value.split("_")[1] if value.count("_") >= 2 else ""
+    if mode not in ("test", "live"):
+        raise ImproperlyConfigured(f"{name} is neither a test nor a live key.")
+    return mode
+
+
+def _require_stripe_keys(*, test_mode: bool) -> tuple[str, str, str]:
+    """The secret key, publishable key and webhook secret, refused when shipped with the
+    site, misplaced, of two different modes, or test keys without STRIPE_TEST_MODE."""
+    secret = _require_stripe_secret("STRIPE_SECRET_KEY", ("sk_", "rk_"))
+    publishable = _require_stripe_secret("STRIPE_PUBLISHABLE_KEY", ("pk_",))
+    webhook = _require_stripe_secret("STRIPE_WEBHOOK_SECRET", ("whsec_",))
+    key_mode = _stripe_mode("STRIPE_SECRET_KEY", secret)
+    if key_mode != _stripe_mode("STRIPE_PUBLISHABLE_KEY", publishable):
+        raise ImproperlyConfigured(
+            "STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY are from different modes (one test, "
+            "one live): take both from the same page of the Stripe dashboard."
+        )
+    if key_mode == "test" and not test_mode:
+        raise ImproperlyConfigured(
+            f"STRIPE_SECRET_KEY is a test-mode key ({secret.split('_')[0]}_test_): set "
+            "STRIPE_TEST_MODE=true to run on Stripe's test mode, or use live keys."
+        )
+    if key_mode == "live" and test_mode:
+        raise ImproperlyConfigured(
+            "STRIPE_TEST_MODE is on, but STRIPE_SECRET_KEY is a live key: "
+            "remove STRIPE_TEST_MODE to take real payments, or use test keys."
+        )
+    return secret, publishable, webhook
+
+
+STRIPE_TEST_MODE = env.bool("STRIPE_TEST_MODE", default=False)
+STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET = _require_stripe_keys(
+    test_mode=STRIPE_TEST_MODE
+)
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
 STRIPE_JS_URL = env("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 

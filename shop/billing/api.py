@@ -15,6 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from config.api import ErrorSerializer, ExactFieldFilter, ItemsPagination
 from shop.billing.confirm_links import confirm_link_path
 from shop.billing.models import InstallmentPlan
+from shop.billing.money import from_minor_units
 from shop.billing.selectors import trial_terms_for_product
 
 
@@ -98,8 +99,8 @@ class TrialProductDetailView(TrialProductMixin, generics.RetrieveAPIView):
     pass
 
 
-def _cents(amount: int) -> Decimal:
-    return (Decimal(amount) / 100).quantize(Decimal("0.01"))
+def _cents(amount: int, currency: str) -> Decimal:
+    return from_minor_units(amount, currency)
 
 
 class PlanChargeSerializer(serializers.Serializer):
@@ -162,15 +163,15 @@ class InstallmentPlanSerializer(serializers.Serializer):
                 "trial_started_at": plan.trial_started_at,
                 "trial_ends_at": plan.trial_ends_at,
                 "currency": plan.currency,
-                "installment_amount": _cents(plan.installment_amount_cents),
+                "installment_amount": _cents(plan.installment_amount_cents, plan.currency),
                 "installment_count": plan.installment_count,
                 "interval_days": plan.interval_days,
-                "total": _cents(plan.total_cents),
+                "total": _cents(plan.total_cents, plan.currency),
                 "charges": [
                     {
                         "sequence": charge.sequence,
                         "due_at": charge.due_at,
-                        "amount": _cents(charge.amount_cents),
+                        "amount": _cents(charge.amount_cents, charge.currency),
                         "status": charge.status,
                         "paid_at": charge.paid_at,
                         **_confirmation(request, charge),

@@ -40,6 +40,12 @@ logger = logging.getLogger(__name__)
 Status = ScheduledCharge.Status
 PlanStatus = InstallmentPlan.Status
 
+
+def _money(cents: int, *, currency: str = "USD"):
+    """An amount in the currency's smallest unit as a Decimal (kept for callers)."""
+    return money(cents, currency)
+
+
 # Plans that may still be charged (a suspended plan is excluded separately).
 CHARGEABLE_PLAN_STATUSES = tuple(transitions.OPEN_FOR_PAYMENT)
 

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from shop.billing.money import CurrencyNotHandled, amount_problem, currency_decimals
+
 
 class TrialOffer(models.Model):
     """The terms on which a program is sold: a free tryout, then equal installments.
@@ -70,6 +72,16 @@ class TrialOffer(models.Model):
             errors["installment_amount"] = "The amount of each payment must be above zero."
         if self.currency and (len(self.currency) != 3 or not self.currency.isalpha()):
             errors["currency"] = "Use a three-letter currency code such as USD."
+        elif self.currency:
+            try:
+                currency_decimals(self.currency)
+            except CurrencyNotHandled as exc:
+                errors["currency"] = str(exc)
+            else:
+                if self.installment_amount is not None and "installment_amount" not in errors:
+                    problem = amount_problem(self.installment_amount, self.currency)
+                    if problem:
+                        errors["installment_amount"] = problem
         if errors:
             raise ValidationError(errors)
         self.currency = self.currency.upper()
@@ -170,6 +182,14 @@ class InstallmentPlan(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # The author's actions on the dashboard order page, one each, given to staff in
+        # Django's admin (superusers hold them all).
+        permissions = [
+            ("refund_installment", "Can refund an installment"),
+            ("cancel_payments", "Can cancel the remaining payments"),
+            ("retry_payment", "Can retry a failed payment now"),
+            ("resend_confirmation", "Can send the confirmation email again"),
+        ]
 
     def __str__(self):
         return f"Plan for order {self.order.number} ({self.get_status_display()})"

@@ -19,6 +19,7 @@ from shop.billing.models import (
     TrialConsent,
     TrialOffer,
 )
+from shop.billing.money import minor_units
 from shop.billing.transitions import MoveRefused
 from shop.downloads.models import DownloadGrant
 
@@ -55,8 +56,9 @@ class SavedCard:
     last4: str
 
 
-def cents(amount: Decimal) -> int:
-    return int((amount * 100).to_integral_value())
+def cents(amount: Decimal, *, currency: str = "USD") -> int:
+    """The amount in the currency's smallest unit (cents for USD, yen for JPY)."""
+    return minor_units(amount, currency)
 
 
 def trial_claims_for(*, user, email: str, card_fingerprint: str) -> list[tuple[str, str]]:
@@ -109,10 +111,10 @@ def plan_start(
         trial_started_at=start,
         trial_ends_at=trial_ends_at,
         currency=offer.currency,
-        installment_amount_cents=cents(offer.installment_amount),
+        installment_amount_cents=cents(offer.installment_amount, currency=offer.currency),
         installment_count=offer.installment_count,
         interval_days=offer.interval_days,
-        total_cents=cents(offer.total),
+        total_cents=cents(offer.total, currency=offer.currency),
         stripe_customer_id=card.customer_id,
         stripe_payment_method_id=card.payment_method_id,
         stripe_setup_intent_id=card.setup_intent_id,

@@ -39,6 +39,7 @@ from shop.billing.models import (
     PlanEvent,
     ScheduledCharge,
 )
+from shop.billing.money import from_minor_units
 
 logger = logging.getLogger(__name__)
 
@@ -250,8 +251,8 @@ def order_status_follow(plan: InstallmentPlan) -> None:
 
 
 def money(units: int, currency: str = "USD") -> Decimal:
-    """Minor units (cents) as an amount of the currency."""
-    return (Decimal(units) / 100).quantize(Decimal("0.01"))
+    """An amount in the currency's smallest unit (cents, or whole yen) as a Decimal."""
+    return from_minor_units(units, currency)
 
 
 def _payment_event_add(*, order, name: str, amount_cents: int, currency: str, reference: str):

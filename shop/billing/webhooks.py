@@ -108,8 +108,10 @@ HANDLERS: dict[str, Callable[[gateway.WebhookEvent], str]] = {
 def stripe_event_handle(event: gateway.WebhookEvent) -> str:
     """Store the event once and hand it to its handler; a replay returns "duplicate".
 
-    A handler that fails (e.g. Stripe unreachable when re-reading) leaves the event
-    unprocessed and raises, so the view answers 500 and Stripe sends it again."""
+    An event about an object Stripe does not have can never succeed: it is marked processed
+    with that reason (the view answers 200, so Stripe stops sending it). A handler that
+    fails for a passing reason (Stripe unreachable, our database locked) leaves the event
+    unprocessed and raises, so the view answers 503 and Stripe sends it again."""
     try:
         with transaction.atomic():
             stored, created = StripeEvent.objects.get_or_create(
@@ -126,6 +128,11 @@ def stripe_event_handle(event: gateway.WebhookEvent) -> str:
     if not created and stored.processed_at is not None:
         return "duplicate"
     handler = HANDLERS.get(event.type)
-    result = handler(event) if handler else "ignored"
+    try:
+        result = handler(event) if handler else "ignored"
+    except gateway.ProviderObjectMissing:
+        result = f"not found at Stripe: {event.object.get('object', 'object')} "
+        result += f"{event.object.get('id', '')}; nothing recorded"
+        logger.warning("webhook %s %s: %s", event.type, event.id, result)
     StripeEvent.objects.filter(pk=stored.pk).update(processed_at=timezone.now(), result=result)
     return result

@@ -288,7 +288,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
     def first_installment_charge(self, *, intent, card_id: str) -> gateway.ChargeResult:
         """Without the tryout the first payment is taken before the order is written; a
         retry after a crash finds that payment instead of charging again."""
-        amount_cents = cents(self.offer.installment_amount)
+        amount_cents = cents(self.offer.installment_amount, currency=self.offer.currency)
         earlier = [
             result
             for result in gateway.payment_intents_for(

@@ -23,6 +23,7 @@ from .errors import (
     CardNotUsable,
     GatewayError,
     PaymentProviderUnavailable,
+    ProviderObjectMissing,
     WebhookSignatureInvalid,
 )
 from .results import (
@@ -42,6 +43,7 @@ __all__ = [
     "ChargeStatus",
     "GatewayError",
     "PaymentProviderUnavailable",
+    "ProviderObjectMissing",
     "RefundInfo",
     "SetupIntentInfo",
     "WebhookEvent",

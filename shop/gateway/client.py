@@ -23,6 +23,7 @@ from .errors import (
     CardNotUsable,
     GatewayError,
     PaymentProviderUnavailable,
+    ProviderObjectMissing,
     WebhookSignatureInvalid,
     card_message_for,
 )
@@ -139,6 +140,11 @@ def _error_translate(
     if isinstance(err, stripe.SignatureVerificationError):
         logger.warning("webhook refused: %s", detail)
         return WebhookSignatureInvalid()
+    if isinstance(err, stripe.InvalidRequestError) and (
+        err.http_status == 404 or err.code == "resource_missing"
+    ):
+        logger.warning("payment provider has no such object: %s", detail)
+        return ProviderObjectMissing()
     # Authentication, permission, invalid request, idempotency conflict: our side is wrong.
     logger.error("payment provider refused the request: %s", detail)
     return GatewayError(MESSAGE_CONFIGURATION, code=err.code or "configuration_error")

@@ -97,6 +97,13 @@ class PaymentProviderUnavailable(GatewayError):
     default_code = "provider_unavailable"
 
 
+class ProviderObjectMissing(GatewayError):
+    """The provider has no such object (its 404, ``resource_missing``): asking again will
+    never find it, unlike `PaymentProviderUnavailable`."""
+
+    default_code = "resource_missing"
+
+
 class CardDeclined(GatewayError):
     """The card issuer refused; `decline_code` is the issuer's reason when given (may be empty)."""
 

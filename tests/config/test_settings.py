@@ -26,9 +26,14 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "shop.example.com",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "AWS_STORAGE_BUCKET_NAME": "program-files",
-    "STRIPE_SECRET_KEY": "sk_test_dummy",
-    "STRIPE_PUBLISHABLE_KEY": "pk_test_dummy",
-    "STRIPE_WEBHOOK_SECRET": "whsec_dummy",
+    "STRIPE_SECRET_KEY": f"sk_test_{secrets.token_urlsafe(24)}",
+    "STRIPE_PUBLISHABLE_KEY": f"pk_test_{secrets.token_urlsafe(24)}",
+    "STRIPE_WEBHOOK_SECRET": f"whsec_{secrets.token_urlsafe(24)}",
+    "STRIPE_TEST_MODE": "true",
+}
+LIVE_KEYS = {
+    "STRIPE_SECRET_KEY": f"sk_live_{secrets.token_urlsafe(24)}",
+    "STRIPE_PUBLISHABLE_KEY": f"pk_live_{secrets.token_urlsafe(24)}",
 }
 
 
@@ -121,4 +126,103 @@ def test_production_deploy_check_prints_no_warning():
     result = run_python(code, **PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stderr + result.stdout
+    assert "no issues" in result.stdout + result.stderr
+
+
+def refused(message: str, **env) -> bool:
+    result = run_python(DUMP, **{**PRODUCTION_ENV, **env})
+    assert result.returncode != 0, result.stdout
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr, result.stderr[-2000:]
+    return True
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("STRIPE_SECRET_KEY", "sk_test_local_standin"),
+        ("STRIPE_PUBLISHABLE_KEY", "pk_test_local_standin"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_local_standin"),
+        ("STRIPE_SECRET_KEY", "sk_test_standin"),
+        ("STRIPE_SECRET_KEY", "sk_test_dummy"),
+        ("STRIPE_PUBLISHABLE_KEY", "pk_test_dummy"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_dummy"),
+    ],
+)
+def test_production_refuses_the_secrets_shipped_for_local_runs_even_in_test_mode(name, value):
+    assert refused(f"{name} is a development value shipped with the site", **{name: value})
+
+
+def test_production_refuses_test_keys_unless_test_mode_is_set():
+    assert refused(
+        "STRIPE_SECRET_KEY is a test-mode key (sk_test_): set STRIPE_TEST_MODE=true",
+        STRIPE_TEST_MODE="",
+    )
+    assert refused(
+        "STRIPE_SECRET_KEY is a test-mode key (sk_test_): set STRIPE_TEST_MODE=true",
+        STRIPE_TEST_MODE="false",
+    )
+
+
+def test_production_refuses_live_keys_in_test_mode():
+    assert refused("STRIPE_TEST_MODE is on, but STRIPE_SECRET_KEY is a live key", **LIVE_KEYS)
+
+
+@pytest.mark.parametrize(
+    ("secret", "publishable"),
+    [("sk_live_", "pk_test_"), ("sk_test_", "pk_live_"), ("rk_live_", "pk_test_")],
+)
+def test_production_refuses_keys_of_different_modes(secret, publishable):
+    assert refused(
+        "STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY are from different modes",
+        STRIPE_SECRET_KEY=secret + secrets.token_urlsafe(24),
+        STRIPE_PUBLISHABLE_KEY=publishable + secrets.token_urlsafe(24),
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("STRIPE_SECRET_KEY", "pk_live_" + "a" * 24, "STRIPE_SECRET_KEY must start with sk_"),
+        ("STRIPE_PUBLISHABLE_KEY", "sk_test_" + "a" * 24, "must start with pk_"),
+        ("STRIPE_WEBHOOK_SECRET", "not-a-signing-secret", "must start with whsec_"),
+    ],
+)
+def test_production_refuses_a_key_in_the_wrong_place(name, value, message):
+    assert refused(message, **{name: value})
+
+
+@pytest.mark.parametrize("secret_prefix", ["sk_live_", "rk_live_"])
+def test_production_takes_live_keys_without_test_mode(secret_prefix):
+    loaded = load(
+        **{
+            **PRODUCTION_ENV,
+            **LIVE_KEYS,
+            "STRIPE_SECRET_KEY": secret_prefix + secrets.token_urlsafe(24),
+            "STRIPE_TEST_MODE": "false",
+        }
+    )
+    assert loaded["stripe_base"] == "https://api.stripe.com"
+
+
+def test_production_takes_restricted_test_keys_in_test_mode():
+    loaded = load(**{**PRODUCTION_ENV, "STRIPE_SECRET_KEY": "rk_test_" + secrets.token_urlsafe(24)})
+    assert loaded["debug"] is False
+
+
+def test_the_deploy_check_script_passes_with_its_explicit_test_mode():
+    import subprocess
+
+    from tests.conftest import ROOT, clean_env
+
+    result = subprocess.run(
+        ["bash", "scripts/check_deploy.sh"],
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
     assert "no issues" in result.stdout + result.stderr

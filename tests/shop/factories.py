@@ -14,11 +14,13 @@ def program_with_trial(
     installment_count: int = 2,
     trial_days: int = 14,
     interval_days: int = 28,
+    currency: str = "USD",
 ):
     """A public, downloadable product sold as a free tryout then equal installments."""
     product = create_product(
         title=title, price=installment_amount * installment_count, num_in_stock=None
     )
+    product.stockrecords.update(price_currency=currency)
     product_class = product.get_product_class()
     product_class.requires_shipping = False
     product_class.track_stock = False
@@ -29,6 +31,7 @@ def program_with_trial(
         installment_count=installment_count,
         installment_amount=installment_amount,
         interval_days=interval_days,
+        currency=currency,
     )
     return product
 

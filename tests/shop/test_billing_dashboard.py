@@ -113,3 +113,189 @@ def test_cancel_remaining_payments_and_retry_now(client, author, make_plan):
     assert succeeded_cents(plan) == 0
     response = client.post(retry, {"confirm": "yes"}, follow=True)
     assert "only a failed payment can be retried" in response.content.decode()
+
+
+STAFF_ACTIONS = {
+    "refund": "billing.refund_installment",
+    "retry": "billing.retry_payment",
+    "resend": "billing.resend_confirmation",
+    "cancel": "billing.cancel_payments",
+}
+
+
+def staff_member(django_user_model, *permissions: str):
+    """A dashboard user who may see orders ("Can view order") and holds only the given
+    billing permissions."""
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user(
+        "helper", "helper@example.com", "a-long-pass-phrase", is_staff=True
+    )
+    for name in ("order.view_order", *permissions):
+        app_label, codename = name.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return user
+
+
+def billing_queries(queries) -> list[str]:
+    return [q["sql"] for q in queries if "billing_" in q["sql"]]
+
+
+def test_anonymous_visitors_cannot_tell_which_plans_exist(client, make_plan):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    plan = make_plan()
+    charge = plan.charges.get(sequence=1)
+    for action in STAFF_ACTIONS:
+        real = charge.pk if action != "cancel" else plan.pk
+        answers = []
+        for pk in (real, 999_999):
+            url = f"/shop/accounts/program/staff/{action}/{pk}/"
+            with CaptureQueriesContext(connection) as queries:
+                got, posted = client.get(url), client.post(url, {"confirm": "yes"})
+            # Nothing about plans or payments is read before the visitor is known.
+            assert billing_queries(queries.captured_queries) == []
+            assert got.status_code == posted.status_code == 302
+            assert got["Location"].startswith("/shop/accounts/login/")
+            answers.append(got["Location"].split("?")[0])
+        assert answers[0] == answers[1]
+    plan.refresh_from_db()
+    assert plan.status == InstallmentPlan.Status.TRIALING
+
+
+def test_staff_without_the_permission_get_403_whether_or_not_the_id_exists(
+    client, django_user_model, make_plan
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    plan = make_plan()
+    charge = plan.charges.get(sequence=1)
+    charge_installment(charge_id=charge.pk, now=day(14))
+    # Every permission but the one each action needs.
+    for action, needed in STAFF_ACTIONS.items():
+        django_user_model.objects.filter(username="helper").delete()
+        others = [p for p in STAFF_ACTIONS.values() if p != needed]
+        client.force_login(staff_member(django_user_model, *others))
+        real = charge.pk if action != "cancel" else plan.pk
+        for pk in (real, 999_999):
+            url = f"/shop/accounts/program/staff/{action}/{pk}/"
+            with CaptureQueriesContext(connection) as queries:
+                got = client.get(url)
+                posted = client.post(url, {"confirm": "yes", "amount": "98.50"})
+            assert got.status_code == posted.status_code == 403, (action, pk)
+            assert billing_queries(queries.captured_queries) == []
+    charge.refresh_from_db()
+    plan.refresh_from_db()
+    assert charge.status == Status.PAID and charge.refunded_cents == 0
+    assert plan.status == InstallmentPlan.Status.INSTALLMENT_PAID
+    assert refunds_at_stripe(charge.payment_intent_id) == 0
+
+
+def test_a_staff_member_allowed_to_refund_sees_and_uses_only_that_button(
+    client, django_user_model, make_plan
+):
+    plan = make_plan()
+    charge = plan.charges.get(sequence=1)
+    charge_installment(charge_id=charge.pk, now=day(14))
+    client.force_login(staff_member(django_user_model, STAFF_ACTIONS["refund"]))
+
+    page = client.get(f"/shop/dashboard/orders/{plan.order.number}/").content.decode()
+    assert f"/shop/accounts/program/staff/refund/{charge.pk}/" in page
+    assert f"/shop/accounts/program/staff/cancel/{plan.pk}/" not in page
+    assert "Cancel remaining payments" not in page
+
+    cancel = client.post(f"/shop/accounts/program/staff/cancel/{plan.pk}/", {"confirm": "yes"})
+    assert cancel.status_code == 403
+    url = f"/shop/accounts/program/staff/refund/{charge.pk}/"
+    done = client.post(url, {"amount": "10.00", "confirm": "yes"}, follow=True)
+    assert "Refunded 10.00 USD." in done.content.decode()
+    charge.refresh_from_db()
+    assert charge.refunded_cents == 1000
+    assert refunds_at_stripe(charge.payment_intent_id) == 1000
+
+
+def test_the_order_page_shows_no_action_buttons_to_staff_without_permissions(
+    client, django_user_model, make_plan
+):
+    plan = make_plan()
+    charge = plan.charges.get(sequence=1)
+    charge_installment(charge_id=charge.pk, now=day(14))
+    client.force_login(staff_member(django_user_model))
+    page = client.get(f"/shop/dashboard/orders/{plan.order.number}/")
+    assert page.status_code == 200 and 'id="installment-charges"' in page.content.decode()
+    assert "/shop/accounts/program/staff/" not in page.content.decode()
+
+
+def test_the_local_admin_made_by_make_run_holds_every_plan_action(
+    settings, django_user_model, tmp_path
+):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("create_local_admin", login_file=str(tmp_path / "admin-login.txt"))
+    admin = django_user_model.objects.get(username="admin")
+    assert admin.is_staff and all(admin.has_perm(p) for p in STAFF_ACTIONS.values())
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("Infinity", "Enter the amount to refund as a number, e.g. 98.50."),
+        ("-Infinity", "Enter the amount to refund as a number, e.g. 98.50."),
+        ("NaN", "Enter the amount to refund as a number, e.g. 98.50."),
+        ("abc", "Enter the amount to refund as a number, e.g. 98.50."),
+        ("", "Enter the amount to refund, e.g. 98.50."),
+        ("1e400", "At most 98.50 USD of installment 1 can be refunded."),
+        ("-1", "Enter an amount above zero."),
+        ("0", "Enter an amount above zero."),
+        ("0.001", "USD amounts have at most 2 decimals."),
+        ("98.505", "USD amounts have at most 2 decimals."),
+    ],
+)
+def test_a_refund_amount_that_is_not_a_sensible_sum_is_refused_and_nothing_changes(
+    client, author, make_plan, amount, message
+):
+    plan = make_plan()
+    charge = plan.charges.get(sequence=1)
+    charge_installment(charge_id=charge.pk, now=day(14))
+    events = plan.events.count()
+    client.force_login(author)
+    url = f"/shop/accounts/program/staff/refund/{charge.pk}/"
+
+    response = client.post(url, {"amount": amount, "confirm": "yes"})
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    charge.refresh_from_db()
+    plan.refresh_from_db()
+    assert charge.status == Status.PAID and charge.refunded_cents == 0
+    assert plan.status == InstallmentPlan.Status.INSTALLMENT_PAID
+    assert plan.events.count() == events
+    assert refunds_at_stripe(charge.payment_intent_id) == 0
+    assert plan.order.sources.get().amount_refunded == Decimal("0.00")
+
+
+def test_a_yen_installment_is_refunded_in_whole_yen(
+    client, author, billing_standin, billing_reader
+):
+    from tests.shop.factories import plan_for_tests, program_with_trial
+
+    product = program_with_trial(installment_amount=Decimal("9850"), currency="JPY")
+    plan = plan_for_tests(user=billing_reader, product=product, start=day(0))
+    charge = plan.charges.get(sequence=1)
+    charge_installment(charge_id=charge.pk, now=day(14))
+    charge.refresh_from_db()
+    client.force_login(author)
+    url = f"/shop/accounts/program/staff/refund/{charge.pk}/"
+    page = client.get(url).content.decode()
+    assert 'value="9850"' in page and 'step="1"' in page
+
+    refused = client.post(url, {"amount": "98.50", "confirm": "yes"})
+    assert "JPY has no smaller unit than 1" in refused.content.decode()
+    done = client.post(url, {"amount": "1000", "confirm": "yes"}, follow=True)
+    assert "Refunded 1000 JPY." in done.content.decode()
+    assert refunds_at_stripe(charge.payment_intent_id) == 1000

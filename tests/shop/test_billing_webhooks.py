@@ -1,9 +1,11 @@
 """Stripe webhooks: verified, stored once, idempotent with the scheduler's own recording."""
 
 import json
+import threading
 import time
 import uuid
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.conf import settings
@@ -153,3 +155,146 @@ def test_payment_failed_records_a_decline_the_scheduler_never_recorded(client, m
     assert post_event(client, "payment_intent.payment_failed", obj).content == (
         b"failed: already recorded"
     )
+
+
+def succeeded_payload(charge, intent_id: str) -> dict:
+    return {
+        "id": intent_id,
+        "object": "payment_intent",
+        "status": "succeeded",
+        "metadata": {"charge_id": str(charge.pk), "plan_id": str(charge.plan_id), "attempt": "1"},
+    }
+
+
+def test_a_payment_intent_stripe_does_not_know_is_stored_logged_and_answered_200(
+    client, make_plan, caplog
+):
+    plan = make_plan()
+    charge = plan.charges.get(sequence=1)
+    obj = succeeded_payload(charge, "pi_never_made_here")
+
+    response = post_event(client, "payment_intent.succeeded", obj, event_id="evt_unknown_pi")
+
+    # Stripe would send it again for days; no retry can make the PaymentIntent exist.
+    assert response.status_code == 200
+    stored = StripeEvent.objects.get(event_id="evt_unknown_pi")
+    assert stored.processed_at is not None
+    assert "not found at Stripe" in stored.result and "pi_never_made_here" in stored.result
+    assert response.content.decode() == stored.result
+    assert any("pi_never_made_here" in r.getMessage() for r in caplog.records)
+    charge.refresh_from_db()
+    assert charge.status == ScheduledCharge.Status.SCHEDULED and not charge.payment_intent_id
+    again = post_event(client, "payment_intent.succeeded", obj, event_id="evt_unknown_pi")
+    assert again.status_code == 200 and again.content == b"duplicate"
+
+
+def test_the_gateway_tells_a_missing_object_from_an_unreachable_stripe(billing_standin, settings):
+    from shop import gateway
+    from tests.conftest import free_port
+
+    with pytest.raises(gateway.ProviderObjectMissing) as missing:
+        gateway.payment_intent_retrieve("pi_never_made_here")
+    assert missing.value.code == "resource_missing"
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(gateway.PaymentProviderUnavailable):
+        gateway.payment_intent_retrieve("pi_never_made_here")
+
+
+class _FailingStripe(BaseHTTPRequestHandler):
+    """Stripe having a bad moment: every request gets a 500."""
+
+    def do_GET(self):
+        body = b'{"error": {"type": "api_error", "message": "Something went wrong"}}'
+        self.send_response(500)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def failing_stripe():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FailingStripe)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("trouble", ["unreachable", "server error"])
+def test_when_stripe_cannot_answer_the_event_waits_unprocessed_for_the_retry(
+    client, make_plan, settings, failing_stripe, trouble
+):
+    from tests.conftest import free_port
+
+    plan = make_plan()
+    charge, intent_id = charged_without_recording(plan)
+    obj = succeeded_payload(charge, intent_id)
+    standin = settings.STRIPE_API_BASE
+    settings.STRIPE_API_BASE = (
+        f"http://127.0.0.1:{free_port()}" if trouble == "unreachable" else failing_stripe
+    )
+
+    response = post_event(client, "payment_intent.succeeded", obj, event_id="evt_later")
+
+    assert response.status_code == 503
+    assert StripeEvent.objects.get(event_id="evt_later").processed_at is None
+    charge.refresh_from_db()
+    assert charge.status == ScheduledCharge.Status.PROCESSING
+
+    settings.STRIPE_API_BASE = standin
+    retry = post_event(client, "payment_intent.succeeded", obj, event_id="evt_later")
+    assert retry.status_code == 200 and retry.content == b"succeeded: recorded"
+    assert StripeEvent.objects.get(event_id="evt_later").processed_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_when_our_database_is_locked_the_event_waits_unprocessed_for_the_retry(client, make_plan):
+    from django.db import connection, connections, transaction
+
+    plan = make_plan()
+    charge, intent_id = charged_without_recording(plan)
+    obj = succeeded_payload(charge, intent_id)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        # Another worker (the billing clock, a refund) holding the installment's row.
+        try:
+            with transaction.atomic():
+                if connection.vendor == "sqlite":
+                    # SQLite locks the whole database for a writer.
+                    StripeEvent.objects.create(event_id="evt_lock_holder", type="x", created=day(0))
+                else:
+                    ScheduledCharge.objects.select_for_update().get(pk=charge.pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    try:
+        assert locked.wait(30)
+        with connection.cursor() as cursor:
+            # Give up waiting after a moment instead of the server's long default.
+            if connection.vendor == "sqlite":
+                cursor.execute("PRAGMA busy_timeout = 300")
+            else:
+                cursor.execute("SET lock_timeout = '300ms'")
+        response = post_event(client, "payment_intent.succeeded", obj, event_id="evt_locked")
+    finally:
+        release.set()
+        holder.join(30)
+
+    assert response.status_code == 503
+    stored = StripeEvent.objects.filter(event_id="evt_locked").first()
+    assert stored is None or stored.processed_at is None
+    charge.refresh_from_db()
+    assert charge.status == ScheduledCharge.Status.PROCESSING
+
+    retry = post_event(client, "payment_intent.succeeded", obj, event_id="evt_locked")
+    assert retry.status_code == 200 and retry.content == b"succeeded: recorded"

@@ -148,6 +148,17 @@ def refused(response, field, message):
             "currency",
             "The product's price is in USD: charge the payments in USD too.",
         ),
+        (
+            {"currency": "sek"},
+            "currency",
+            "The site takes payments in USD, EUR, GBP, CAD, AUD, NZD, CHF, JPY, KRW only, "
+            "not “SEK”.",
+        ),
+        (
+            {"currency": "JPY"},
+            "installment_amount",
+            "JPY has no smaller unit than 1: enter a whole amount.",
+        ),
     ],
 )
 def test_invalid_terms_are_refused_and_nothing_is_saved(

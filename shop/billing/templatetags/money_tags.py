@@ -1,15 +1,15 @@
-from decimal import Decimal
-
 from django import template
 from oscar.templatetags.currency_filters import currency
+
+from shop.billing.money import from_minor_units
 
 register = template.Library()
 
 
 @register.filter
 def cents_as_money(amount_cents: int, currency_code: str = "USD") -> str:
-    """1234 → "$12.34" in the shop's currency format."""
-    return currency(Decimal(amount_cents) / 100, currency_code)
+    """1234 → "$12.34", 1234 JPY → "¥1,234", in the shop's currency format."""
+    return currency(from_minor_units(amount_cents, currency_code), currency_code)
 
 
 @register.filter

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 
 from shop.billing.models import TrialOffer
+from shop.billing.money import CurrencyNotHandled, currency_decimals
 from shop.billing.selectors import TrialTerms
 
 
@@ -44,7 +45,12 @@ class TrialOfferForm(forms.ModelForm):
         return amount
 
     def clean_currency(self):
-        return self.cleaned_data["currency"].upper()
+        currency = self.cleaned_data["currency"].upper()
+        try:
+            currency_decimals(currency)
+        except CurrencyNotHandled as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return currency
 
     @property
     def terms(self) -> TrialTerms | None:

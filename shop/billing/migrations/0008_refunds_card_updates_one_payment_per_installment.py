@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0006_plan_email_types'),
+        ('billing', '0007_plan_action_permissions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
