@@ -49,6 +49,9 @@ class ChargeResult:
     metadata: dict[str, str] = field(default_factory=dict)
     # The issuer's reason for a decline when given, "" otherwise.
     decline_code: str = ""
+    # Lower-case ISO code as the provider stores it, "" when not known.
+    currency: str = ""
+    customer_id: str | None = None
 
 
 @dataclass(frozen=True)
