@@ -261,6 +261,8 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default=LOCAL_STRIPE_WEBHOO
 STRIPE_TEST_MODE = env.bool("STRIPE_TEST_MODE", default=True)
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
 STRIPE_JS_URL = env("STRIPE_JS_URL", default=f"{STRIPE_API_BASE}/js.stripe.com/v3/")
+# Currencies the payment account takes; a basket priced in any other is refused at checkout.
+STRIPE_CURRENCIES = env.list("STRIPE_CURRENCIES", default=["USD"])
 
 # Billing (shop.billing.scheduler): retries of a failed installment, days after its due
 # date; access kept while it is retried; the reminder before the first payment; when an
@@ -362,6 +364,8 @@ OSCAR_ORDER_STATUS_PIPELINE = {
         "Refunded",
     ),
     "Paid in full": ("Refunded",),
+    # Bought outright: paid at checkout in one payment.
+    "Paid": ("Refunded",),
     "Trial quit": (),
     "Cancelled": ("Refunded",),
     "Refunded": (),

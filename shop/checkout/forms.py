@@ -1,5 +1,6 @@
-"""The trial checkout form: card (saved by Stripe.js), consent, and the EU digital-content
-request. The card number never reaches our server; only the SetupIntent's id does."""
+"""The checkout form: card (saved by Stripe.js), consent to the terms shown, and the EU
+digital-content request. The card number never reaches our server; only the SetupIntent's
+id does."""
 
 import pycountry
 from django import forms
@@ -34,8 +35,11 @@ class TrialCheckoutForm(forms.Form):
         },
     )
     immediate_access = forms.BooleanField(required=False)
-    # The day the terms were shown: their dates are recomputed if the day has changed since.
-    shown_on = forms.DateField(widget=forms.HiddenInput)
+    # The terms exactly as the page showed them, signed: the submit must match them.
+    terms = forms.CharField(
+        widget=forms.HiddenInput,
+        error_messages={"required": "This page is out of date. Please read the terms again."},
+    )
 
     def __init__(self, *args, consent_text: str, immediate_access_text: str, **kwargs):
         super().__init__(*args, **kwargs)

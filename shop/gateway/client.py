@@ -219,9 +219,15 @@ def _charge_result(intent: Any) -> ChargeResult:
         amount_cents=int(_field(intent, "amount", 0)),
         metadata=_metadata(intent),
         decline_code=decline_code,
-        currency=(_field(intent, "currency", "") or "").lower(),
+        currency=str(_field(intent, "currency", "") or "").lower(),
         customer_id=_id_of(_field(intent, "customer")),
     )
+
+
+def currency_supported(currency: str) -> bool:
+    """Whether the shop's payment account takes this currency (`STRIPE_CURRENCIES`)."""
+    accepted = {code.upper() for code in getattr(settings, "STRIPE_CURRENCIES", ["USD"])}
+    return bool(currency) and currency.upper() in accepted
 
 
 def customer_create(
@@ -246,15 +252,19 @@ def setup_intent_create(
     customer_id: str,
     metadata: dict[str, str],
     idempotency_key: str | None = None,
+    usage: str = "off_session",
 ) -> SetupIntentInfo:
-    """Start saving a card for off-session charges; the browser confirms it with the
-    returned `client_secret`."""
+    """Start saving a card, for off-session charges unless `usage="on_session"` (a card
+    used once, with the customer present); the browser confirms it with the returned
+    `client_secret`."""
+    if usage not in ("off_session", "on_session"):
+        raise ValueError("usage must be off_session or on_session")
     client = _client()
     with _provider_errors("setup_intent_create"):
         intent = client.v1.setup_intents.create(
             params={
                 "customer": customer_id,
-                "usage": "off_session",
+                "usage": usage,
                 "payment_method_types": ["card"],
                 "metadata": metadata,
             },
@@ -323,6 +333,45 @@ def _declined_intent_id(client: stripe.StripeClient, err: stripe.CardError) -> s
     return _id_of(_field(charge, "payment_intent"))
 
 
+def _card_refusal_result(
+    client: stripe.StripeClient,
+    err: stripe.CardError,
+    *,
+    customer_id: str,
+    amount_cents: int,
+    currency: str,
+    metadata: dict[str, str],
+) -> ChargeResult:
+    """A charge the card refused, as a `ChargeResult` the caller can record and explain."""
+    code = err.code or "card_declined"
+    decline_code = _field(err.error, "decline_code", "") or ""
+    intent_id = _declined_intent_id(client, err)
+    logger.info(
+        "charge refused: customer=%s intent=%s code=%s decline_code=%s",
+        customer_id,
+        intent_id,
+        code,
+        decline_code,
+    )
+    status: ChargeStatus = "requires_action" if code == "authentication_required" else "failed"
+    client_secret = _field(_field(err.error, "payment_intent"), "client_secret")
+    if status == "requires_action" and client_secret is None and intent_id:
+        # The cardholder needs the secret to confirm on-session; fetch it if not sent.
+        client_secret = payment_intent_retrieve(intent_id).client_secret
+    return ChargeResult(
+        status=status,
+        payment_intent_id=intent_id,
+        client_secret=client_secret,
+        failure_code=code,
+        failure_message=card_message_for(decline_code, code),
+        amount_cents=amount_cents,
+        metadata=dict(metadata),
+        decline_code=decline_code,
+        currency=currency.lower(),
+        customer_id=customer_id,
+    )
+
+
 def charge_off_session(
     *,
     customer_id: str,
@@ -369,35 +418,65 @@ def charge_off_session(
             options={"idempotency_key": idempotency_key},
         )
     except stripe.CardError as err:
-        code = err.code or "card_declined"
-        decline_code = _field(err.error, "decline_code", "") or ""
-        intent_id = _declined_intent_id(client, err)
-        logger.info(
-            "off-session charge refused: customer=%s intent=%s code=%s decline_code=%s",
-            customer_id,
-            intent_id,
-            code,
-            decline_code,
-        )
-        status: ChargeStatus = "requires_action" if code == "authentication_required" else "failed"
-        client_secret = _field(_field(err.error, "payment_intent"), "client_secret")
-        if status == "requires_action" and client_secret is None and intent_id:
-            # The cardholder needs the secret to confirm on-session; fetch it if not sent.
-            client_secret = payment_intent_retrieve(intent_id).client_secret
-        return ChargeResult(
-            status=status,
-            payment_intent_id=intent_id,
-            client_secret=client_secret,
-            failure_code=code,
-            failure_message=card_message_for(decline_code, code),
-            amount_cents=amount_cents,
-            metadata=dict(metadata),
-            decline_code=decline_code,
-            currency=currency.lower(),
+        return _card_refusal_result(
+            client,
+            err,
             customer_id=customer_id,
+            amount_cents=amount_cents,
+            currency=currency,
+            metadata=metadata,
         )
     except stripe.StripeError as err:
         raise _error_translate(err, action="charge_off_session") from err
+    return _charge_result(intent)
+
+
+def payment_intent_create_on_session(
+    *,
+    customer_id: str,
+    payment_method_id: str,
+    amount_cents: int,
+    currency: str,
+    metadata: dict[str, str],
+    idempotency_key: str,
+) -> ChargeResult:
+    """Charge a card while the customer is at the checkout, confirmed at once.
+
+    Same outcomes as `charge_off_session`; "requires_action" here is the usual case for a
+    card whose bank checks the cardholder (3-D Secure): the page confirms it with Stripe.js
+    and `client_secret`, then the caller reads the outcome with `payment_intent_retrieve`
+    (never the browser's word). A `PaymentProviderUnavailable` leaves the outcome unknown:
+    reconcile with `payment_intents_for` on a metadata value unique to the attempt.
+    """
+    if amount_cents <= 0:
+        raise ValueError("amount_cents must be a positive number of cents")
+    if not idempotency_key:
+        raise ValueError("idempotency_key is required: a retried charge must not charge twice")
+    client = _client()
+    try:
+        intent = client.v1.payment_intents.create(
+            params={
+                "amount": amount_cents,
+                "currency": currency.lower(),
+                "customer": customer_id,
+                "payment_method": payment_method_id,
+                "payment_method_types": ["card"],
+                "confirm": True,
+                "metadata": metadata,
+            },
+            options={"idempotency_key": idempotency_key},
+        )
+    except stripe.CardError as err:
+        return _card_refusal_result(
+            client,
+            err,
+            customer_id=customer_id,
+            amount_cents=amount_cents,
+            currency=currency,
+            metadata=metadata,
+        )
+    except stripe.StripeError as err:
+        raise _error_translate(err, action="payment_intent_create_on_session") from err
     return _charge_result(intent)
 
 

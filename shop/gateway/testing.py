@@ -27,13 +27,16 @@ def webhook_signature_header(payload: bytes, *, secret: str, timestamp: int | No
     return f"t={signed_at},v1={signature}"
 
 
-def card_confirm_for_tests(*, setup_intent_id: str, card_number: str) -> SetupIntentInfo:
+def card_confirm_for_tests(
+    *, setup_intent_id: str, card_number: str, bank_check: bool = False
+) -> SetupIntentInfo:
     """Do what Stripe.js does in the browser: make a card from a test number (expiring in
     December next year, CVC 123) and confirm the SetupIntent with it.
 
     Returns the SetupIntent after confirmation ("succeeded", or "requires_action" for
-    cards that ask for authentication). Raises `CardNotUsable` when the card is refused
-    while saving (the SetupIntent is then canceled at the stand-in).
+    cards that ask for authentication, unless `bank_check` completes that check as the
+    cardholder would). Raises `CardNotUsable` when the card is refused while saving (the
+    SetupIntent is then canceled at the stand-in).
     """
     client = _client()
     with _provider_errors("card_confirm_for_tests", card_saving=True):
@@ -51,6 +54,9 @@ def card_confirm_for_tests(*, setup_intent_id: str, card_number: str) -> SetupIn
         intent = client.v1.setup_intents.confirm(
             setup_intent_id, params={"payment_method": method.id}
         )
+        if bank_check and intent.status == "requires_action":
+            # The second confirmation Stripe.js sends after "Complete authentication".
+            intent = client.v1.setup_intents.confirm(setup_intent_id)
     return _setup_intent_info(intent)
 
 

@@ -252,7 +252,7 @@ def test_when_stripe_cannot_answer_the_event_waits_unprocessed_for_the_retry(
     assert StripeEvent.objects.get(event_id="evt_later").processed_at is not None
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_when_our_database_is_locked_the_event_waits_unprocessed_for_the_retry(client, make_plan):
     from django.db import connection, connections, transaction
 

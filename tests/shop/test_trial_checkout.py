@@ -2,6 +2,7 @@
 SetupIntent (as Stripe.js would), nothing is charged, and the order, its plan, consent and
 download grant appear together, or not at all."""
 
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -60,12 +61,19 @@ def save_card(client, number="4242424242424242") -> str:
     return intent_id
 
 
-def form_data(intent_id, **extra):
+def shown_terms(browser) -> str:
+    """The signed terms the payment page shows now, as its form sends them back."""
+    page = browser.get("/shop/checkout/payment-details/").content.decode()
+    found = re.search(r'name="terms" value="([^"]*)"', page)
+    return found.group(1) if found else ""
+
+
+def form_data(browser, intent_id, **extra):
     return {
         "setup_intent_id": intent_id,
         "country": "US",
         "consent": "on",
-        "shown_on": datetime.now(tz=UTC).date().isoformat(),
+        "terms": shown_terms(browser),
         **extra,
     }
 
@@ -86,7 +94,7 @@ def test_checkout_with_4242_starts_the_trial_and_charges_nothing(
         intent_id = save_card(client)
         response = client.post(
             "/shop/checkout/payment-details/",
-            form_data(intent_id),
+            form_data(client, intent_id),
             HTTP_USER_AGENT="Test Browser 1.0",
         )
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -166,7 +174,7 @@ def test_unticked_consent_is_refused_and_nothing_is_written(client, reader, prog
     client.force_login(reader)
     open_payment_page(client, program)
     intent_id = save_card(client)
-    data = form_data(intent_id)
+    data = form_data(client, intent_id)
     del data["consent"]
     response = client.post("/shop/checkout/payment-details/", data)
     assert response.status_code == 400
@@ -178,14 +186,16 @@ def test_eu_customers_must_ask_for_immediate_access(client, reader, program):
     client.force_login(reader)
     open_payment_page(client, program)
     intent_id = save_card(client)
-    response = client.post("/shop/checkout/payment-details/", form_data(intent_id, country="DE"))
+    response = client.post(
+        "/shop/checkout/payment-details/", form_data(client, intent_id, country="DE")
+    )
     assert response.status_code == 400
     assert "we can only give you the download at once if you ask" in response.content.decode()
     assert not Order.objects.exists()
 
     response = client.post(
         "/shop/checkout/payment-details/",
-        form_data(intent_id, country="DE", immediate_access="on"),
+        form_data(client, intent_id, country="DE", immediate_access="on"),
     )
     assert response.status_code == 302
     consent = TrialConsent.objects.get()
@@ -200,7 +210,7 @@ def test_declined_card_4000_0000_0000_0002_places_no_order(client, reader, progr
     with pytest.raises(gateway.CardNotUsable):
         card_confirm_for_tests(setup_intent_id=intent_id, card_number="4000000000000002")
     # Even if the page were posted anyway with that SetupIntent:
-    response = client.post("/shop/checkout/payment-details/", form_data(intent_id))
+    response = client.post("/shop/checkout/payment-details/", form_data(client, intent_id))
     assert response.status_code == 400
     assert "Your card could not be saved" in response.content.decode()
     assert not Order.objects.exists() and not InstallmentPlan.objects.exists()
@@ -214,7 +224,7 @@ def test_stripe_unreachable_gives_a_clear_message_and_keeps_the_basket(
     open_payment_page(client, program)
     intent_id = save_card(client)
     settings.STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"
-    response = client.post("/shop/checkout/payment-details/", form_data(intent_id))
+    response = client.post("/shop/checkout/payment-details/", form_data(client, intent_id))
     assert response.status_code == 400
     page = response.content.decode()
     assert "We could not reach our payment provider just now" in page
@@ -231,7 +241,7 @@ def test_stripe_unreachable_gives_a_clear_message_and_keeps_the_basket(
 def test_a_second_trial_is_refused_for_the_account(client, reader, program):
     client.force_login(reader)
     open_payment_page(client, program)
-    client.post("/shop/checkout/payment-details/", form_data(save_card(client)))
+    client.post("/shop/checkout/payment-details/", form_data(client, save_card(client)))
     assert Order.objects.count() == 1
 
     page = open_payment_page(client, program).content.decode()
@@ -242,14 +252,14 @@ def test_a_second_trial_is_refused_for_the_account(client, reader, program):
 def test_a_second_trial_is_refused_for_the_same_card(client, reader, program, django_user_model):
     client.force_login(reader)
     open_payment_page(client, program)
-    client.post("/shop/checkout/payment-details/", form_data(save_card(client)))
+    client.post("/shop/checkout/payment-details/", form_data(client, save_card(client)))
 
     other = Client()
     other.force_login(
         django_user_model.objects.create_user("other", "other@example.com", "a-long-pass-phrase")
     )
     open_payment_page(other, program)
-    response = other.post("/shop/checkout/payment-details/", form_data(save_card(other)))
+    response = other.post("/shop/checkout/payment-details/", form_data(other, save_card(other)))
     assert response.status_code == 400
     assert "has already been used with this card" in response.content.decode()
     assert Order.objects.count() == 1
@@ -259,12 +269,12 @@ def test_posting_the_same_card_twice_gives_one_order(client, reader, program):
     client.force_login(reader)
     open_payment_page(client, program)
     intent_id = save_card(client)
-    first = client.post("/shop/checkout/payment-details/", form_data(intent_id))
+    first = client.post("/shop/checkout/payment-details/", form_data(client, intent_id))
     assert first.status_code == 302
     sent = len(mail.outbox)
     # The browser retries the same request (the basket is now submitted).
     client.post(f"/shop/basket/add/{program.pk}/", {"quantity": 1})
-    second = client.post("/shop/checkout/payment-details/", form_data(intent_id))
+    second = client.post("/shop/checkout/payment-details/", form_data(client, intent_id))
     assert second.status_code == 302
     assert second["Location"] == "/shop/checkout/thank-you/"
     assert Order.objects.count() == 1 and InstallmentPlan.objects.count() == 1
@@ -279,7 +289,7 @@ def test_two_simultaneous_submissions_give_one_order(reader, program, stripe_at_
     intent_id = save_card(first)
     second = Client()
     second.cookies = first.cookies  # the same browser session, two tabs
-    data = form_data(intent_id)
+    data = form_data(first, intent_id)
     barrier = threading.Barrier(2)
     statuses = []
 
@@ -305,12 +315,11 @@ def test_two_simultaneous_submissions_give_one_order(reader, program, stripe_at_
 
 def test_terms_shown_yesterday_are_shown_again(client, reader, program):
     client.force_login(reader)
-    open_payment_page(client, program)
-    intent_id = save_card(client)
-    yesterday = (datetime.now(tz=UTC).date() - timedelta(days=1)).isoformat()
-    response = client.post(
-        "/shop/checkout/payment-details/", form_data(intent_id, shown_on=yesterday)
-    )
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        open_payment_page(client, program)
+        data = form_data(client, save_card(client))
+    with time_machine.travel(NOW, tick=False):
+        response = client.post("/shop/checkout/payment-details/", data)
     assert response.status_code == 400
     assert "dates of your payments have moved on" in response.content.decode()
     assert not Order.objects.exists()
@@ -339,7 +348,7 @@ def test_quitting_during_the_trial_cancels_everything_once(
 ):
     client.force_login(reader)
     open_payment_page(client, program)
-    client.post("/shop/checkout/payment-details/", form_data(save_card(client)))
+    client.post("/shop/checkout/payment-details/", form_data(client, save_card(client)))
     plan = InstallmentPlan.objects.get()
     mail.outbox.clear()
 
@@ -367,7 +376,7 @@ def test_quitting_during_the_trial_cancels_everything_once(
 def test_nobody_else_can_quit_a_customers_trial(client, reader, program, django_user_model):
     client.force_login(reader)
     open_payment_page(client, program)
-    client.post("/shop/checkout/payment-details/", form_data(save_card(client)))
+    client.post("/shop/checkout/payment-details/", form_data(client, save_card(client)))
     plan = InstallmentPlan.objects.get()
     stranger = Client()
     stranger.force_login(
@@ -383,7 +392,7 @@ def test_the_dashboard_shows_the_plan_its_payments_and_events(
 ):
     client.force_login(reader)
     open_payment_page(client, program)
-    client.post("/shop/checkout/payment-details/", form_data(save_card(client)))
+    client.post("/shop/checkout/payment-details/", form_data(client, save_card(client)))
     order = Order.objects.get()
     author = django_user_model.objects.create_superuser("author", "a@example.com", "pw-1234567")
     client.force_login(author)
@@ -396,7 +405,7 @@ def test_the_dashboard_shows_the_plan_its_payments_and_events(
 
 def buy_once(client, program):
     open_payment_page(client, program)
-    response = client.post("/shop/checkout/payment-details/", form_data(save_card(client)))
+    response = client.post("/shop/checkout/payment-details/", form_data(client, save_card(client)))
     assert response.status_code == 302
 
 
@@ -415,7 +424,9 @@ def test_after_the_tryout_the_program_can_be_bought_without_it_when_the_author_a
         assert '<time datetime="2026-11-24">November 24, 2026</time>' in page
         assert '<time datetime="2026-12-22">December 22, 2026</time>' in page
         assert "Pay $98.50 now" in page
-        response = client.post("/shop/checkout/payment-details/", form_data(save_card(client)))
+        response = client.post(
+            "/shop/checkout/payment-details/", form_data(client, save_card(client))
+        )
     assert response.status_code == 302, response.content.decode()[:2000]
 
     order = Order.objects.order_by("-pk").first()
@@ -444,7 +455,7 @@ def test_without_the_tryout_a_declined_first_payment_places_no_order(client, rea
     # Saves fine, declined when charged.
     response = client.post(
         "/shop/checkout/payment-details/",
-        form_data(save_card(client, "4000000000000341")),
+        form_data(client, save_card(client, "4000000000000341")),
     )
     assert response.status_code == 400
     assert "declined" in response.content.decode()
@@ -464,7 +475,7 @@ def test_a_card_that_had_the_tryout_is_offered_the_plan_without_it(
         django_user_model.objects.create_user("other", "other@example.com", "a-long-pass-phrase")
     )
     open_payment_page(other, program)
-    response = other.post("/shop/checkout/payment-details/", form_data(save_card(other)))
+    response = other.post("/shop/checkout/payment-details/", form_data(other, save_card(other)))
     assert response.status_code == 400
     page = response.content.decode()
     assert "already been used with this card" in page

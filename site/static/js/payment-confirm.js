@@ -1,5 +1,6 @@
-// Confirm your payment: Stripe.js runs the bank's check on the installment's existing
-// PaymentIntent, then the form is sent; the server asks Stripe for the outcome itself.
+// Confirm your payment: Stripe.js runs the bank's check on an existing PaymentIntent (an
+// installment, or a payment at checkout), then the form is sent; the server asks Stripe
+// for the outcome itself. With data-autostart the check opens as the page loads.
 (function () {
   var form = document.getElementById("confirm-form");
   if (!form || typeof Stripe === "undefined") return;
@@ -27,4 +28,8 @@
         button.removeAttribute("aria-busy");
       });
   });
+  if (form.dataset.autostart) {
+    if (form.requestSubmit) form.requestSubmit(button);
+    else button.click();
+  }
 })();
