@@ -223,7 +223,9 @@ def test_an_order_placed_through_the_checkout_pages_is_billed_to_paid_in_full(
     client.force_login(billing_reader)
     with time_machine.travel(day(0), tick=True):
         open_payment_page(client, billing_program)
-        response = client.post("/shop/checkout/payment-details/", form_data(save_card(client)))
+        response = client.post(
+            "/shop/checkout/payment-details/", form_data(client, save_card(client))
+        )
     assert response.status_code == 302
     plan = InstallmentPlan.objects.get(user=billing_reader)
     assert plan.order.status == "Trialing"

@@ -25,15 +25,23 @@ def digital_product():
     return product
 
 
+@pytest.fixture(autouse=True)
+def stripe_at_standin(settings, stripe_standin):
+    settings.STRIPE_API_BASE = stripe_standin
+
+
 def place_order_through_checkout(client, product):
-    response = client.post(f"/shop/basket/add/{product.pk}/", {"quantity": 1})
-    assert response.status_code == 302
-    response = client.get("/shop/checkout/", follow=True)
-    assert response.status_code == 200
-    # A basket that needs no shipping skips the address and method steps.
-    assert response.redirect_chain[-1][0].endswith("/shop/checkout/payment-details/")
-    assert client.get("/shop/checkout/preview/").status_code == 200
-    return client.post("/shop/checkout/preview/", {"action": "place_order"})
+    """Buy the product outright on the payment page, as the browser would."""
+    from tests.shop.test_checkout_payment import (
+        add_to_basket,
+        filled_form,
+        payment_page,
+        save_card,
+    )
+
+    add_to_basket(client, product)
+    page = payment_page(client)
+    return client.post("/shop/checkout/payment-details/", filled_form(page, save_card(client)))
 
 
 def test_order_is_kept_when_the_confirmation_email_cannot_be_sent(
