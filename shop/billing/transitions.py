@@ -103,9 +103,8 @@ ORDER_STATUS_FOR_PLAN = {
     S.REFUNDED: "Refunded",
 }
 
-# Installments that may still be paid, and those cancelled when a plan closes.
+# Installments not yet paid, cancelled when a plan closes.
 UNPAID = (Charge.SCHEDULED, Charge.FAILED, Charge.AWAITING_CONFIRMATION)
-COLLECTABLE = (Charge.SCHEDULED, Charge.PROCESSING, Charge.FAILED, Charge.AWAITING_CONFIRMATION)
 
 
 class MoveRefused(Exception):
@@ -329,6 +328,7 @@ def trial_quit(*, plan_id: int, actor=None, actor_label: str = "customer", now=N
         if plan.status == S.TRIAL_QUIT:
             return Change(plan)
         if plan.status == S.TRIALING and now >= plan.trial_ends_at:
+            logger.warning("plan %s: trial_quit refused after the tryout's end", plan.pk)
             raise MoveRefused("The free tryout has already ended, so it can no longer be quit.")
         try:
             _check(plan, "trial_quit")
