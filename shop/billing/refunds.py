@@ -1,6 +1,6 @@
-"""Money given back on an installment, whoever started it: the author on the dashboard, the
-shop itself for a payment it must not keep, or Stripe's ``charge.refunded`` webhook for a
-refund made in Stripe's own dashboard.
+"""Money given back on an installment by the author (dashboard) or by the shop itself, for a
+payment it must not keep. (A refund made in Stripe's own dashboard arrives as the
+``charge.refunded`` webhook and is recorded by ``transitions.refund_recorded``.)
 
 A refund is claimed in a row first (``InstallmentRefund``, under the plan's lock: the
 amount is reserved, so two clicks cannot both give it back), Stripe is then asked outside
@@ -25,27 +25,6 @@ logger = logging.getLogger(__name__)
 
 # A refund still "requested" after this long lost its answer: ask Stripe again.
 REFUND_RETRY_AFTER = timedelta(minutes=2)
-
-
-def charge_refund_record(
-    *,
-    charge_id: int,
-    refunded_total_cents: int,
-    reference: str,
-    actor=None,
-    actor_label: str = "stripe",
-    now: datetime | None = None,
-) -> bool:
-    """Record that ``refunded_total_cents`` of an installment have been given back in all
-    (Stripe's own total, e.g. from the ``charge.refunded`` webhook); True when it changed."""
-    return transitions.refund_recorded(
-        charge_id=charge_id,
-        refunded_total_cents=refunded_total_cents,
-        reference=reference,
-        actor=actor,
-        actor_label=actor_label,
-        now=now,
-    ).changed
 
 
 def refund_issue(*, refund_id: int, now: datetime | None = None) -> str:

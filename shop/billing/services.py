@@ -88,6 +88,20 @@ def trial_eligibility_check(*, product, user, email: str, card_fingerprint: str 
     )
 
 
+def consent_record(*, order, consent: ConsentRecord) -> TrialConsent:
+    """Store the exact terms the customer agreed to with the order, when and from where."""
+    return TrialConsent.objects.create(
+        order=order,
+        text=consent.text,
+        accepted_at=consent.accepted_at,
+        ip_address=consent.ip_address,
+        user_agent=consent.user_agent[:500],
+        country=consent.country,
+        immediate_access_requested=consent.immediate_access_requested,
+        immediate_access_text=consent.immediate_access_text,
+    )
+
+
 def plan_start(
     *,
     order,
@@ -150,16 +164,7 @@ def plan_start(
                 card_fingerprint=card.fingerprint,
             )
             raise TrialNotAllowed("The free tryout has already been used.") from exc
-    TrialConsent.objects.create(
-        order=order,
-        text=consent.text,
-        accepted_at=consent.accepted_at,
-        ip_address=consent.ip_address,
-        user_agent=consent.user_agent[:500],
-        country=consent.country,
-        immediate_access_requested=consent.immediate_access_requested,
-        immediate_access_text=consent.immediate_access_text,
-    )
+    consent_record(order=order, consent=consent)
     DownloadGrant.objects.create(user=user, product=offer.product, order=order, starts_at=start)
     transitions.plan_opened(
         plan=plan,

@@ -12,9 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shop import gateway
+from shop.billing import transitions
 from shop.billing.charging import charge_outcome_record
 from shop.billing.models import InstallmentPlan, ScheduledCharge, StripeEvent
-from shop.billing.refunds import charge_refund_record
 from shop.billing.transitions import event_record as plan_event_record
 
 logger = logging.getLogger(__name__)
@@ -52,12 +52,12 @@ def charge_refunded(event: gateway.WebhookEvent) -> str:
     charge = ScheduledCharge.objects.filter(payment_intent_id=intent_id).first()
     if not intent_id or charge is None:
         return "not an installment"
-    changed = charge_refund_record(
+    changed = transitions.refund_recorded(
         charge_id=charge.pk,
         refunded_total_cents=int(event.object.get("amount_refunded") or 0),
         reference=event.object.get("id", ""),
         actor_label="stripe",
-    )
+    ).changed
     return "refund recorded" if changed else "already recorded"
 
 

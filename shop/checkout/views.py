@@ -24,13 +24,14 @@ from oscar.core.loading import get_class, get_model
 
 from config.proxies import client_ip
 from shop import gateway
-from shop.billing.models import InstallmentPlan, StripeCustomer, TrialConsent, TrialOffer
+from shop.billing.models import InstallmentPlan, StripeCustomer, TrialOffer
 from shop.billing.money import from_minor_units
 from shop.billing.selectors import BasketNotTrialReady, basket_trial_offer, trial_disclosure
 from shop.billing.services import (
     ConsentRecord,
     SavedCard,
     TrialNotAllowed,
+    consent_record,
     first_installment_paid_record,
     plan_start,
     trial_eligibility_check,
@@ -496,7 +497,6 @@ class PaymentDetailsView(views.PaymentDetailsView):
             basket=self.request.basket,
             card=card,
             first_payment=paid,
-            amount_paid=signed_offer.installment_amount,
         )
         plan = plan_start(
             order=order,
@@ -516,9 +516,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
         """The order of products sold outright, paid in full; None when the basket no longer
         costs what was paid."""
         basket = self.request.basket
-        shipping_method = NoShippingRequired()
-        shipping_charge = shipping_method.calculate(basket)
-        total = OrderTotalCalculator(self.request).calculate(basket, shipping_charge)
+        total = self.order_total(basket)
         try:
             now_terms = basket_purchase_disclosure(basket).signed_terms()
         except BasketNotPayable:
@@ -528,28 +526,13 @@ class PaymentDetailsView(views.PaymentDetailsView):
         ):
             return None
         card = SavedCard(**payment.card)
-        source_type, _ = SourceType.objects.get_or_create(name="Stripe")
-        self.add_payment_source(
-            Source(
-                source_type=source_type,
-                currency=total.currency,
-                amount_allocated=total.incl_tax,
-                amount_debited=total.incl_tax,
-                reference=paid.payment_intent_id,
-                label=f"{card.brand} ····{card.last4}".strip(),
-            )
-        )
         self.add_payment_event("Paid", total.incl_tax, paid.payment_intent_id)
-        order = self.place_order(
-            status="Paid",
-            order_number=self.generate_order_number(basket),
-            user=self.request.user,
+        order = self.order_place(
             basket=basket,
-            shipping_address=None,
-            shipping_method=shipping_method,
-            shipping_charge=shipping_charge,
-            order_total=total,
-            billing_address=None,
+            status="Paid",
+            debited=total.incl_tax,
+            reference=paid.payment_intent_id,
+            card=card,
         )
         for line in order.lines.select_related("product"):
             if line.product is not None:
@@ -558,17 +541,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
                     product=line.product,
                     defaults={"user": self.request.user, "starts_at": now},
                 )
-        consent = self.consent_stored(payment)
-        TrialConsent.objects.create(
-            order=order,
-            text=consent.text,
-            accepted_at=consent.accepted_at,
-            ip_address=consent.ip_address,
-            user_agent=consent.user_agent[:500],
-            country=consent.country,
-            immediate_access_requested=consent.immediate_access_requested,
-            immediate_access_text=consent.immediate_access_text,
-        )
+        consent_record(order=order, consent=self.consent_stored(payment))
         return order
 
     @staticmethod
@@ -577,9 +550,28 @@ class PaymentDetailsView(views.PaymentDetailsView):
         data["accepted_at"] = datetime.fromisoformat(data["accepted_at"])
         return ConsentRecord(**data)
 
-    def trial_order_write(self, *, basket, card: SavedCard, first_payment=None, amount_paid=None):
-        """The Oscar order: the full price allocated to the saved card; nothing debited in
-        the tryout, the first installment when bought without it."""
+    def trial_order_write(self, *, basket, card: SavedCard, first_payment=None):
+        """The Oscar order: the full price allocated to the saved card; nothing debited yet
+        (payments are debited as they are recorded, shop.billing.transitions)."""
+        if first_payment is None:
+            self.add_payment_event(
+                "Card saved, tryout started", Decimal("0.00"), card.setup_intent_id
+            )
+        return self.order_place(
+            basket=basket,
+            status="Installment 1 paid" if first_payment else "Trialing",
+            debited=Decimal("0"),
+            reference=card.payment_method_id,
+            card=card,
+        )
+
+    def order_total(self, basket):
+        return OrderTotalCalculator(self.request).calculate(
+            basket, NoShippingRequired().calculate(basket)
+        )
+
+    def order_place(self, *, basket, status: str, debited: Decimal, reference: str, card):
+        """Place the basket's order, nothing shipped, its price allocated to the card."""
         shipping_method = NoShippingRequired()
         shipping_charge = shipping_method.calculate(basket)
         total = OrderTotalCalculator(self.request).calculate(basket, shipping_charge)
@@ -589,18 +581,13 @@ class PaymentDetailsView(views.PaymentDetailsView):
                 source_type=source_type,
                 currency=total.currency,
                 amount_allocated=total.incl_tax,
-                # Payments are debited as they are recorded (shop.billing.transitions).
-                amount_debited=Decimal("0"),
-                reference=card.payment_method_id,
+                amount_debited=debited,
+                reference=reference,
                 label=f"{card.brand} ····{card.last4}".strip(),
             )
         )
-        if first_payment is None:
-            self.add_payment_event(
-                "Card saved, tryout started", Decimal("0.00"), card.setup_intent_id
-            )
         return self.place_order(
-            status="Installment 1 paid" if first_payment else "Trialing",
+            status=status,
             order_number=self.generate_order_number(basket),
             user=self.request.user,
             basket=basket,

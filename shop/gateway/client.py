@@ -398,24 +398,48 @@ def charge_off_session(
     `idempotency_key` for a retry of the same attempt (Stripe then charges at most once).
     Raises `GatewayError` for a request the provider refuses as malformed.
     """
+    return _payment_intent_confirm_new(
+        customer_id=customer_id,
+        payment_method_id=payment_method_id,
+        amount_cents=amount_cents,
+        currency=currency,
+        metadata=metadata,
+        idempotency_key=idempotency_key,
+        off_session=True,
+    )
+
+
+def _payment_intent_confirm_new(
+    *,
+    customer_id: str,
+    payment_method_id: str,
+    amount_cents: int,
+    currency: str,
+    metadata: dict[str, str],
+    idempotency_key: str,
+    off_session: bool,
+) -> ChargeResult:
+    """Create and confirm one PaymentIntent with a saved card; a card refusal comes back as
+    a result, every other provider error as ours."""
     if amount_cents <= 0:
         raise ValueError("amount_cents must be a positive number of cents")
     if not idempotency_key:
         raise ValueError("idempotency_key is required: a retried charge must not charge twice")
+    params: dict[str, Any] = {
+        "amount": amount_cents,
+        "currency": currency.lower(),
+        "customer": customer_id,
+        "payment_method": payment_method_id,
+        "payment_method_types": ["card"],
+        "confirm": True,
+        "metadata": metadata,
+    }
+    if off_session:
+        params["off_session"] = True
     client = _client()
     try:
         intent = client.v1.payment_intents.create(
-            params={
-                "amount": amount_cents,
-                "currency": currency.lower(),
-                "customer": customer_id,
-                "payment_method": payment_method_id,
-                "payment_method_types": ["card"],
-                "off_session": True,
-                "confirm": True,
-                "metadata": metadata,
-            },
-            options={"idempotency_key": idempotency_key},
+            params=params, options={"idempotency_key": idempotency_key}
         )
     except stripe.CardError as err:
         return _card_refusal_result(
@@ -427,7 +451,8 @@ def charge_off_session(
             metadata=metadata,
         )
     except stripe.StripeError as err:
-        raise _error_translate(err, action="charge_off_session") from err
+        action = "charge_off_session" if off_session else "payment_intent_create_on_session"
+        raise _error_translate(err, action=action) from err
     return _charge_result(intent)
 
 
@@ -448,36 +473,15 @@ def payment_intent_create_on_session(
     (never the browser's word). A `PaymentProviderUnavailable` leaves the outcome unknown:
     reconcile with `payment_intents_for` on a metadata value unique to the attempt.
     """
-    if amount_cents <= 0:
-        raise ValueError("amount_cents must be a positive number of cents")
-    if not idempotency_key:
-        raise ValueError("idempotency_key is required: a retried charge must not charge twice")
-    client = _client()
-    try:
-        intent = client.v1.payment_intents.create(
-            params={
-                "amount": amount_cents,
-                "currency": currency.lower(),
-                "customer": customer_id,
-                "payment_method": payment_method_id,
-                "payment_method_types": ["card"],
-                "confirm": True,
-                "metadata": metadata,
-            },
-            options={"idempotency_key": idempotency_key},
-        )
-    except stripe.CardError as err:
-        return _card_refusal_result(
-            client,
-            err,
-            customer_id=customer_id,
-            amount_cents=amount_cents,
-            currency=currency,
-            metadata=metadata,
-        )
-    except stripe.StripeError as err:
-        raise _error_translate(err, action="payment_intent_create_on_session") from err
-    return _charge_result(intent)
+    return _payment_intent_confirm_new(
+        customer_id=customer_id,
+        payment_method_id=payment_method_id,
+        amount_cents=amount_cents,
+        currency=currency,
+        metadata=metadata,
+        idempotency_key=idempotency_key,
+        off_session=False,
+    )
 
 
 def payment_intent_retrieve(payment_intent_id: str) -> ChargeResult:

@@ -24,6 +24,18 @@ def succeeded_cents(plan) -> int:
     return sum(i.amount_cents for i in intents_of(plan) if i.status == "succeeded")
 
 
+def charge_at_standin(plan, charge, attempt: str = "1") -> gateway.ChargeResult:
+    """Charge an installment at the stand-in as the billing run would, recording nothing."""
+    return gateway.charge_off_session(
+        customer_id=plan.stripe_customer_id,
+        payment_method_id=plan.stripe_payment_method_id,
+        amount_cents=charge.amount_cents,
+        currency=charge.currency.lower(),
+        metadata={"charge_id": str(charge.pk), "plan_id": str(plan.pk), "attempt": attempt},
+        idempotency_key=f"charge-{charge.pk}-attempt-{attempt}",
+    )
+
+
 def charged_without_recording(plan) -> tuple[ScheduledCharge, str]:
     """Installment 1 as a billing run leaves it when it dies between charging and recording:
     claimed (processing, attempt 1) and charged at the stand-in, its outcome never recorded.
@@ -32,12 +44,35 @@ def charged_without_recording(plan) -> tuple[ScheduledCharge, str]:
     ScheduledCharge.objects.filter(pk=charge.pk).update(
         status=ScheduledCharge.Status.PROCESSING, attempts=1, processing_started_at=day(14)
     )
-    result = gateway.charge_off_session(
-        customer_id=plan.stripe_customer_id,
-        payment_method_id=plan.stripe_payment_method_id,
-        amount_cents=charge.amount_cents,
-        currency="usd",
-        metadata={"charge_id": str(charge.pk), "plan_id": str(plan.pk), "attempt": "1"},
-        idempotency_key=f"charge-{charge.pk}-attempt-1",
-    )
+    result = charge_at_standin(plan, charge)
     return charge, result.payment_intent_id
+
+
+WEBHOOK_URL = "/shop/stripe/webhook/"
+
+
+def signed_event_post(client, type_: str, obj: dict, *, event_id=None, secret=None):
+    """Post an event to our webhook endpoint signed as Stripe signs it (the stand-in sends
+    only a few kinds; tests build the others, and replays, this way)."""
+    import json
+    import time
+    import uuid
+
+    from django.conf import settings
+
+    from shop.gateway.testing import webhook_signature_header
+
+    payload = json.dumps(
+        {
+            "id": event_id or f"evt_{uuid.uuid4().hex[:16]}",
+            "object": "event",
+            "type": type_,
+            "created": int(time.time()),
+            "livemode": False,
+            "data": {"object": obj},
+        }
+    ).encode()
+    header = webhook_signature_header(payload, secret=secret or settings.STRIPE_WEBHOOK_SECRET)
+    return client.post(
+        WEBHOOK_URL, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
+    )

@@ -5,7 +5,6 @@ same moment in two threads. After every step the money invariants
 (``tests.shop.billing_invariants``) must hold; a failure names the seed and the steps.
 """
 
-import json
 import random
 import threading
 import time
@@ -31,7 +30,7 @@ from shop.billing.refunds import installment_refund
 from shop.billing.scheduler import billing_run
 from shop.billing.services import PlanActionNotAllowed, plan_trial_quit
 from shop.gateway.testing import bank_check_for_tests, card_confirm_for_tests
-from tests.shop.billing_helpers import DAY0
+from tests.shop.billing_helpers import DAY0, signed_event_post
 from tests.shop.billing_invariants import (
     plan_invariants_problems,
     standin_get,
@@ -340,22 +339,7 @@ def charge_object(intent: dict) -> dict:
 
 def webhook_post(client: Client, type_: str, obj: dict, event_id: str) -> str:
     """A signed event posted to our endpoint, as Stripe sends it; anything but 200 fails."""
-    from shop.gateway.testing import webhook_signature_header
-
-    payload = json.dumps(
-        {
-            "id": event_id,
-            "object": "event",
-            "type": type_,
-            "created": int(time.time()),
-            "livemode": False,
-            "data": {"object": obj},
-        }
-    ).encode()
-    header = webhook_signature_header(payload, secret=settings.STRIPE_WEBHOOK_SECRET)
-    response = client.post(
-        WEBHOOK_URL, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
-    )
+    response = signed_event_post(client, type_, obj, event_id=event_id)
     assert response.status_code == 200, (response.status_code, response.content)
     return response.content.decode()
 

@@ -1,40 +1,21 @@
 """A payment is recorded on the one installment it was made for, as Stripe tells it: the
 webhook's body never chooses the installment, and a PaymentIntent pays at most one."""
 
-import json
-import time
-import uuid
-
 import pytest
-from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from shop import gateway
 from shop.billing.models import InstallmentPlan, ScheduledCharge
-from shop.gateway.testing import webhook_signature_header
-from tests.shop.billing_helpers import charged_without_recording, intents_of
+from tests.shop.billing_helpers import (
+    charge_at_standin,
+    charged_without_recording,
+    intents_of,
+    signed_event_post,
+)
 
 pytestmark = pytest.mark.django_db
 
 Status = ScheduledCharge.Status
-URL = "/shop/stripe/webhook/"
-
-
-def post_signed(client, type_: str, obj: dict):
-    payload = json.dumps(
-        {
-            "id": f"evt_{uuid.uuid4().hex[:16]}",
-            "object": "event",
-            "type": type_,
-            "created": int(time.time()),
-            "livemode": False,
-            "data": {"object": obj},
-        }
-    ).encode()
-    header = webhook_signature_header(payload, secret=settings.STRIPE_WEBHOOK_SECRET)
-    return client.post(
-        URL, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
-    )
 
 
 def test_a_webhook_naming_another_installment_does_not_pay_it(client, make_plan, run_at):
@@ -49,7 +30,7 @@ def test_a_webhook_naming_another_installment_does_not_pay_it(client, make_plan,
         "object": "payment_intent",
         "metadata": {"charge_id": str(second.pk), "plan_id": str(plan.pk)},
     }
-    assert post_signed(client, "payment_intent.succeeded", obj).status_code == 200
+    assert signed_event_post(client, "payment_intent.succeeded", obj).status_code == 200
     second.refresh_from_db()
     assert second.status == Status.SCHEDULED
     assert second.payment_intent_id == ""
@@ -80,7 +61,7 @@ def test_a_payment_of_another_amount_or_customer_does_not_pay_an_installment(
     )
     assert cheap.status == "succeeded"
     obj = {"id": cheap.payment_intent_id, "object": "payment_intent", "metadata": metadata}
-    assert post_signed(client, "payment_intent.succeeded", obj).status_code == 200
+    assert signed_event_post(client, "payment_intent.succeeded", obj).status_code == 200
     first.refresh_from_db()
     assert first.status == Status.PROCESSING
 
@@ -98,28 +79,16 @@ def test_a_payment_of_another_amount_or_customer_does_not_pay_an_installment(
         idempotency_key="theirs",
     )
     obj = {"id": theirs.payment_intent_id, "object": "payment_intent", "metadata": metadata}
-    assert post_signed(client, "payment_intent.succeeded", obj).status_code == 200
+    assert signed_event_post(client, "payment_intent.succeeded", obj).status_code == 200
     first.refresh_from_db()
     assert first.status == Status.PROCESSING
 
     # the real one is recorded
-    charge, intent_id = charged_without_recording_again(plan, first)
+    charge, intent_id = first, charge_at_standin(plan, first).payment_intent_id
     obj = {"id": intent_id, "object": "payment_intent", "metadata": metadata}
-    assert post_signed(client, "payment_intent.succeeded", obj).status_code == 200
+    assert signed_event_post(client, "payment_intent.succeeded", obj).status_code == 200
     charge.refresh_from_db()
     assert charge.status == Status.PAID and charge.payment_intent_id == intent_id
-
-
-def charged_without_recording_again(plan, charge):
-    result = gateway.charge_off_session(
-        customer_id=plan.stripe_customer_id,
-        payment_method_id=plan.stripe_payment_method_id,
-        amount_cents=charge.amount_cents,
-        currency="usd",
-        metadata={"charge_id": str(charge.pk), "plan_id": str(plan.pk), "attempt": "1"},
-        idempotency_key=f"charge-{charge.pk}-attempt-1",
-    )
-    return charge, result.payment_intent_id
 
 
 def test_the_database_refuses_one_payment_intent_on_two_installments(make_plan):

@@ -6,10 +6,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from shop import gateway
 from shop.billing.charging import charge_installment
 from shop.billing.models import InstallmentRefund, ScheduledCharge
-from tests.shop.billing_helpers import day
+from tests.shop.billing_helpers import charge_at_standin, day
 
 pytestmark = pytest.mark.django_db
 
@@ -17,14 +16,7 @@ Status = ScheduledCharge.Status
 
 
 def charge_at_stripe(plan, charge, attempt="1"):
-    return gateway.charge_off_session(
-        customer_id=plan.stripe_customer_id,
-        payment_method_id=plan.stripe_payment_method_id,
-        amount_cents=charge.amount_cents,
-        currency="usd",
-        metadata={"charge_id": str(charge.pk), "plan_id": str(plan.pk), "attempt": attempt},
-        idempotency_key=f"test-{charge.pk}-{attempt}",
-    )
+    return charge_at_standin(plan, charge, attempt)
 
 
 def reconcile(*args) -> str:

@@ -4,7 +4,6 @@ charge, and a payment Stripe takes for a plan refunded meanwhile is given back, 
 import json
 import threading
 import time
-import uuid
 
 import pytest
 import time_machine
@@ -17,8 +16,7 @@ from shop.billing.models import InstallmentPlan, InstallmentRefund, ScheduledCha
 from shop.billing.refunds import installment_refund
 from shop.billing.scheduler import billing_run
 from shop.billing.transitions import MoveRefused
-from shop.gateway.testing import webhook_signature_header
-from tests.shop.billing_helpers import day, intents_of
+from tests.shop.billing_helpers import day, intents_of, signed_event_post
 from tests.shop.standin import standin_delay
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -85,23 +83,7 @@ def test_a_refund_during_a_charge_waits_and_the_customer_is_not_charged_after_it
 
 
 def post_signed(type_: str, obj: dict):
-    payload = json.dumps(
-        {
-            "id": f"evt_{uuid.uuid4().hex[:16]}",
-            "object": "event",
-            "type": type_,
-            "created": int(time.time()),
-            "livemode": False,
-            "data": {"object": obj},
-        }
-    ).encode()
-    header = webhook_signature_header(payload, secret=settings.STRIPE_WEBHOOK_SECRET)
-    return Client().post(
-        "/shop/stripe/webhook/",
-        data=payload,
-        content_type="application/json",
-        HTTP_STRIPE_SIGNATURE=header,
-    )
+    return signed_event_post(Client(), type_, obj)
 
 
 def test_a_payment_taken_after_a_refund_in_stripe_is_refunded_automatically_once(

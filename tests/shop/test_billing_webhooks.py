@@ -1,21 +1,16 @@
 """Stripe webhooks: verified, stored once, idempotent with the scheduler's own recording."""
 
-import json
 import threading
-import time
-import uuid
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.conf import settings
 from oscar.core.loading import get_model
 
 from shop.billing.charging import charge_installment
 from shop.billing.models import InstallmentPlan, ScheduledCharge, StripeEvent
 from shop.downloads.models import DownloadGrant
-from shop.gateway.testing import webhook_signature_header
-from tests.shop.billing_helpers import charged_without_recording, day
+from tests.shop.billing_helpers import charged_without_recording, day, signed_event_post
 
 PaymentEvent = get_model("order", "PaymentEvent")
 
@@ -25,20 +20,7 @@ URL = "/shop/stripe/webhook/"
 
 
 def post_event(client, type_: str, obj: dict, *, event_id=None, secret=None):
-    payload = json.dumps(
-        {
-            "id": event_id or f"evt_{uuid.uuid4().hex[:16]}",
-            "object": "event",
-            "type": type_,
-            "created": int(time.time()),
-            "livemode": False,
-            "data": {"object": obj},
-        }
-    ).encode()
-    header = webhook_signature_header(payload, secret=secret or settings.STRIPE_WEBHOOK_SECRET)
-    return client.post(
-        URL, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
-    )
+    return signed_event_post(client, type_, obj, event_id=event_id, secret=secret)
 
 
 def test_a_forged_or_unsigned_webhook_is_refused_and_nothing_is_stored(client, make_plan):
