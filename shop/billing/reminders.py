@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from shop.billing import transitions
 from shop.billing.models import InstallmentPlan
+from shop.errors import RefusedWithMessage
 
 logger = logging.getLogger(__name__)
 
@@ -25,10 +26,8 @@ QUIT_LINK_SALT = "shop.billing.trial-quit-link"
 REMINDER_MARGIN = timedelta(hours=1)
 
 
-class QuitLinkInvalid(Exception):
-    def __init__(self, user_message: str):
-        super().__init__(user_message)
-        self.user_message = user_message
+class QuitLinkInvalid(RefusedWithMessage):
+    """The quit link cannot be used; the message says why and what to do instead."""
 
 
 def reminder_days_before() -> int:

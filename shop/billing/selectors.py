@@ -7,6 +7,7 @@ from decimal import Decimal
 from babel.numbers import format_currency
 
 from shop.billing.models import TrialOffer
+from shop.errors import RefusedWithMessage
 
 
 @dataclass(frozen=True)
@@ -149,10 +150,8 @@ def trial_disclosure(
     )
 
 
-class BasketNotTrialReady(Exception):
-    def __init__(self, user_message: str):
-        super().__init__(user_message)
-        self.user_message = user_message
+class BasketNotTrialReady(RefusedWithMessage):
+    """The basket cannot buy the tryout as it is; the message says what to change."""
 
 
 def basket_trial_offer(basket) -> TrialOffer | None:

@@ -22,17 +22,14 @@ from shop.billing.models import (
 from shop.billing.money import minor_units
 from shop.billing.transitions import MoveRefused
 from shop.downloads.models import DownloadGrant
+from shop.errors import RefusedWithMessage
 
 # The refusal every plan action raises, with a message for the person who asked.
 PlanActionNotAllowed = MoveRefused
 
 
-class TrialNotAllowed(Exception):
+class TrialNotAllowed(RefusedWithMessage):
     """This customer already had the free tryout; the message says so in plain words."""
-
-    def __init__(self, user_message: str):
-        super().__init__(user_message)
-        self.user_message = user_message
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from shop.billing.models import (
     ScheduledCharge,
 )
 from shop.billing.money import from_minor_units
+from shop.errors import RefusedWithMessage
 
 logger = logging.getLogger(__name__)
 
@@ -107,12 +108,8 @@ ORDER_STATUS_FOR_PLAN = {
 UNPAID = (Charge.SCHEDULED, Charge.FAILED, Charge.AWAITING_CONFIRMATION)
 
 
-class MoveRefused(Exception):
+class MoveRefused(RefusedWithMessage):
     """The move is not allowed from the plan's current state; ``user_message`` says why."""
-
-    def __init__(self, user_message: str):
-        super().__init__(user_message)
-        self.user_message = user_message
 
 
 @dataclass(frozen=True)

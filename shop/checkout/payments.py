@@ -14,6 +14,7 @@ from oscar.core.loading import get_model
 from shop import gateway
 from shop.billing.services import SavedCard
 from shop.checkout.models import CheckoutPayment
+from shop.errors import RefusedWithMessage
 
 logger = logging.getLogger(__name__)
 
@@ -23,12 +24,8 @@ Basket = get_model("basket", "Basket")
 LIVE_STATUSES = {"succeeded", "processing", "requires_action"}
 
 
-class PaymentNotTaken(Exception):
+class PaymentNotTaken(RefusedWithMessage):
     """The payment cannot be used for this order; the message tells the customer why."""
-
-    def __init__(self, user_message: str):
-        super().__init__(user_message)
-        self.user_message = user_message
 
 
 def _attempt_tag(payment: CheckoutPayment, attempt: int) -> str:

@@ -15,6 +15,7 @@ from shop import gateway
 from shop.billing import money
 from shop.billing.selectors import TrialDisclosure
 from shop.billing.services import cents
+from shop.errors import RefusedWithMessage
 
 TERMS_SALT = "shop.checkout.terms"
 
@@ -132,12 +133,8 @@ class PurchaseDisclosure:
         }
 
 
-class BasketNotPayable(Exception):
+class BasketNotPayable(RefusedWithMessage):
     """The site cannot take payment for this basket; the message says what to change."""
-
-    def __init__(self, user_message: str):
-        super().__init__(user_message)
-        self.user_message = user_message
 
 
 def basket_purchase_disclosure(basket) -> PurchaseDisclosure:

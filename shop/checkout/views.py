@@ -53,6 +53,7 @@ from shop.checkout.terms import (
     terms_sign,
 )
 from shop.downloads.models import DownloadGrant
+from shop.errors import RefusedWithMessage
 
 logger = logging.getLogger(__name__)
 
@@ -69,12 +70,8 @@ SETUP_INTENT_SESSION_KEY = "trial_checkout_setup_intent"
 NO_TRIAL_SESSION_KEY = "trial_checkout_without_trial"
 
 
-class CheckoutStopped(Exception):
+class CheckoutStopped(RefusedWithMessage):
     """The order cannot be placed; the message tells the customer why and what to do."""
-
-    def __init__(self, user_message: str):
-        super().__init__(user_message)
-        self.user_message = user_message
 
 
 class PaymentDetailsView(views.PaymentDetailsView):

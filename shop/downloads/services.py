@@ -13,6 +13,7 @@ from storages.utils import clean_name
 
 from media_config.storages import private_storage_get, storage_is_s3
 from shop.downloads.models import DownloadGrant, DownloadLimit, DownloadLog, ProgramFile
+from shop.errors import RefusedWithMessage
 
 CHUNK_SIZE = 1024 * 1024
 
@@ -107,10 +108,8 @@ DIRECT_UPLOAD_EXPIRES_SECONDS = 3 * 3600
 _DIRECT_UPLOAD_SALT = "shop.downloads.direct-upload"
 
 
-class DirectUploadError(Exception):
-    def __init__(self, user_message: str):
-        super().__init__(user_message)
-        self.user_message = user_message
+class DirectUploadError(RefusedWithMessage):
+    """The upload cannot be used; the message tells the author what to do."""
 
 
 def direct_upload_start(*, filename: str, size: int) -> dict:
