@@ -55,6 +55,7 @@ _MACHINE_SPECIFIC = (
     "STRIPE_TEST_MODE",
     "EMAIL_URL",
     "TEST_USE_REDIS",
+    "SENTRY_DSN",
 )
 
 

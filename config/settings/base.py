@@ -9,6 +9,7 @@ from pathlib import Path
 import environ
 from oscar.defaults import *  # noqa: F403  Oscar's documented way to load its defaults
 
+from config.observability import error_tracking_start
 from media_config.settings import storages_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -103,12 +104,15 @@ INSTALLED_APPS = [
     "wagtail.api.v2",
     "drf_spectacular",
     "corsheaders",
+    "django_guid",
     # Background jobs (Wagtail 8 enqueues index updates, file clean-up, ...)
     "django_tasks",
     "django_tasks_db",
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request carries its id (config.observability).
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before CommonMiddleware, so its redirects carry the CORS headers too.
@@ -386,16 +390,26 @@ LOGGING = {
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s",
+        },
+    },
+    "filters": {
+        # The id of the request being served ("None" outside requests).
+        "request_id": {
+            "()": "django_guid.log_filters.CorrelationId",
+            "correlation_id_field": "request_id",
+        },
     },
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
         },
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
@@ -406,3 +420,18 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
     },
 }
+
+# Request ids (config.observability): the load balancer's X-Request-ID when it is a valid id,
+# else a new one; returned in the response.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": True,
+}
+
+# Error tracking: Sentry only when SENTRY_DSN is set, never with personal data.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="production")
+SENTRY_RELEASE = env("SENTRY_RELEASE", default="")
+error_tracking_start(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=SENTRY_RELEASE)
