@@ -611,13 +611,16 @@ def webhook_event_construct(*, payload: bytes, signature_header: str) -> Webhook
         logger.warning("webhook refused: unreadable body or header (%s)", type(err).__name__)
         raise WebhookSignatureInvalid(code="webhook_payload_invalid") from err
     try:
+        body = _plain(event.data.object)
+        if not isinstance(body, dict) or not isinstance(event.id, str):
+            raise TypeError("an event's object is an object, its id a string")
         return WebhookEvent(
             id=event.id,
-            type=event.type,
+            type=str(event.type),
             created=datetime.fromtimestamp(int(event.created), tz=UTC),
-            object=_plain(event.data.object),
+            object=body,
             livemode=bool(_field(event, "livemode", False)),
         )
-    except (AttributeError, KeyError, TypeError, ValueError) as err:
+    except (AttributeError, KeyError, TypeError, ValueError, OverflowError, OSError) as err:
         logger.warning("webhook refused: signed, but not shaped like an event")
         raise WebhookSignatureInvalid(code="webhook_payload_invalid") from err
