@@ -59,7 +59,7 @@ INSTALLED_APPS = [
     "oscar.apps.payment.apps.PaymentConfig",
     "oscar.apps.offer.apps.OfferConfig",
     "oscar.apps.order.apps.OrderConfig",
-    "oscar.apps.customer.apps.CustomerConfig",
+    "shop.customer_app.CustomerConfig",
     "shop.search.apps.SearchConfig",
     "oscar.apps.voucher.apps.VoucherConfig",
     "oscar.apps.wishlists.apps.WishlistsConfig",
@@ -278,6 +278,15 @@ BILLING_PROCESSING_STALE_MINUTES = env.int("BILLING_PROCESSING_STALE_MINUTES", d
 # New cards a day that may retry a failed payment ("Update card"), so the page cannot be
 # used to try card after card.
 BILLING_CARD_RETRIES_PER_DAY = env.int("BILLING_CARD_RETRIES_PER_DAY", default=3)
+
+# Card testing (shop.abuse): within each window, sign-ups per address, new SetupIntents and
+# declined cards per address and per account; past them the visitor is asked to wait.
+CARD_TESTING_WINDOW_SECONDS = env.int("CARD_TESTING_WINDOW_SECONDS", default=3600)
+SIGNUPS_PER_ADDRESS = env.int("SIGNUPS_PER_ADDRESS", default=3)
+CARD_SETUPS_PER_ADDRESS = env.int("CARD_SETUPS_PER_ADDRESS", default=6)
+CARD_SETUPS_PER_ACCOUNT = env.int("CARD_SETUPS_PER_ACCOUNT", default=4)
+CARD_DECLINES_PER_ADDRESS = env.int("CARD_DECLINES_PER_ADDRESS", default=5)
+CARD_DECLINES_PER_ACCOUNT = env.int("CARD_DECLINES_PER_ACCOUNT", default=3)
 
 # Contact and feedback forms: at most this many submissions per address and page per window.
 FORM_RATE_LIMIT = env.int("FORM_RATE_LIMIT", default=5)

@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
-from shop import gateway
+from shop import abuse, gateway
 from shop.billing.actions import (
     installment_retry_now,
     plan_cancel_access_end,
@@ -310,12 +310,15 @@ class CardUpdateView(PlanCustomerMixin, TemplateView):
     template_name = "shop/billing/card_update.html"
 
     def setup_intent_for(self, plan) -> gateway.SetupIntentInfo | None:
+        """The page's SetupIntent (None when Stripe cannot be reached); raises
+        TooManyAttempts, asking Stripe nothing new, when the visitor is over a card limit."""
         stored = self.request.session.get(CARD_SETUP_SESSION_KEY, {})
         try:
             if str(plan.pk) in stored:
                 intent = gateway.setup_intent_retrieve(stored[str(plan.pk)])
                 if intent.status in ("requires_payment_method", "requires_confirmation"):
                     return intent
+            abuse.card_setup_spend(request=self.request)
             intent = gateway.setup_intent_create(
                 customer_id=plan.stripe_customer_id,
                 metadata={"plan_id": str(plan.pk), "purpose": "card_update"},
@@ -327,7 +330,10 @@ class CardUpdateView(PlanCustomerMixin, TemplateView):
         return intent
 
     def render_page(self, plan, *, error: str = "", status: int = 200):
-        intent = self.setup_intent_for(plan)
+        try:
+            intent = self.setup_intent_for(plan)
+        except abuse.TooManyAttempts as exc:
+            intent, error = None, error or exc.user_message
         context = self.get_context_data(
             plan=plan,
             failed=plan.charges.filter(status__in=[Status.FAILED, Status.AWAITING_CONFIRMATION]),

@@ -23,7 +23,7 @@ from oscar.apps.checkout import views
 from oscar.core.loading import get_class, get_model
 
 from config.proxies import client_ip
-from shop import gateway
+from shop import abuse, gateway
 from shop.billing.models import InstallmentPlan, StripeCustomer, TrialOffer
 from shop.billing.money import from_minor_units
 from shop.billing.selectors import BasketNotTrialReady, basket_trial_offer, trial_disclosure
@@ -134,6 +134,10 @@ class PaymentDetailsView(views.PaymentDetailsView):
     def post(self, request, *args, **kwargs):
         if request.POST.get("action") == "confirm":
             return self.payment_confirmed(request.POST.get("payment_intent_id", ""))
+        try:
+            abuse.card_declines_check(request=request)
+        except abuse.TooManyAttempts as exc:
+            return self.render_checkout_page(form=None, error=exc.user_message, status=429)
         if self.offer is None and self.purchase is None:
             return redirect("basket:summary")
         start = timezone.now()
@@ -203,13 +207,16 @@ class PaymentDetailsView(views.PaymentDetailsView):
         return customer.customer_id
 
     def current_setup_intent(self) -> gateway.SetupIntentInfo:
-        """The basket's SetupIntent, reused across reloads until it is used or fails."""
+        """The basket's SetupIntent, reused across reloads until it is used or fails; raises
+        TooManyAttempts, asking Stripe nothing, when the visitor is over a card limit."""
+        abuse.card_declines_check(request=self.request)
         basket = self.request.basket
         saved = self.request.session.get(SETUP_INTENT_SESSION_KEY) or {}
         if saved.get("basket") == basket.pk:
             intent = gateway.setup_intent_retrieve(saved["id"])
             if intent.status in {"requires_payment_method", "requires_confirmation"}:
                 return intent
+        abuse.card_setup_spend(request=self.request)
         intent = gateway.setup_intent_create(
             customer_id=self.stripe_customer_id(),
             metadata={"basket_id": str(basket.pk), "user_id": str(self.request.user.pk)},
@@ -251,7 +258,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
         if not already_tried:
             try:
                 intent = self.current_setup_intent()
-            except gateway.GatewayError as exc:
+            except (gateway.GatewayError, abuse.TooManyAttempts) as exc:
                 error = error or exc.user_message
         context = self.get_context_data(
             trial_form=form,
@@ -293,6 +300,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
         if customer is None or intent.customer_id != customer.customer_id:
             raise CheckoutStopped("Your card details did not reach us. Please enter them again.")
         if intent.status != "succeeded" or not intent.payment_method_id:
+            abuse.card_decline_record(request=self.request)
             raise CheckoutStopped(
                 "Your card could not be saved. Please check the details or try another card."
             )
@@ -418,6 +426,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
         if result.status in ("requires_action", "processing"):
             return self.render_confirm_page(payment=payment, result=result)
         if result.status != "succeeded":
+            abuse.card_decline_record(request=self.request)
             self.request.session.pop(SETUP_INTENT_SESSION_KEY, None)
             return self.render_checkout_page(
                 form=None,

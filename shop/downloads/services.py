@@ -76,6 +76,22 @@ def downloads_today_count(*, user, product_id: int, at: datetime) -> int:
     ).count()
 
 
+def download_resumes_counted(
+    *, user, grant: DownloadGrant, program_file: ProgramFile, ip_address: str | None, at: datetime
+) -> bool:
+    """Whether a range request continues a download already counted today: same grant, same
+    file, same visitor (account and address). Any other range is a new download, or ranges
+    would be a way round the daily limit."""
+    return DownloadLog.objects.filter(
+        user=user,
+        grant=grant,
+        program_file=program_file,
+        ip_address=ip_address,
+        resumed=False,
+        downloaded_at__gt=at - timedelta(days=1),
+    ).exists()
+
+
 def download_record(
     *,
     user,

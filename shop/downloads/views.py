@@ -13,7 +13,12 @@ from media_config.storages import storage_is_s3
 from shop.downloads.byte_ranges import RangeNotSatisfiable, byte_range_parse
 from shop.downloads.models import ProgramFile
 from shop.downloads.selectors import download_grant_for, downloads_for_user
-from shop.downloads.services import download_limit_for, download_record, downloads_today_count
+from shop.downloads.services import (
+    download_limit_for,
+    download_record,
+    download_resumes_counted,
+    downloads_today_count,
+)
 
 STREAM_CHUNK_SIZE = 256 * 1024
 NO_STORE = "private, no-store"
@@ -108,7 +113,18 @@ def program_file_download(request, file_id: int):
             response["Content-Range"] = f"bytes */{storage.size(program_file.file.name)}"
             response["Cache-Control"] = NO_STORE
             return response
-    resumed = byte_range is not None and byte_range[0] > 0
+    ip_address = client_ip(request)
+    resumed = (
+        byte_range is not None
+        and byte_range[0] > 0
+        and download_resumes_counted(
+            user=request.user,
+            grant=grant,
+            program_file=program_file,
+            ip_address=ip_address,
+            at=now,
+        )
+    )
     # A HEAD request (a download manager probing the size) neither counts nor is logged.
     counted = request.method == "GET"
     limit = download_limit_for(grant=grant)
@@ -132,7 +148,7 @@ def program_file_download(request, file_id: int):
             user=request.user,
             program_file=program_file,
             grant=grant,
-            ip_address=client_ip(request),
+            ip_address=ip_address,
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
             byte_range=range_header,
             resumed=resumed,

@@ -109,7 +109,8 @@ def test_a_range_is_answered_with_partial_content(client, customer, program, boo
     assert body(response) == CONTENT[100:200]
     assert response["Content-Range"] == f"bytes 100-199/{len(CONTENT)}"
     assert response["Content-Length"] == "100"
-    assert DownloadLog.objects.get().resumed
+    # Nothing of this file was downloaded before: the range counts as a new download.
+    assert not DownloadLog.objects.get().resumed
 
 
 def test_a_range_past_the_end_gets_416(client, customer, program, book):
@@ -264,3 +265,46 @@ def test_the_cms_menu_leads_to_the_program_files(admin_client):
     page = admin_client.get("/cms/").content.decode()
 
     assert reverse("admin:downloads_programfile_changelist") in page
+
+
+def test_ranges_after_the_limit_are_refused_unless_they_resume_a_counted_download(
+    client, customer, program, book
+):
+    DownloadLimit.objects.create(product=program, downloads_per_day=1)
+    grant_with_plan(user=customer, product=program)
+    client.force_login(customer)
+    other_file = program_file_create(product=program, content=CONTENT, title="Workbook")
+
+    # The day's one download, broken off after 500 bytes
+    assert client.get(download_url(book), HTTP_RANGE="bytes=0-499").status_code == 206
+    assert client.get(download_url(other_file)).status_code == 429
+    # A range of a file not downloaded today is a new download, refused like one
+    ranged = [client.get(download_url(other_file), HTTP_RANGE="bytes=1-") for _ in range(5)]
+    assert [r.status_code for r in ranged] == [429] * 5
+    # The same file from another address is another visitor: refused as well
+    elsewhere = client.get(download_url(book), HTTP_RANGE="bytes=1-", REMOTE_ADDR="198.51.100.9")
+    assert elsewhere.status_code == 429
+
+    resumed = client.get(download_url(book), HTTP_RANGE="bytes=500-")
+
+    assert resumed.status_code == 206
+    assert body(resumed) == CONTENT[500:]
+    assert list(DownloadLog.objects.order_by("pk").values_list("resumed", flat=True)) == [
+        False,
+        True,
+    ]
+
+
+def test_a_resume_counts_as_new_once_the_counted_download_is_a_day_old(
+    client, customer, program, book
+):
+    DownloadLimit.objects.create(product=program, downloads_per_day=1)
+    grant_with_plan(user=customer, product=program)
+    client.force_login(customer)
+    assert client.get(download_url(book)).status_code == 200
+    DownloadLog.objects.update(downloaded_at=timezone.now() - timedelta(days=1, minutes=1))
+
+    assert client.get(download_url(book), HTTP_RANGE="bytes=500-").status_code == 206
+    assert client.get(download_url(book), HTTP_RANGE="bytes=900-").status_code == 206
+    assert client.get(download_url(book)).status_code == 429
+    assert DownloadLog.objects.filter(resumed=False).count() == 2

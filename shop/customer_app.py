@@ -1,0 +1,13 @@
+from oscar.apps.customer import apps
+
+
+class CustomerConfig(apps.CustomerConfig):
+    """Oscar's customer app, its sign-up views limited per address (shop.signup); the app
+    is not forked, so its models and migrations stay Oscar's."""
+
+    def ready(self):
+        super().ready()
+        from shop import signup
+
+        self.login_view = signup.AccountAuthView
+        self.register_view = signup.AccountRegistrationView
