@@ -45,6 +45,7 @@ urlpatterns = [
     path("shop/accounts/program/", include("shop.billing.urls")),
     path("shop/stripe/webhook/", include("shop.billing.webhook_urls")),
     path("shop/accounts/downloads/", include("shop.downloads.urls")),
+    path("shop/accounts/", include("shop.accounts.urls")),
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
 ]
 
