@@ -8,6 +8,7 @@ with django-ratelimit. The address is the one the rest of the site reads
 
 from datetime import timedelta
 
+from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,6 +21,20 @@ from config.proxies import client_ip
 
 # The named routes of the two password reset forms: Oscar's (customers) and Wagtail's (staff).
 PASSWORD_RESET_ROUTES = frozenset({"password-reset", "wagtailadmin_password_reset"})
+
+
+class SignInLockoutBackend(AxesStandaloneBackend):
+    """Refuses a sign-in while its account or address is locked out (first in
+    ``AUTHENTICATION_BACKENDS``).
+
+    Every sign-in form passes the request; the one caller without it is Oscar's registration,
+    which signs in the account it has just created with the password just chosen, so there is
+    nothing to guess and nothing to count."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
 
 
 def account_name(request, credentials: dict | None = None) -> str | None:

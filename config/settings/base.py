@@ -205,7 +205,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     # First: refuses any sign-in while its account or address is locked out.
-    "axes.backends.AxesStandaloneBackend",
+    "config.lockout.SignInLockoutBackend",
     "oscar.apps.customer.auth_backends.EmailBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]

@@ -92,6 +92,20 @@ def test_fewer_failures_than_the_limit_still_sign_in(form, author):
     assert signed_in(client)
 
 
+def test_registering_signs_the_new_customer_in():
+    # Oscar signs a new account in without the request: nothing to guess, nothing refused.
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    data = {
+        "registration-email": "new@example.com",
+        "registration-password1": PASSWORD,
+        "registration-password2": PASSWORD,
+        "registration_submit": "Register",
+    }
+    response = client.post("/shop/accounts/login/", data)
+    assert response.status_code == 302
+    assert signed_in(client)
+
+
 def test_an_account_is_locked_whichever_address_and_form_the_guesses_come_from(author):
     # Guesses spread over many addresses and all three forms still count for the one account,
     # named by its email in the shop and by its username (any case) in the admin.
