@@ -92,6 +92,17 @@ def test_fewer_failures_than_the_limit_still_sign_in(form, author):
     assert signed_in(client)
 
 
+def test_the_checkout_offers_no_password_form_of_its_own(author):
+    # Oscar's checkout gateway signs in without passing the request (so unguarded): it must
+    # stay closed to visitors, who sign in through the guarded forms only.
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    data = {"username": author.email, "options": "existing", "password": PASSWORD}
+    response = client.post("/shop/checkout/", data)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/shop/accounts/login/")
+    assert not signed_in(client)
+
+
 def test_registering_signs_the_new_customer_in():
     # Oscar signs a new account in without the request: nothing to guess, nothing refused.
     client = Client(REMOTE_ADDR="203.0.113.7")
