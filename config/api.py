@@ -11,6 +11,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import exception_handler
 
+from config.proxies import client_ip
+
 # Query parameters every list accepts besides its filters.
 PAGING_PARAMETERS = ("limit", "offset")
 
@@ -162,10 +164,16 @@ class ExactFieldFilter(BaseFilterBackend):
 
 class AnonymousApiThrottle(AnonRateThrottle):
     """Anonymous requests per address, at API_ANON_THROTTLE_RATE (read on every request so
-    the rate can be changed without a restart of the settings module)."""
+    the rate can be changed without a restart of the settings module).
+
+    The address is the site's own reading (config.proxies), never the whole
+    X-Forwarded-For header, which a visitor can vary to start a fresh count."""
 
     def get_rate(self):
         return settings.API_ANON_THROTTLE_RATE
+
+    def get_ident(self, request):
+        return client_ip(request) or "unknown"
 
 
 class ApiCacheMiddleware:

@@ -7,7 +7,19 @@ the address the outermost of them saw into ``REMOTE_ADDR``, so every part of the
 limits, consent records, the download log) reads the same, unspoofable value from there.
 """
 
+from django.core.exceptions import ImproperlyConfigured
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+
+def proxy_count_setting(raw: str) -> int:
+    """``TRUSTED_PROXY_COUNT`` as read from the environment: a whole number, 0 or more."""
+    value = raw.strip()
+    if not value.isdigit():
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXY_COUNT must be a whole number (0 or more): the number of proxies or "
+            f"load balancers in front of the web processes, not {raw!r}."
+        )
+    return int(value)
 
 
 def behind_proxies(application, proxy_count: int):

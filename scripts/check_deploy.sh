@@ -6,7 +6,10 @@ export DJANGO_SETTINGS_MODULE=config.settings.production
 export SECRET_KEY="${SECRET_KEY:-dummy-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))')}"
 export ALLOWED_HOSTS="${ALLOWED_HOSTS:-shop.example.com}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
-export AWS_STORAGE_BUCKET_NAME="${AWS_STORAGE_BUCKET_NAME:-program-files}"
+export AWS_STORAGE_BUCKET_NAME="${AWS_STORAGE_BUCKET_NAME:-public-media}"
+export AWS_PRIVATE_BUCKET_NAME="${AWS_PRIVATE_BUCKET_NAME:-program-files}"
+# One load balancer in front, said explicitly (production refuses to guess).
+export TRUSTED_PROXY_COUNT="${TRUSTED_PROXY_COUNT:-1}"
 # Stripe's test mode, said explicitly; random placeholders (the site's own are refused).
 random_part() { .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))'; }
 export STRIPE_TEST_MODE="${STRIPE_TEST_MODE:-true}"

@@ -4,12 +4,14 @@ Everything that differs between machines comes from the environment (``django-en
 the defaults here run the site locally on SQLite, local files and the Stripe stand-in.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from oscar.defaults import *  # noqa: F403  Oscar's documented way to load its defaults
 
 from config.observability import error_tracking_start
+from config.proxies import proxy_count_setting
 from media_config.settings import storages_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -108,6 +110,8 @@ INSTALLED_APPS = [
     # Background jobs (Wagtail 8 enqueues index updates, file clean-up, ...)
     "django_tasks",
     "django_tasks_db",
+    # Failed sign-ins per account and address, and the lockout (config.lockout)
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -127,6 +131,9 @@ MIDDLEWARE = [
     "oscar.apps.basket.middleware.BasketMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "config.lockout.PasswordResetLimitMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -174,7 +181,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
 # How many proxies or load balancers stand in front of the web process (config.proxies):
 # the visitor's address is read through exactly that many X-Forwarded-For entries.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXY_COUNT = proxy_count_setting(env.str("TRUSTED_PROXY_COUNT", default="0"))
 
 # Cache: Redis when REDIS_URL is set (shared by every process), else local memory.
 REDIS_URL = env("REDIS_URL", default="")
@@ -201,12 +208,31 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
+    # First: refuses any sign-in while its account or address is locked out.
+    "config.lockout.SignInLockoutBackend",
     "oscar.apps.customer.auth_backends.EmailBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Oscar lives under /shop/: Django's default /accounts/login/ would fall through to Wagtail.
 LOGIN_URL = "customer:login"
 LOGIN_REDIRECT_URL = "customer:summary"
+
+# Guessing passwords (config.lockout): after LOGIN_FAILURE_LIMIT failed sign-ins for one
+# account or from one address, sign-in is refused for LOGIN_LOCKOUT_MINUTES; each refused try
+# restarts the wait. Staff unlock with `manage.py axes_reset_username EMAIL` / `axes_reset_ip`
+# or by deleting the access attempt in the Django admin.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_CLIENT_IP_CALLABLE = "config.proxies.client_ip"
+AXES_USERNAME_CALLABLE = "config.lockout.account_name"
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+# The shop's form posts its password as login-password: never stored with the failure.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "login-password"]
+# Failures are enough to lock out; no record of every successful sign-in is kept.
+AXES_DISABLE_ACCESS_LOG = True
+# Password reset requests per address and per account (email) in a window, e.g. "5/h".
+PASSWORD_RESET_RATE = env("PASSWORD_RESET_RATE", default="5/h")
 
 LANGUAGE_CODE = "en-us"
 LANGUAGES = [("en-us", "English")]
@@ -427,6 +453,8 @@ LOGGING = {
         "django.security.DisallowedHost": {"level": "ERROR"},
         # One line per job state change is noise at INFO.
         "django_tasks": {"level": "WARNING"},
+        # Failed sign-ins and lockouts are warnings; its start-up banner is noise.
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -63,7 +63,24 @@ if not ALLOWED_HOSTS:
 # No state inside web processes: a shared cache and S3 for files, so any number of web and
 # worker processes on any number of machines serve one site.
 _require("REDIS_URL")
-_require("AWS_STORAGE_BUCKET_NAME")
+_MEDIA_BUCKET = _require("AWS_STORAGE_BUCKET_NAME")
+
+# Program files are never public: a public-read policy on the media bucket would expose them
+# too, so one bucket for both must be chosen on purpose.
+if env("AWS_PRIVATE_BUCKET_NAME", default="") in ("", _MEDIA_BUCKET) and not env.bool(
+    "ALLOW_SHARED_MEDIA_BUCKET", default=False
+):
+    raise ImproperlyConfigured(
+        f"Program files and public media would share the bucket {_MEDIA_BUCKET} "
+        "(AWS_PRIVATE_BUCKET_NAME is unset or the same): a public-read policy on the media "
+        "would expose the program files. Set AWS_PRIVATE_BUCKET_NAME to a separate private "
+        "bucket, or ALLOW_SHARED_MEDIA_BUCKET=true if the bucket has no public policy."
+    )
+
+# The visitor's address (rate limits, sign-in lockout, consent records) depends on it: a
+# wrong guess either trusts made-up X-Forwarded-For entries or counts every visitor as the
+# load balancer, so it must be written down (0 when nothing stands in front).
+_require("TRUSTED_PROXY_COUNT")
 
 
 def _require_stripe_secret(name: str, prefixes: tuple[str, ...]) -> str:

@@ -44,6 +44,26 @@ def test_anonymous_use_is_throttled(client, settings):
     assert client.get("/api/glossary-terms/").json()["message"]
 
 
+def test_a_made_up_forwarded_for_header_does_not_escape_the_throttle(client, settings):
+    # The visitor's address is REMOTE_ADDR (config.proxies); the header is the visitor's own.
+    settings.API_ANON_THROTTLE_RATE = "10/minute"
+    statuses = [
+        client.get(
+            "/api/glossary-terms/", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, 203.0.113.{n}"
+        ).status_code
+        for n in range(60)
+    ]
+    assert statuses.count(200) == 10
+    assert statuses[10:] == [429] * 50
+
+
+def test_each_real_address_has_its_own_count(client, settings):
+    settings.API_ANON_THROTTLE_RATE = "2/minute"
+    first = [client.get("/api/glossary-terms/", REMOTE_ADDR="203.0.113.7") for _ in range(3)]
+    assert [r.status_code for r in first] == [200, 200, 429]
+    assert client.get("/api/glossary-terms/", REMOTE_ADDR="203.0.113.8").status_code == 200
+
+
 def test_cors_only_for_allowed_origins(client, settings):
     settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
     allowed = client.get("/api/glossary-terms/", HTTP_ORIGIN="https://app.example.com")

@@ -25,7 +25,9 @@ PRODUCTION_ENV = {
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "shop.example.com",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
-    "AWS_STORAGE_BUCKET_NAME": "program-files",
+    "AWS_STORAGE_BUCKET_NAME": "public-media",
+    "AWS_PRIVATE_BUCKET_NAME": "program-files",
+    "TRUSTED_PROXY_COUNT": "1",
     "STRIPE_SECRET_KEY": f"sk_test_{secrets.token_urlsafe(24)}",
     "STRIPE_PUBLISHABLE_KEY": f"pk_test_{secrets.token_urlsafe(24)}",
     "STRIPE_WEBHOOK_SECRET": f"whsec_{secrets.token_urlsafe(24)}",
@@ -95,6 +97,7 @@ def test_environment_chooses_database_cache_email_and_storage():
         ("AWS_STORAGE_BUCKET_NAME", "AWS_STORAGE_BUCKET_NAME is not set"),
         ("STRIPE_SECRET_KEY", "STRIPE_SECRET_KEY is not set"),
         ("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET is not set"),
+        ("TRUSTED_PROXY_COUNT", "TRUSTED_PROXY_COUNT is not set"),
     ],
 )
 def test_production_refuses_to_start_without_a_secret(missing, message):
@@ -226,3 +229,31 @@ def test_the_deploy_check_script_passes_with_its_explicit_test_mode():
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "no issues" in result.stdout + result.stderr
+
+
+def test_production_takes_no_proxies_when_said_explicitly():
+    code = "import django; django.setup(); from django.conf import settings as s; "
+    code += "print(s.TRUSTED_PROXY_COUNT)"
+    result = run_python(code, **{**PRODUCTION_ENV, "TRUSTED_PROXY_COUNT": "0"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "0"
+
+
+@pytest.mark.parametrize("value", ["-1", "one", "1.5"])
+def test_production_refuses_a_proxy_count_that_is_not_a_whole_number(value):
+    assert refused("TRUSTED_PROXY_COUNT must be a whole number", TRUSTED_PROXY_COUNT=value)
+
+
+@pytest.mark.parametrize("private_bucket", ["", "public-media"])
+def test_production_refuses_program_files_in_the_public_media_bucket(private_bucket):
+    assert refused(
+        "Program files and public media would share the bucket public-media",
+        AWS_PRIVATE_BUCKET_NAME=private_bucket,
+    )
+
+
+def test_production_shares_one_bucket_when_told_so():
+    loaded = load(
+        **{**PRODUCTION_ENV, "AWS_PRIVATE_BUCKET_NAME": "", "ALLOW_SHARED_MEDIA_BUCKET": "true"}
+    )
+    assert loaded["private_storage"] == "media_config.storages.PrivateS3Storage"
