@@ -614,6 +614,9 @@ def webhook_event_construct(*, payload: bytes, signature_header: str) -> Webhook
         body = _plain(event.data.object)
         if not isinstance(body, dict) or not isinstance(event.id, str):
             raise TypeError("an event's object is an object, its id a string")
+        if b"\\u0000" in payload:
+            # Stripe never sends a NUL character, and PostgreSQL cannot store one.
+            raise ValueError("a NUL character in the event")
         return WebhookEvent(
             id=event.id,
             type=str(event.type),

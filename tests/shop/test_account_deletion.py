@@ -230,7 +230,7 @@ def test_oscars_delete_profile_leads_to_our_page(client, billing_reader):
 @pytest.mark.skipif(
     connection.vendor == "sqlite", reason="SQLite cannot hold a row lock for two writers"
 )
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_submits_at_once_delete_once_and_email_once(make_plan, billing_reader):
     make_plan()
     mail.outbox.clear()
