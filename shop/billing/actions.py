@@ -27,9 +27,6 @@ logger = logging.getLogger(__name__)
 Status = ScheduledCharge.Status
 PlanStatus = InstallmentPlan.Status
 
-# Kept for callers: the services' error is the transitions' refusal.
-PlanActionNotAllowed = MoveRefused
-
 
 def card_retries_per_day() -> int:
     return int(getattr(settings, "BILLING_CARD_RETRIES_PER_DAY", 3))

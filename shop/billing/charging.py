@@ -25,15 +25,7 @@ from django.utils import timezone
 from shop import gateway
 from shop.billing import transitions
 from shop.billing.models import InstallmentPlan, ScheduledCharge
-from shop.billing.transitions import (  # noqa: F401 (the names other modules import from here)
-    ORDER_STATUS_FOR_PLAN,
-    confirmation_deadline,
-    confirmation_email_context,
-    money,
-    order_status_follow,
-    plan_and_charge_lock,
-    retry_days,
-)
+from shop.billing.transitions import money
 
 logger = logging.getLogger(__name__)
 
@@ -57,13 +49,6 @@ class ChargeAttempt:
     charge_id: int
     outcome: str  # skipped | succeeded | failed | requires_action | processing | unknown
     reason: str = ""
-
-
-def plan_is_chargeable(plan: InstallmentPlan, *, allow_suspended: bool = False) -> bool:
-    """Active plans; a suspended one only for a deliberate retry (new card, author)."""
-    if plan.status not in CHARGEABLE_PLAN_STATUSES:
-        return False
-    return allow_suspended or plan.suspended_at is None
 
 
 def charge_installment(

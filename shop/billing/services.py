@@ -175,21 +175,6 @@ def plan_start(
     return plan
 
 
-def plan_event_record(
-    *,
-    plan: InstallmentPlan,
-    kind: str,
-    actor=None,
-    actor_label: str = "system",
-    note: str = "",
-    data: dict | None = None,
-):
-    """Record one change of a plan, with who made it (an event with no change of state)."""
-    return transitions.event_record(
-        plan=plan, kind=kind, actor=actor, actor_label=actor_label, note=note, data=data
-    )
-
-
 def plan_trial_quit(*, plan_id: int, actor=None, actor_label: str = "customer"):
     """Quit the free tryout: cancel every future charge and end the download at the trial's
     end. Quitting twice changes nothing the second time. Returns (plan, changed)."""

@@ -13,8 +13,8 @@ import requests
 from django.conf import settings
 
 from shop.billing.access import plan_access_ends_at
-from shop.billing.charging import ORDER_STATUS_FOR_PLAN
 from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.transitions import ORDER_STATUS_FOR_PLAN
 from shop.downloads.models import DownloadGrant
 
 Status = ScheduledCharge.Status
