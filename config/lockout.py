@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_cool_off
+from axes.utils import reset as failures_forget
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse
@@ -56,6 +57,19 @@ def account_name(request, credentials: dict | None = None) -> str | None:
         .first()
     )
     return (account.email if account else typed).lower()
+
+
+def lockout_end_on_new_password(sender, instance, **kwargs) -> None:
+    """A new password ends the account's lockout: the one who chose it opened the emailed reset
+    link (or staff set it), so the guesses counted against the account no longer matter.
+
+    Connected to the user model's ``post_save``. Django has no "password changed" signal; while
+    the save runs, ``_password`` holds the new password until ``AbstractBaseUser.save`` hands it
+    to the password validators, so it says whether this save changed the password, whichever
+    form or command set it. The failures are forgotten by account only: an address that guessed
+    at other accounts stays locked out."""
+    if getattr(instance, "_password", None) is not None:
+        failures_forget(username=(instance.email or instance.get_username()).lower())
 
 
 def lockout_response(request, original_response=None, credentials=None) -> HttpResponse:

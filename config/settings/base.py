@@ -220,7 +220,8 @@ LOGIN_REDIRECT_URL = "customer:summary"
 # Guessing passwords (config.lockout): after LOGIN_FAILURE_LIMIT failed sign-ins for one
 # account or from one address, sign-in is refused for LOGIN_LOCKOUT_MINUTES; each refused try
 # restarts the wait. Staff unlock with `manage.py axes_reset_username EMAIL` / `axes_reset_ip`
-# or by deleting the access attempt in the Django admin.
+# or by deleting the access attempt in the Django admin; a new password (the emailed reset link)
+# ends the account's lockout itself (config.lockout.lockout_end_on_new_password).
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
