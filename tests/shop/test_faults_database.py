@@ -14,6 +14,7 @@ import psycopg
 import pytest
 import time_machine
 from django.core import mail
+from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
 from django.test import Client
 from oscar.core.loading import get_model
@@ -214,3 +215,13 @@ def test_a_billing_run_losing_its_database_goes_on_and_the_next_run_records_once
     receipts = [m for m in mail.outbox if "Receipt: payment 1 of 2" in m.subject]
     assert sorted(m.to[0] for m in receipts) == ["reader@example.com", "second@example.com"]
     assert len(mail.outbox) == 2
+
+
+def test_the_billing_command_exits_non_zero_when_the_database_cannot_be_reached(monkeypatch):
+    def unreachable(**kwargs):
+        raise OperationalError("could not connect to server: Connection refused")
+
+    monkeypatch.setattr("shop.billing.management.commands.billing_run.billing_run", unreachable)
+
+    with pytest.raises(CommandError, match="The database cannot be reached"):
+        call_command("billing_run")
