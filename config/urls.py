@@ -17,6 +17,7 @@ from shop.billing import api as shop_api
 from shop.downloads import api as downloads_api
 
 register_converter(ItemIdConverter, "item_id")
+handler500 = "config.errors.server_error"
 wagtail_api_urls = content_api.wagtail_api_router.urls
 
 urlpatterns = [

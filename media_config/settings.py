@@ -35,6 +35,12 @@ def storages_from_env(
             AWS_S3_FILE_OVERWRITE=False,
             AWS_QUERYSTRING_EXPIRE=env.int("AWS_QUERYSTRING_EXPIRE", default=300),
             AWS_S3_CUSTOM_DOMAIN=env("AWS_S3_CUSTOM_DOMAIN", default=None),
+            # botocore waits 60 s to connect and 60 s per read, five times over: a customer's
+            # click would hang for minutes when S3 is down. These fail within seconds and
+            # let the page say so (see media_config.storages.TimeLimitedS3Storage).
+            AWS_S3_CONNECT_TIMEOUT=env.float("AWS_S3_CONNECT_TIMEOUT", default=3),
+            AWS_S3_READ_TIMEOUT=env.float("AWS_S3_READ_TIMEOUT", default=20),
+            AWS_S3_MAX_ATTEMPTS=env.int("AWS_S3_MAX_ATTEMPTS", default=2),
         )
         storages = {
             "default": {"BACKEND": "media_config.storages.PublicMediaS3Storage"},

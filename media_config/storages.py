@@ -1,6 +1,8 @@
 """Storage classes. S3 options are class attributes so that code which builds a storage
 without ``STORAGES[...]["OPTIONS"]`` (sorl-thumbnail does) still reaches the right place."""
 
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
 from django.core.signals import setting_changed
@@ -8,14 +10,43 @@ from django.dispatch import receiver
 from django.utils.functional import LazyObject, empty
 from storages.backends.s3 import S3Storage
 
+# Defaults for the time limits when the settings do not name them (media_config.settings).
+S3_CONNECT_TIMEOUT = 3
+S3_READ_TIMEOUT = 20
+S3_MAX_ATTEMPTS = 2
 
-class PublicMediaS3Storage(S3Storage):
+# What a storage raises when it cannot be reached or answers with an error: S3 timeouts,
+# refused connections and 5xx answers, or a local disk that fails.
+STORAGE_UNAVAILABLE = (BotoCoreError, ClientError, OSError)
+
+
+class TimeLimitedS3Storage(S3Storage):
+    """An S3 storage that gives up within seconds (``AWS_S3_CONNECT_TIMEOUT``,
+    ``AWS_S3_READ_TIMEOUT``, ``AWS_S3_MAX_ATTEMPTS``) instead of botocore's minutes."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # Merged into whatever client config the settings built, so addressing style and
+        # signature version stay as configured.
+        self.client_config = self.client_config.merge(
+            Config(
+                connect_timeout=getattr(settings, "AWS_S3_CONNECT_TIMEOUT", S3_CONNECT_TIMEOUT),
+                read_timeout=getattr(settings, "AWS_S3_READ_TIMEOUT", S3_READ_TIMEOUT),
+                retries={
+                    "mode": "standard",
+                    "total_max_attempts": getattr(settings, "AWS_S3_MAX_ATTEMPTS", S3_MAX_ATTEMPTS),
+                },
+            )
+        )
+
+
+class PublicMediaS3Storage(TimeLimitedS3Storage):
     """Wagtail images and documents."""
 
     location = "media"
 
 
-class PrivateS3Storage(S3Storage):
+class PrivateS3Storage(TimeLimitedS3Storage):
     """Program files: private objects, reached only through short-lived presigned URLs."""
 
     location = "private"

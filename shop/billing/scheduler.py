@@ -13,12 +13,17 @@ can still collect the payment, which reopens the download.
 
 Overlapping runs and crashes are safe: every step claims its row with a conditional
 UPDATE under a ``skip_locked`` row lock, and the charging step is reconciled with Stripe.
+
+A database connection lost while one installment is charged or reconciled is logged with
+that installment's id; the run opens a new connection and goes on with the others. The
+installment stays "processing" and a later run reconciles it with Stripe, once.
 """
 
 import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
+from django.db import InterfaceError, OperationalError, close_old_connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -44,6 +49,9 @@ from shop.billing.reminders import plan_reminder_send, reminders_due
 logger = logging.getLogger(__name__)
 
 Status = ScheduledCharge.Status
+
+# What a dropped database connection raises (a restart, a network cut).
+DATABASE_LOST = (OperationalError, InterfaceError)
 
 
 @dataclass
@@ -105,6 +113,17 @@ def _unless_refused(step, **kwargs):
         return None
 
 
+def _database_lost(what: str, charge_id: int) -> None:
+    logger.error(
+        "charge %s: database connection lost during %s; a later run reconciles it",
+        charge_id,
+        what,
+        exc_info=True,
+    )
+    # Django keeps the dead connection until told: drop it, so the next query reconnects.
+    close_old_connections()
+
+
 def billing_run(*, now: datetime | None = None) -> RunReport:
     """One pass of the billing clock at ``now`` (default: the current time)."""
     now = now or timezone.now()
@@ -115,10 +134,17 @@ def billing_run(*, now: datetime | None = None) -> RunReport:
         except gateway.PaymentProviderUnavailable:
             logger.warning("charge %s: reconciliation postponed, provider unavailable", charge.pk)
             continue
+        except DATABASE_LOST:
+            _database_lost("reconciliation", charge.pk)
+            continue
         report.reconciled.append(charge.pk)
         logger.info("charge %s reconciled: %s", charge.pk, found)
     for charge_id in list(charges_due(now=now).values_list("pk", flat=True)):
-        attempt = charge_installment(charge_id=charge_id, now=now)
+        try:
+            attempt = charge_installment(charge_id=charge_id, now=now)
+        except DATABASE_LOST:
+            _database_lost("charging", charge_id)
+            continue
         if attempt.outcome != "skipped":
             report.charged[charge_id] = attempt.outcome
     for plan_id in list(reminders_due(now=now).values_list("pk", flat=True)):

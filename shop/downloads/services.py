@@ -3,6 +3,7 @@ server, or straight from the author's browser to S3), and recording each downloa
 the daily limit."""
 
 import hashlib
+import logging
 import uuid
 from datetime import datetime, timedelta
 
@@ -11,9 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 from storages.utils import clean_name
 
-from media_config.storages import private_storage_get, storage_is_s3
+from media_config.storages import STORAGE_UNAVAILABLE, private_storage_get, storage_is_s3
 from shop.downloads.models import DownloadGrant, DownloadLimit, DownloadLog, ProgramFile
 from shop.errors import RefusedWithMessage
+
+logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 1024 * 1024
 
@@ -168,9 +171,17 @@ def direct_upload_verify(*, token: str) -> dict:
     except signing.BadSignature as exc:
         raise DirectUploadError("The upload has expired; please choose the file again.") from exc
     storage = private_storage_get()
-    if not storage.exists(upload["name"]):
+    try:
+        arrived = storage.exists(upload["name"])
+        stored = storage.size(upload["name"]) if arrived else 0
+    except STORAGE_UNAVAILABLE as exc:
+        logger.exception("Direct upload check of %s: the storage cannot be reached", upload["name"])
+        raise DirectUploadError(
+            "The storage cannot be reached just now, so nothing was saved; your upload is kept. "
+            "Please press Save again in a minute."
+        ) from exc
+    if not arrived:
         raise DirectUploadError("The file did not reach the storage; please upload it again.")
-    stored = storage.size(upload["name"])
     if stored != upload["size"]:
         raise DirectUploadError(
             f"Only {stored} of {upload['size']} bytes arrived; please upload the file again."

@@ -1,3 +1,4 @@
+import logging
 import mimetypes
 
 from django.contrib.auth.decorators import login_required
@@ -9,7 +10,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from config.proxies import client_ip
-from media_config.storages import storage_is_s3
+from media_config.storages import STORAGE_UNAVAILABLE, storage_is_s3
 from shop.downloads.byte_ranges import RangeNotSatisfiable, byte_range_parse
 from shop.downloads.models import ProgramFile
 from shop.downloads.selectors import download_grant_for, downloads_for_user
@@ -19,6 +20,8 @@ from shop.downloads.services import (
     download_resumes_counted,
     downloads_today_count,
 )
+
+logger = logging.getLogger(__name__)
 
 STREAM_CHUNK_SIZE = 256 * 1024
 NO_STORE = "private, no-store"
@@ -85,6 +88,35 @@ def _local_file_response(request, program_file: ProgramFile, byte_range):
     return response
 
 
+def _unavailable(request, program_file: ProgramFile):
+    response = render(
+        request,
+        "shop/downloads/unavailable.html",
+        {"program_file": program_file, "page_title": "Download unavailable"},
+        status=503,
+    )
+    response["Retry-After"] = "60"
+    response["Cache-Control"] = NO_STORE
+    return response
+
+
+def _stored_file_missing(*, storage, program_file: ProgramFile, user, grant) -> bool:
+    """Whether the file cannot be handed over now (S3 unreachable, or the object gone);
+    logged with the key and who asked, so the author can act on it."""
+    context = (
+        f"file {program_file.pk} (key {program_file.file.name}) for user {user.pk}, "
+        f"grant {grant.pk}"
+    )
+    try:
+        if storage.exists(program_file.file.name):
+            return False
+    except STORAGE_UNAVAILABLE:
+        logger.exception("Download of %s: the storage cannot be reached", context)
+        return True
+    logger.error("Download of %s: the stored object is missing", context)
+    return True
+
+
 @login_required
 @require_safe
 def program_file_download(request, file_id: int):
@@ -143,6 +175,12 @@ def program_file_download(request, file_id: int):
         response["Retry-After"] = "3600"
         response["Cache-Control"] = NO_STORE
         return response
+    # On S3 the customer's browser fetches the file itself: ask the bucket first, so a
+    # download that cannot start is explained here and not counted against the limit.
+    if on_s3 and _stored_file_missing(
+        storage=storage, program_file=program_file, user=request.user, grant=grant
+    ):
+        return _unavailable(request, program_file)
     if counted:
         download_record(
             user=request.user,

@@ -1,6 +1,8 @@
+import logging
 from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError
 
 from shop.billing.scheduler import billing_run
 
@@ -26,7 +28,12 @@ class Command(BaseCommand):
                 raise CommandError(f"--now must be an ISO date and time: {exc}") from exc
             if at.tzinfo is None:
                 raise CommandError("--now needs a time zone offset, e.g. 2026-12-08T15:00+00:00")
-        report = billing_run(now=at)
+        try:
+            report = billing_run(now=at)
+        except (OperationalError, InterfaceError) as exc:
+            # Exit non-zero so the clock's log shows it; the next minute's run catches up.
+            logging.getLogger(__name__).error("Billing run stopped: database lost", exc_info=True)
+            raise CommandError(f"The database cannot be reached: {exc}") from exc
         self.stdout.write(
             f"reconciled {len(report.reconciled)}, charged {len(report.charged)} "
             f"({', '.join(sorted(set(report.charged.values()))) or 'none'}), "
