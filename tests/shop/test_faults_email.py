@@ -76,7 +76,8 @@ def test_billing_run_emails_held_back_by_the_mail_server_are_sent_once_later(
     assert reminder.attempts == 2 and reminder.sent_at is None
 
     settings.EMAIL_BACKEND = WORKING
-    billing_run_at(day(14, hours=1), django_capture_on_commit_callbacks)
+    output = billing_run_at(day(14, hours=1), django_capture_on_commit_callbacks)
+    assert "held-back emails sent 2" in output
     assert [e.code for e in OutgoingEmail.objects.order_by("sent_at", "pk")] == [
         "TRIAL_REMINDER",
         "INSTALLMENT_PAID",

@@ -366,3 +366,36 @@ def test_paying_outright_while_stripe_dies_charges_once_and_places_one_order(
     payment.refresh_from_db()
     assert payment.order == order and payment.payment_intent_id == taken[0].payment_intent_id
     assert len(subjects_to("reader@example.com")) == 1
+
+
+def test_a_hanging_stripe_gives_the_visitor_a_message_within_the_time_out_not_an_error(
+    client, billing_reader, billing_program, stripe_outage, caplog
+):
+    from tests.shop.test_trial_checkout import form_data, save_card
+
+    client.force_login(billing_reader)
+    open_payment_page(client, billing_program)
+    intent_id = save_card(client)
+    data = form_data(client, intent_id)
+
+    # The process is stopped: connections are accepted and never answered.
+    stripe_outage.pause()
+    try:
+        with caplog.at_level(logging.WARNING):
+            response = client.post(PAYMENT_PAGE, data)
+            page = client.get(PAYMENT_PAGE)
+    finally:
+        stripe_outage.resume()
+    assert response.status_code == 400
+    assert UNREACHABLE in response.content.decode()
+    assert "setup_intent_retrieve" in caplog.text
+    assert page.status_code == 200
+    assert UNREACHABLE in page.content.decode()
+    assert 'id="start-trial" disabled' in page.content.decode()
+    assert not Order.objects.exists() and not InstallmentPlan.objects.exists()
+
+    client.get(PAYMENT_PAGE)
+    response = client.post(PAYMENT_PAGE, form_data(client, save_card(client)))
+    assert response.status_code == 302
+    assert Order.objects.count() == 1 and InstallmentPlan.objects.count() == 1
+    assert len(subjects_to("reader@example.com")) == 1
