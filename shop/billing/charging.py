@@ -81,9 +81,16 @@ def charge_installment(
             },
             idempotency_key=f"charge-{charge.pk}-attempt-{charge.attempts}",
         )
-    except gateway.PaymentProviderUnavailable:
+    except gateway.PaymentProviderUnavailable as exc:
         # The charge may or may not have happened: reconciliation finds out later.
-        logger.warning("charge %s attempt %s: outcome unknown", charge.pk, charge.attempts)
+        logger.error(
+            "charge %s of plan %s attempt %s: outcome unknown, Stripe unreachable during %s; "
+            "left processing for the next billing run to reconcile",
+            charge.pk,
+            plan.pk,
+            charge.attempts,
+            exc.action or "charge_off_session",
+        )
         return ChargeAttempt(charge.pk, "unknown", "payment provider unavailable")
     except gateway.GatewayError as exc:
         logger.error("charge %s refused by the provider: %s", charge.pk, exc)

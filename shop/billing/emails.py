@@ -1,22 +1,151 @@
-"""Emails about a plan, as Oscar communication events so the author can edit their texts in
-the dashboard (Communications). A mail failure is logged; it never undoes what happened."""
+"""Emails about an order or its plan, as Oscar communication events so the author can edit
+their texts in the dashboard (Communications).
+
+Every email the shop owes is first written down (``OutgoingEmail``) in the same transaction
+as the change it tells of, then sent once that commits and marked sent. A mail server that
+is down never undoes what happened and never loses the email: the failure is logged, and
+the billing run sends what is still unsent, once. (Should the process die between handing an
+email to the mail server and marking it sent, that one email can go twice: sent twice is
+better than never.)
+"""
 
 import logging
+from datetime import datetime, timedelta
 
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
 from oscar.core.loading import get_class
+
+from shop.billing.models import OutgoingEmail, ScheduledCharge
 
 logger = logging.getLogger(__name__)
 
 OrderDispatcher = get_class("order.utils", "OrderDispatcher")
 
+ORDER_PLACED = "ORDER_PLACED"
+# A send under way is left alone this long before another run may take it over.
+SEND_LEASE = timedelta(minutes=5)
+# Waits between tries after a failure: 1, 2, 4... minutes, at most a few hours.
+RETRY_WAIT_MAX = timedelta(hours=3)
+
+
+def _dispatch(*, order, code: str, context: dict) -> None:
+    """Render and send one message now; raises when the mail server refuses."""
+    dispatcher = OrderDispatcher(logger=logger)
+    messages = dispatcher.dispatcher.get_messages(code, context)
+    dispatcher.dispatch_order_messages(order, messages, code)
+
 
 def plan_email_send(*, plan, code: str, extra: dict | None = None) -> None:
-    """Send the plan's customer the message for ``code`` (e.g. TRIAL_QUIT)."""
+    """Send the plan's customer the message for ``code`` now (e.g. TRIAL_QUIT), without
+    keeping it for a retry: a failure is only logged."""
     order = plan.order
     context = {"order": order, "plan": plan, "user": plan.user, **(extra or {})}
     try:
-        dispatcher = OrderDispatcher(logger=logger)
-        messages = dispatcher.dispatcher.get_messages(code, context)
-        dispatcher.dispatch_order_messages(order, messages, code)
+        _dispatch(order=order, code=code, context=context)
     except Exception:
         logger.exception("Email %s for order %s could not be sent", code, order.number)
+
+
+# What an email's context may hold, kept as JSON until it is sent.
+
+
+def _stored(value):
+    if isinstance(value, ScheduledCharge):
+        return {"__charge__": value.pk}
+    if isinstance(value, datetime):
+        return {"__datetime__": value.isoformat()}
+    return value
+
+
+def _loaded(value):
+    if isinstance(value, dict) and "__charge__" in value:
+        return ScheduledCharge.objects.get(pk=value["__charge__"])
+    if isinstance(value, dict) and "__datetime__" in value:
+        return datetime.fromisoformat(value["__datetime__"])
+    return value
+
+
+def email_queue(
+    *, order, code: str, key: str, plan=None, extra: dict | None = None
+) -> OutgoingEmail:
+    """Write down an email owed for ``order`` (once per ``key``) and send it when the
+    caller's transaction commits."""
+    email, created = OutgoingEmail.objects.get_or_create(
+        order=order,
+        code=code,
+        key=key,
+        defaults={
+            "plan": plan,
+            "context": {name: _stored(value) for name, value in (extra or {}).items()},
+            "created_at": timezone.now(),
+        },
+    )
+    if created:
+        transaction.on_commit(lambda: email_send(email_id=email.pk), robust=True)
+    return email
+
+
+def _context(email: OutgoingEmail) -> dict:
+    order = email.order
+    context = {"order": order, "user": order.user}
+    if email.plan_id is not None:
+        context["plan"] = email.plan
+    if email.code == ORDER_PLACED:
+        context["lines"] = order.lines.all()
+    context.update({name: _loaded(value) for name, value in email.context.items()})
+    return context
+
+
+def email_send(*, email_id: int, now: datetime | None = None) -> bool:
+    """Send one owed email unless it is sent, being sent, or waiting after a failure;
+    True when this call sent it. A failure is logged and tried again later."""
+    now = now or timezone.now()
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    # Claimed by a conditional UPDATE: the sender after commit and a billing run, or two
+    # runs, never both send it.
+    claimed = OutgoingEmail.objects.filter(due, pk=email_id, sent_at__isnull=True).update(
+        next_attempt_at=now + SEND_LEASE, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return False
+    email = OutgoingEmail.objects.select_related("order", "order__user", "plan").get(pk=email_id)
+    try:
+        _dispatch(order=email.order, code=email.code, context=_context(email))
+    except Exception as exc:
+        wait = min(timedelta(minutes=2 ** (email.attempts - 1)), RETRY_WAIT_MAX)
+        logger.exception(
+            "Email %s (%s) for order %s%s could not be sent (try %s); tried again after %s",
+            email.pk,
+            email.code,
+            email.order.number,
+            f", plan {email.plan_id}" if email.plan_id else "",
+            email.attempts,
+            now + wait,
+        )
+        OutgoingEmail.objects.filter(pk=email.pk).update(
+            next_attempt_at=now + wait, last_error=f"{type(exc).__name__}: {exc}"[:500]
+        )
+        return False
+    OutgoingEmail.objects.filter(pk=email.pk).update(
+        sent_at=timezone.now(), next_attempt_at=None, last_error=""
+    )
+    return True
+
+
+def emails_unsent(*, now: datetime):
+    """Owed emails whose time to be tried has come."""
+    return OutgoingEmail.objects.filter(sent_at__isnull=True).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+
+
+def emails_send_unsent(*, now: datetime | None = None) -> list[int]:
+    """Try each owed email whose time has come; the ids of those sent."""
+    now = now or timezone.now()
+    return [
+        email_id
+        for email_id in list(emails_unsent(now=now).order_by("pk").values_list("pk", flat=True))
+        if email_send(email_id=email_id, now=now)
+    ]

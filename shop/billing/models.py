@@ -404,3 +404,35 @@ class StripeEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+
+class OutgoingEmail(models.Model):
+    """An email the shop owes a customer: written in the same transaction as the change it
+    tells of, sent after commit and marked sent. While the mail server is down it waits and
+    the billing run tries again, so it is neither lost nor sent twice."""
+
+    order = models.ForeignKey("order.Order", on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(
+        InstallmentPlan, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    code = models.CharField(max_length=64, help_text="The communication's code, e.g. TRIAL_QUIT")
+    key = models.CharField(
+        max_length=100, help_text="What makes it one email: the plan event it tells of"
+    )
+    context = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="Not tried again before this (a send under way, or a wait)"
+    )
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "code", "key"], name="one_email_per_event")
+        ]
+        indexes = [models.Index(fields=["sent_at", "next_attempt_at"], name="email_unsent")]
+
+    def __str__(self):
+        return f"{self.code} for order {self.order_id} ({'sent' if self.sent_at else 'unsent'})"

@@ -45,8 +45,15 @@ def refund_issue(*, refund_id: int, now: datetime | None = None) -> str:
             },
             idempotency_key=refund.idempotency_key,
         )
-    except gateway.PaymentProviderUnavailable:
-        logger.warning("refund %s: Stripe unreachable, asked again later", refund.pk)
+    except gateway.PaymentProviderUnavailable as exc:
+        logger.error(
+            "refund %s of installment %s (plan %s): Stripe unreachable during %s; "
+            "still requested, asked again by the next billing run",
+            refund.pk,
+            refund.charge_id,
+            refund.plan_id,
+            exc.action or "refund_create",
+        )
         return InstallmentRefund.Status.REQUESTED
     except gateway.GatewayError as exc:
         logger.error("refund %s refused by Stripe: %s", refund.pk, exc)

@@ -4,7 +4,9 @@ Each run, in order: reconcile installments left PROCESSING (a crash or a lost an
 charge installments that are due and retry failed ones whose time has come, send the
 end-of-tryout reminders, remind customers whose bank asks them to confirm a payment
 halfway to their deadline, and suspend plans whose retries are exhausted or whose
-payment was not confirmed in time (``shop.billing.confirmation``).
+payment was not confirmed in time (``shop.billing.confirmation``), ask Stripe again for
+refunds whose answer was lost, and send the emails a mail failure held back
+(``shop.billing.emails``).
 
 Suspension (our choice): the plan keeps the status "Payment failed" (the order too) and
 gets ``suspended_at``; no installment is tried again automatically, the download grant
@@ -42,6 +44,7 @@ from shop.billing.confirmation import (
     confirmation_reminders_due,
     confirmations_expired,
 )
+from shop.billing.emails import emails_send_unsent
 from shop.billing.models import InstallmentPlan, ScheduledCharge
 from shop.billing.refunds import refunds_retry
 from shop.billing.reminders import plan_reminder_send, reminders_due
@@ -64,6 +67,7 @@ class RunReport:
     confirmation_reminded: list[int] = field(default_factory=list)
     suspended: list[int] = field(default_factory=list)
     refunds: list[int] = field(default_factory=list)
+    emails: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         """The report as JSON-ready data (ids as strings where they are keys)."""
@@ -164,4 +168,6 @@ def billing_run(*, now: datetime | None = None) -> RunReport:
             report.suspended.append(plan_id)
     # Refunds whose answer was lost (Stripe unreachable) are asked for again, same key.
     report.refunds = refunds_retry(now=now)
+    # Last, so the emails this run owes are tried once more after their first send.
+    report.emails = emails_send_unsent(now=now)
     return report

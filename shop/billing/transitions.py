@@ -31,7 +31,7 @@ from oscar.core.loading import get_model
 from shop import gateway
 from shop.billing.access import grace_days, grant_sync
 from shop.billing.confirm_links import confirm_link_path
-from shop.billing.emails import plan_email_send
+from shop.billing.emails import email_queue
 from shop.billing.models import (
     CardUpdate,
     InstallmentPlan,
@@ -135,12 +135,14 @@ class Change:
 
 
 def _after_commit(change: Change) -> Change:
-    """Queue what the change sends; it runs only if the transaction commits."""
+    """Queue what the change sends; it runs only if the transaction commits. Emails are
+    written down with the change (one per plan event), so a mail failure loses none."""
     plan = change.plan
-    for email in change.emails:
-        transaction.on_commit(
-            lambda email=email: plan_email_send(plan=plan, code=email.code, extra=email.extra)
-        )
+    if change.emails:
+        event_id = plan.events.order_by("-pk").values_list("pk", flat=True).first()
+        key = f"event-{event_id}" if event_id else f"change-{uuid.uuid4().hex}"
+        for email in change.emails:
+            email_queue(order=plan.order, plan=plan, code=email.code, key=key, extra=email.extra)
     if change.refunds or change.intents_to_cancel:
         from shop.billing.confirmation import waiting_intents_cancel
         from shop.billing.refunds import refund_issue

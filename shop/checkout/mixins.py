@@ -2,20 +2,27 @@ import logging
 
 from oscar.apps.checkout import mixins
 
+from shop.billing.emails import ORDER_PLACED, email_queue, email_send
+
 logger = logging.getLogger(__name__)
 
 
 class OrderPlacementMixin(mixins.OrderPlacementMixin):
     def send_order_placed_email(self, order):
-        """Send the confirmation, but never let a mail failure undo a placed order.
+        """Write the confirmation down and send it; a mail failure never undoes the order.
 
         Oscar calls this after the order is written and the basket submitted; an exception
         here would make its checkout view thaw the basket and show an error for an order that
-        exists, inviting a second one. The failure is logged so the mail can be re-sent.
+        exists, inviting a second one. An email that cannot be sent now is logged and sent by
+        the next billing run (``shop.billing.emails``), once.
         """
         try:
-            super().send_order_placed_email(order)
+            email = email_queue(order=order, code=ORDER_PLACED, key="placed")
+            # The order is committed by now: send at once (a second try after commit finds
+            # it sent and does nothing).
+            email_send(email_id=email.pk)
         except Exception:
             logger.exception(
-                "Order #%s placed, but its confirmation email could not be sent", order.number
+                "Order #%s placed, but its confirmation email could not be written down",
+                order.number,
             )

@@ -164,7 +164,17 @@ class PaymentDetailsView(views.PaymentDetailsView):
             else:
                 return self.payment_take(card=card, consent=consent, terms=terms)
         except (gateway.GatewayError, TrialNotAllowed, CheckoutStopped) as exc:
-            logger.info("Checkout stopped for user %s: %s", request.user.pk, exc)
+            # Stripe out of reach is ours to look into; a refused card or tryout is not.
+            log = (
+                logger.error if isinstance(exc, gateway.PaymentProviderUnavailable) else logger.info
+            )
+            log(
+                "Checkout of basket %s stopped for user %s%s: %s",
+                request.basket.pk,
+                request.user.pk,
+                f" during {exc.action}" if getattr(exc, "action", "") else "",
+                exc,
+            )
             # A used or failed SetupIntent cannot be confirmed again: start a fresh one.
             request.session.pop(SETUP_INTENT_SESSION_KEY, None)
             return self.render_checkout_page(form=form, error=exc.user_message, status=400)

@@ -115,6 +115,13 @@ def _metadata(obj: Any) -> dict[str, str]:
 def _error_translate(
     err: stripe.StripeError, *, action: str, card_saving: bool = False
 ) -> GatewayError:
+    """Our error for a provider error, naming the call that failed (for the caller's log)."""
+    translated = _error_for(err, action=action, card_saving=card_saving)
+    translated.action = action
+    return translated
+
+
+def _error_for(err: stripe.StripeError, *, action: str, card_saving: bool) -> GatewayError:
     """The one mapping from provider errors to ours; logs the technical detail.
 
     `card_saving` makes every card error a `CardNotUsable`: a card refused while being

@@ -79,6 +79,8 @@ class GatewayError(Exception):
 
     default_message = MESSAGE_CONFIGURATION
     default_code = "gateway_error"
+    # The gateway call that failed ("card_attach", "charge_off_session"...), for logs.
+    action = ""
 
     def __init__(self, user_message: str | None = None, *, code: str | None = None) -> None:
         self.user_message = user_message or self.default_message

@@ -51,3 +51,17 @@ def run_at(django_capture_on_commit_callbacks):
             return billing_run(now=day(n, hours))
 
     return run
+
+
+@pytest.fixture
+def stripe_outage(settings):
+    """A stand-in of this test's own that it can make unreachable and bring back (see
+    tests/shop/outage.py); the site's requests give up after a second, without retrying."""
+    from tests.shop.outage import stripe_outage_running
+
+    for outage in stripe_outage_running():
+        settings.STRIPE_API_BASE = outage.url
+        settings.STRIPE_CONNECT_TIMEOUT_SECONDS = 1
+        settings.STRIPE_READ_TIMEOUT_SECONDS = 1
+        settings.STRIPE_MAX_NETWORK_RETRIES = 0
+        yield outage

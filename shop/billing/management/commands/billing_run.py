@@ -10,7 +10,8 @@ from shop.billing.scheduler import billing_run
 class Command(BaseCommand):
     help = (
         "Charge due installments, retry failed ones, reconcile unknown outcomes, send "
-        "end-of-tryout reminders and suspend plans whose retries are exhausted. Safe to run "
+        "end-of-tryout reminders, suspend plans whose retries are exhausted and send emails "
+        "the mail server refused earlier. Safe to run "
         "twice at once; the clock runs it every minute."
     )
 
@@ -37,5 +38,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"reconciled {len(report.reconciled)}, charged {len(report.charged)} "
             f"({', '.join(sorted(set(report.charged.values()))) or 'none'}), "
-            f"reminded {len(report.reminded)}, suspended {len(report.suspended)}"
+            f"reminded {len(report.reminded)}, suspended {len(report.suspended)}, "
+            f"held-back emails sent {len(report.emails)}"
         )
