@@ -292,7 +292,7 @@ class Reader(Visitor):
 
 
 class Buyer(Visitor):
-    weight = 2
+    weight = 3
     wait_time = between(2, 5)
 
     @task

@@ -227,6 +227,9 @@ def _status_problems(plan, charges, paid) -> list[str]:
 @dataclass(frozen=True)
 class PlansChecked:
     plans: int
+    installments: int
+    # Stripe's PaymentIntents belonging to the plans' customers.
+    payments: int
     # (plan id, what is wrong) for every broken rule.
     problems: list[tuple[int, str]]
 
@@ -238,11 +241,18 @@ def plans_invariants_check() -> PlansChecked:
     for payment in gateway.payment_records_all():
         by_customer[payment.customer_id].append(payment)
     problems = []
-    plans = 0
+    plans = payments = 0
+    customers = set()
     for plan in InstallmentPlan.objects.order_by("pk").iterator():
         plans += 1
+        if plan.stripe_customer_id not in customers:
+            customers.add(plan.stripe_customer_id)
+            payments += len(by_customer.get(plan.stripe_customer_id, []))
         for problem in plan_invariants_problems(
             plan, payments=by_customer.get(plan.stripe_customer_id, [])
         ):
             problems.append((plan.pk, problem))
-    return PlansChecked(plans=plans, problems=problems)
+    installments = ScheduledCharge.objects.count()
+    return PlansChecked(
+        plans=plans, installments=installments, payments=payments, problems=problems
+    )

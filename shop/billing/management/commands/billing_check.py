@@ -22,7 +22,8 @@ class Command(BaseCommand):
             self.stdout.write(f"plan {plan_id}: {problem}")
         broken_plans = len({plan_id for plan_id, _ in checked.problems})
         self.stdout.write(
-            f"{checked.plans} plans checked, {len(checked.problems)} broken invariants "
+            f"Checked {checked.plans} plans, {checked.installments} installments, "
+            f"{checked.payments} Stripe payments: {len(checked.problems)} broken invariants "
             f"in {broken_plans} plans."
         )
         if checked.problems:
