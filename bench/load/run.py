@@ -449,13 +449,14 @@ def main() -> int:
             setup_seconds=setup_seconds,
         )
         say(f"5xx: {five_xx}, 429: {too_many}, billing_check exit {check_code}; see {RESULTS}")
-        say(f"logs in {work}")
+        if os.environ.get("LOAD_KEEP_LOGS") is not None:
+            say(f"logs in {work}")
         return 0 if five_xx == 0 and check_code == 0 else 1
     finally:
         stack.down()
         if not args.keep_database:
             stack.database_drop()
-        if os.environ.get("LOAD_KEEP_LOGS") is None and RESULTS.exists():
+        if os.environ.get("LOAD_KEEP_LOGS") is None:
             shutil.rmtree(work, ignore_errors=True)
 
 
