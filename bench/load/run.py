@@ -9,6 +9,8 @@ the stand-in, and the figures go to bench/results/load.md. Run with `make bench-
 Each simulated visitor comes from its own address through `X-Forwarded-For`, the site being
 told one proxy stands in front (TRUSTED_PROXY_COUNT=1), so the per-address limits stay on.
 Everything stops by itself: Locust after its run time, every command under a hard timeout.
+LOAD_KEEP_LOGS=1 keeps the logs of the site, the stand-in and Locust; --keep-database keeps
+the database for a look afterwards.
 """
 
 import argparse
