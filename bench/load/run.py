@@ -40,9 +40,10 @@ LOCUST = str(ROOT / ".venv-bench" / "bin" / "locust")
 RESULTS = ROOT / "bench" / "results" / "load.md"
 STRIPE_SECRET = "sk_test_load_standin"
 WEBHOOK_SECRET = "whsec_load_standin"
-# How far the clock jumps at each billing run: past the end of the tryout (day 14), the
-# retries after a decline, the second installment (day 42) and its retries.
-CLOCK_DAYS = (15, 17, 43, 46, 60)
+# How far the clock jumps at each billing run: into the week before the first payment (the
+# reminder), past the end of the tryout (day 14), the retries after a decline, the second
+# installment (day 42) and its retries.
+CLOCK_DAYS = (8, 15, 17, 43, 46, 60)
 
 
 def free_port() -> int:
