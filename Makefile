@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres e2e browser lint format check-deploy ci clean bench
+.PHONY: run test test-postgres e2e browser lint format check-deploy ci clean bench bench-load
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -51,5 +51,18 @@ ci:
 bench: $(STAMP)
 	$(PY) bench/download_stream.py
 
+# Three minutes of mixed traffic on PostgreSQL, then every plan checked against the Stripe
+# stand-in; see bench/results/load.md. Locust lives in its own .venv-bench.
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+$(BENCH_STAMP): bench/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet -r bench/requirements.txt
+	touch $(BENCH_STAMP)
+
+bench-load: $(STAMP) $(BENCH_STAMP)
+	$(PY) bench/load/run.py $(LOAD_ARGS)
+
 clean:
-	rm -rf $(VENV) var/test-db.sqlite3 .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) var/test-db.sqlite3 .pytest_cache

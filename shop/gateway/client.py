@@ -27,7 +27,15 @@ from .errors import (
     WebhookSignatureInvalid,
     card_message_for,
 )
-from .results import CardInfo, ChargeResult, ChargeStatus, RefundInfo, SetupIntentInfo, WebhookEvent
+from .results import (
+    CardInfo,
+    ChargeResult,
+    ChargeStatus,
+    PaymentRecord,
+    RefundInfo,
+    SetupIntentInfo,
+    WebhookEvent,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -565,6 +573,32 @@ def payment_intents_for(
             and _metadata(intent).get(metadata_key) == metadata_value
         ]
     return [payment_intent_retrieve(intent_id) for intent_id in found]
+
+
+def payment_records_all() -> list[PaymentRecord]:
+    """Every PaymentIntent of the account with what was given back on it, oldest first:
+    what `billing_check` compares our books with. Reads the whole list, page by page."""
+    client = _client()
+    records = []
+    with _provider_errors("payment_records_all"):
+        params: dict[str, Any] = {"limit": 100, "expand": ["data.latest_charge"]}
+        for intent in client.v1.payment_intents.list(params=params).auto_paging_iter():
+            charge = _field(intent, "latest_charge")
+            if isinstance(charge, str):
+                charge = client.v1.charges.retrieve(charge)
+            records.append(
+                PaymentRecord(
+                    payment_intent_id=intent.id,
+                    status=str(intent.status),
+                    amount_cents=int(_field(intent, "amount", 0)),
+                    currency=str(_field(intent, "currency", "") or "").lower(),
+                    customer_id=_id_of(_field(intent, "customer")),
+                    metadata=_metadata(intent),
+                    refunded_cents=int(_field(charge, "amount_refunded", 0) or 0) if charge else 0,
+                )
+            )
+    records.reverse()
+    return records
 
 
 def refund_create(

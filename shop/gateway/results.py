@@ -73,3 +73,18 @@ class WebhookEvent:
     created: datetime
     object: dict[str, Any]
     livemode: bool
+
+
+@dataclass(frozen=True)
+class PaymentRecord:
+    """One PaymentIntent as the provider's books show it, for comparing with ours."""
+
+    payment_intent_id: str
+    # The provider's own status ("succeeded", "requires_payment_method", ...).
+    status: str
+    amount_cents: int
+    currency: str
+    customer_id: str | None
+    metadata: dict[str, str]
+    # Given back on its latest charge.
+    refunded_cents: int
