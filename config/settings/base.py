@@ -10,6 +10,7 @@ from pathlib import Path
 import environ
 from oscar.defaults import *  # noqa: F403  Oscar's documented way to load its defaults
 
+from config.content_security import csp_settings_from
 from config.observability import error_tracking_start
 from config.proxies import proxy_count_setting
 from media_config.settings import storages_from_env
@@ -118,6 +119,8 @@ MIDDLEWARE = [
     # First, so every log line of the request carries its id (config.observability).
     "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
+    # Early, so cached and refused responses carry the policy too (config.content_security).
+    "config.content_security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before CommonMiddleware, so its redirects carry the CORS headers too.
     "corsheaders.middleware.CorsMiddleware",
@@ -293,6 +296,13 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
 STRIPE_JS_URL = env("STRIPE_JS_URL", default=f"{STRIPE_API_BASE}/js.stripe.com/v3/")
 # Currencies the payment account takes; a basket priced in any other is refused at checkout.
 STRIPE_CURRENCIES = env.list("STRIPE_CURRENCIES", default=["USD"])
+
+# Content Security Policy (config.content_security): enforced unless CSP_REPORT_ONLY is set,
+# which only reports what would be blocked; CSP_REPORT_URI receives the browsers' reports.
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
+CSP_REPORT_URI = env("CSP_REPORT_URI", default="")
+# Rebuilt by any settings module that changes STRIPE_JS_URL or the storage settings.
+CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_REPORT_ONLY = csp_settings_from(globals())
 
 # Billing (shop.billing.scheduler): retries of a failed installment, days after its due
 # date; access kept while it is retried; the reminder before the first payment; when an
