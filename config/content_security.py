@@ -33,6 +33,11 @@ VIDEO_FRAME_ORIGINS = ["https://www.youtube-nocookie.com", "https://player.vimeo
 # reach these paths; the public site and the customer pages never get this exception.
 STAFF_PATHS_WITH_INLINE_SCRIPTS = ("/cms/",)
 
+# Oscar's dashboard widgets (image upload previews, cancel links) use onclick/onload
+# attributes, which no nonce can cover. Its inline <script> blocks still need the nonce; only
+# these attribute handlers are allowed, and only on these staff-only paths.
+STAFF_PATHS_WITH_INLINE_HANDLERS = ("/shop/dashboard/",)
+
 _VIDEO_FLAG = "_csp_video_frames"
 
 
@@ -91,8 +96,9 @@ def policy_directives(*, stripe_js_url: str, media: list[str], report_uri: str =
         # Stripe.js calls Stripe's API; the program files upload straight to the bucket.
         "connect-src": [SELF, *STRIPE_CONNECT_ORIGINS, *stripe_js, *media],
         "frame-src": [*STRIPE_FRAME_ORIGINS, *stripe_js],
-        # Our pages are framed only by our own CMS preview (see ContentSecurityPolicyMiddleware).
-        "frame-ancestors": [NONE],
+        # Only our own pages may frame ours: the CMS editor shows the page being edited in its
+        # preview panel and loads the live page beside it. X_FRAME_OPTIONS says the same.
+        "frame-ancestors": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
         # Checkout posts to ourselves; Stripe's bank checks run in its frames, not by a post.
@@ -135,12 +141,12 @@ def frames_allow_video(request) -> None:
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
-    """django-csp's middleware, with three per-page adjustments:
+    """django-csp's middleware, with per-page adjustments:
 
     - a page showing a video may frame the video players;
-    - a response that may be framed by our own pages (``X-Frame-Options: SAMEORIGIN``, as
-      Wagtail's page preview sets) gets ``frame-ancestors 'self'``, so both headers agree;
-    - the CMS admin gets inline scripts without a nonce (see STAFF_PATHS_WITH_INLINE_SCRIPTS).
+    - the CMS admin may run inline scripts without a nonce (STAFF_PATHS_WITH_INLINE_SCRIPTS)
+      and frame our own pages (its preview panel);
+    - the shop dashboard may run inline event handlers (STAFF_PATHS_WITH_INLINE_HANDLERS).
     """
 
     def get_policy_parts(self, request, response, report_only: bool = False) -> PolicyParts:
@@ -149,11 +155,13 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         replace = dict(parts.replace or {})
         if getattr(request, _VIDEO_FLAG, False):
             update["frame-src"] = [*update.get("frame-src", []), *VIDEO_FRAME_ORIGINS]
-        if response.get("X-Frame-Options", "").upper() == "SAMEORIGIN":
-            replace["frame-ancestors"] = [SELF]
         if request.path_info.startswith(STAFF_PATHS_WITH_INLINE_SCRIPTS):
             # A nonce in script-src makes browsers ignore 'unsafe-inline', so it is left out.
             replace["script-src"] = [SELF, UNSAFE_INLINE]
+            # The editor's preview panel frames the page being edited.
+            update["frame-src"] = [*update.get("frame-src", []), SELF]
+        if request.path_info.startswith(STAFF_PATHS_WITH_INLINE_HANDLERS):
+            replace["script-src-attr"] = [UNSAFE_INLINE]
         parts.update = update or None
         parts.replace = replace or None
         return parts

@@ -303,6 +303,8 @@ CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
 CSP_REPORT_URI = env("CSP_REPORT_URI", default="")
 # Rebuilt by any settings module that changes STRIPE_JS_URL or the storage settings.
 CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_REPORT_ONLY = csp_settings_from(globals())
+# Pages may be framed by our own pages only (the CMS preview), as frame-ancestors says.
+X_FRAME_OPTIONS = "SAMEORIGIN"
 
 # Billing (shop.billing.scheduler): retries of a failed installment, days after its due
 # date; access kept while it is retried; the reminder before the first payment; when an
@@ -334,6 +336,8 @@ WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No avatars from gravatar.com: the admin would tell it who signs in, and the policy refuses it.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # robots.txt: paths crawlers are asked to leave alone (the sitemap address is added).
 ROBOTS_DISALLOW = env.list(
