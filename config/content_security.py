@@ -129,9 +129,10 @@ def csp_settings_from(settings: dict) -> tuple[dict | None, dict | None]:
             endpoint_url=settings.get("AWS_S3_ENDPOINT_URL") or "",
             custom_domain=settings.get("AWS_S3_CUSTOM_DOMAIN") or "",
         ),
-        report_uri=settings.get("CSP_REPORT_URI") or "",
+        report_uri=settings.get("SECURITY_POLICY_REPORT_URI") or "",
     )
-    return csp_settings(report_only=settings.get("CSP_REPORT_ONLY", False), directives=directives)
+    report_only = settings.get("SECURITY_POLICY_REPORT_ONLY", False)
+    return csp_settings(report_only=report_only, directives=directives)
 
 
 def frames_allow_video(request) -> None:

@@ -299,8 +299,9 @@ STRIPE_CURRENCIES = env.list("STRIPE_CURRENCIES", default=["USD"])
 
 # Content Security Policy (config.content_security): enforced unless CSP_REPORT_ONLY is set,
 # which only reports what would be blocked; CSP_REPORT_URI receives the browsers' reports.
-CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
-CSP_REPORT_URI = env("CSP_REPORT_URI", default="")
+# (Setting names differ from the variables': django-csp's checks reject its old CSP_* names.)
+SECURITY_POLICY_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
+SECURITY_POLICY_REPORT_URI = env("CSP_REPORT_URI", default="")
 # Rebuilt by any settings module that changes STRIPE_JS_URL or the storage settings.
 CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_REPORT_ONLY = csp_settings_from(globals())
 # Pages may be framed by our own pages only (the CMS preview), as frame-ancestors says.
