@@ -3,6 +3,7 @@ the browser refuses nothing: the article and its video, checkout with Stripe.js,
 (editor, preview, explorer, images) and the shop dashboard (menus, a product, an order)."""
 
 import re
+import sqlite3
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -54,6 +55,8 @@ def test_visitor_reads_the_article_and_pays_under_the_policy(site, phone, shoot)
 def test_staff_work_in_the_cms_and_the_dashboard_under_the_policy(site, desktop, shoot):
     page = desktop
     refused = record_violations(page)
+    # An order for the dashboard to show.
+    start_tryout(page, site.base_url, "ordered@example.com")
     sign_in(page, site)
 
     # The page editor: the StreamField and its rich text editors are built by scripts.
@@ -83,6 +86,15 @@ def test_staff_work_in_the_cms_and_the_dashboard_under_the_policy(site, desktop,
     expect(page.locator("form#product_form, form").first).to_be_visible()
     page.goto(site.base_url + "/shop/dashboard/orders/")
     expect(page.locator("h1")).to_contain_text("Orders")
+    with sqlite3.connect(site.database) as connection:
+        (number,) = connection.execute("SELECT number FROM order_order").fetchone()
+    page.goto(site.base_url + f"/shop/dashboard/orders/{number}/")
+    expect(page.locator("#installment-plan")).to_contain_text("Free tryout")
+    # Its tabs are switched by the script the page starts with the nonce.
+    page.locator("a[href='#notes']").click()
+    expect(page.locator("#notes")).to_be_visible()
+    expect(page.locator("#lines")).to_be_hidden()
+    shoot(page, "order")
     page.goto(site.base_url + "/django-admin/")
     expect(page.locator("#site-name, h1").first).to_be_visible()
 
