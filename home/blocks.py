@@ -11,6 +11,7 @@ from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
 
+from config.content_security import frames_allow_video
 from home.choosers import product_chooser_viewset
 
 # Rich text features the templates style; nothing else is offered to the author.
@@ -186,6 +187,8 @@ class VideoBlock(blocks.StructBlock):
         context = super().get_context(value, parent_context)
         embed = video_embed_for(value["url"])
         context["provider"], context["embed_url"] = embed if embed else ("", "")
+        if embed:
+            frames_allow_video(context.get("request"))
         return context
 
     def get_api_representation(self, value, context=None):
@@ -371,6 +374,8 @@ class RecordingBlock(blocks.StructBlock):
         context = super().get_context(value, parent_context)
         embed = video_embed_for(value["video_url"]) if value.get("video_url") else None
         context["provider"], context["embed_url"] = embed if embed else ("", "")
+        if embed:
+            frames_allow_video(context.get("request"))
         media = value.get("media")
         context["is_audio"] = bool(media) and media.file_extension.lower() in AUDIO_EXTENSIONS
         return context

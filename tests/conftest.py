@@ -58,6 +58,8 @@ _MACHINE_SPECIFIC = (
     "EMAIL_URL",
     "TEST_USE_REDIS",
     "SENTRY_DSN",
+    "CSP_REPORT_ONLY",
+    "CSP_REPORT_URI",
 )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import environ
 from oscar.defaults import *  # noqa: F403  Oscar's documented way to load its defaults
 
+from config.content_security import csp_settings_from
 from config.observability import error_tracking_start
 from config.proxies import proxy_count_setting
 from media_config.settings import storages_from_env
@@ -118,6 +119,8 @@ MIDDLEWARE = [
     # First, so every log line of the request carries its id (config.observability).
     "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
+    # Early, so cached and refused responses carry the policy too (config.content_security).
+    "config.content_security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before CommonMiddleware, so its redirects carry the CORS headers too.
     "corsheaders.middleware.CorsMiddleware",
@@ -295,6 +298,16 @@ STRIPE_JS_URL = env("STRIPE_JS_URL", default=f"{STRIPE_API_BASE}/js.stripe.com/v
 # Currencies the payment account takes; a basket priced in any other is refused at checkout.
 STRIPE_CURRENCIES = env.list("STRIPE_CURRENCIES", default=["USD"])
 
+# Content Security Policy (config.content_security): enforced unless CSP_REPORT_ONLY is set,
+# which only reports what would be blocked; CSP_REPORT_URI receives the browsers' reports.
+# (Setting names differ from the variables': django-csp's checks reject its old CSP_* names.)
+SECURITY_POLICY_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
+SECURITY_POLICY_REPORT_URI = env("CSP_REPORT_URI", default="")
+# Rebuilt by any settings module that changes STRIPE_JS_URL or the storage settings.
+CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_REPORT_ONLY = csp_settings_from(globals())
+# Pages may be framed by our own pages only (the CMS preview), as frame-ancestors says.
+X_FRAME_OPTIONS = "SAMEORIGIN"
+
 # Billing (shop.billing.scheduler): retries of a failed installment, days after its due
 # date; access kept while it is retried; the reminder before the first payment; when an
 # attempt with no recorded answer is reconciled with Stripe.
@@ -325,6 +338,8 @@ WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No avatars from gravatar.com: the admin would tell it who signs in, and the policy refuses it.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # robots.txt: paths crawlers are asked to leave alone (the sitemap address is added).
 ROBOTS_DISALLOW = env.list(

@@ -5,6 +5,8 @@ Starting without a required secret stops at once with a message naming it.
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.content_security import csp_settings_from
+
 from .base import *  # noqa: F403
 from .base import (
     LOCAL_STRIPE_PUBLISHABLE_KEY,
@@ -134,6 +136,8 @@ STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET = _require_stri
 )
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
 STRIPE_JS_URL = env("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
+# The policy names Stripe.js's origin: built again now that it is Stripe's own.
+CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_REPORT_ONLY = csp_settings_from(globals())
 
 # HTTPS behind a proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
