@@ -224,6 +224,13 @@ def database_figures(stack: Stack) -> dict:
         "plan events": "SELECT kind, count(*) FROM billing_planevent GROUP BY 1 ORDER BY 1",
         "Stripe events recorded": "SELECT count(*) FROM billing_stripeevent",
         "download grants": "SELECT count(*) FROM downloads_downloadgrant",
+        # Every email owed is one row (unique per order, kind and event): sent or still waiting.
+        "emails owed, by sent": (
+            "SELECT sent_at IS NOT NULL, count(*) FROM billing_outgoingemail GROUP BY 1 ORDER BY 1"
+        ),
+        "emails in the orders' history (kinds with a text in Communications; the 1 confirmation per order uses Oscar's built-in text and is not listed there)": (
+            "SELECT count(*) FROM order_communicationevent"
+        ),
     }
     figures = {}
     with psycopg.connect(stack.env["DATABASE_URL"]) as connection:
