@@ -228,7 +228,10 @@ def database_figures(stack: Stack) -> dict:
         "emails owed, by sent": (
             "SELECT sent_at IS NOT NULL, count(*) FROM billing_outgoingemail GROUP BY 1 ORDER BY 1"
         ),
-        "emails in the orders' history (kinds with a text in Communications; the 1 confirmation per order uses Oscar's built-in text and is not listed there)": (
+        (
+            "emails in the orders' history (kinds with a text in Communications; the 1 "
+            "confirmation per order uses Oscar's built-in text and is not listed there)"
+        ): (
             "SELECT count(*) FROM order_communicationevent"
         ),
     }
