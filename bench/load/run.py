@@ -231,9 +231,7 @@ def database_figures(stack: Stack) -> dict:
         (
             "emails in the orders' history (kinds with a text in Communications; the 1 "
             "confirmation per order uses Oscar's built-in text and is not listed there)"
-        ): (
-            "SELECT count(*) FROM order_communicationevent"
-        ),
+        ): ("SELECT count(*) FROM order_communicationevent"),
     }
     figures = {}
     with psycopg.connect(stack.env["DATABASE_URL"]) as connection:
