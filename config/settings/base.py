@@ -307,6 +307,9 @@ SECURITY_POLICY_REPORT_URI = env("CSP_REPORT_URI", default="")
 CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_REPORT_ONLY = csp_settings_from(globals())
 # Pages may be framed by our own pages only (the CMS preview), as frame-ancestors says.
 X_FRAME_OPTIONS = "SAMEORIGIN"
+# The deploy check warns when X-Frame-Options is not DENY; SAMEORIGIN is chosen above, and the
+# policy's frame-ancestors 'self' is what current browsers obey.
+SILENCED_SYSTEM_CHECKS = ["security.W019"]
 
 # Billing (shop.billing.scheduler): retries of a failed installment, days after its due
 # date; access kept while it is retried; the reminder before the first payment; when an
