@@ -1,9 +1,9 @@
 """The Content Security Policy every page is sent with.
 
-A browser runs only the scripts we meant to send: our own static files, Stripe.js, and inline
-scripts that carry this request's nonce. Nothing may frame our pages (except our own CMS
-previewing a page), and our pages frame only Stripe's card and bank-check windows, plus the
-video player on a page that shows a video.
+A browser runs only the scripts we meant to send: our own static files, inline scripts that
+carry this request's nonce, and Stripe.js on the pages that take a card. Nothing may frame our
+pages (except our own CMS previewing a page), and our pages frame nothing, except Stripe's card
+and bank-check windows on those pages and the video player on a page that shows a video.
 
 ``CSP_REPORT_ONLY=true`` sends the same policy as ``Content-Security-Policy-Report-Only``: the
 browser reports what it would have blocked and blocks nothing. ``CSP_REPORT_URI`` is where
@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
 
 # Stripe.js and what it talks to, as Stripe's CSP guide lists them.
 STRIPE_SCRIPT_ORIGINS = ["https://js.stripe.com", "https://*.js.stripe.com"]
@@ -39,6 +40,7 @@ STAFF_PATHS_WITH_INLINE_SCRIPTS = ("/cms/",)
 STAFF_PATHS_WITH_INLINE_HANDLERS = ("/shop/dashboard/",)
 
 _VIDEO_FLAG = "_csp_video_frames"
+_STRIPE_FLAG = "_csp_stripe_js"
 
 
 def origin_of(url: str) -> str:
@@ -76,14 +78,12 @@ def media_origins(
     return origins
 
 
-def policy_directives(*, stripe_js_url: str, media: list[str], report_uri: str = "") -> dict:
-    """The directives for django-csp's ``CONTENT_SECURITY_POLICY["DIRECTIVES"]``."""
-    # Locally and in tests Stripe.js comes from the stand-in, which it also calls back and
-    # whose bank-check window it shows; in production this is https://js.stripe.com.
-    stripe_js = [origin_of(stripe_js_url)] if origin_of(stripe_js_url) else []
+def policy_directives(*, media: list[str], report_uri: str = "") -> dict:
+    """The directives for django-csp's ``CONTENT_SECURITY_POLICY["DIRECTIVES"]``: every page's,
+    before the additions of a page that takes a card or shows a video."""
     directives = {
         "default-src": [SELF],
-        "script-src": [SELF, NONCE, *STRIPE_SCRIPT_ORIGINS, *stripe_js],
+        "script-src": [SELF, NONCE],
         # Inline event handlers (onclick=...) never run.
         "script-src-attr": [NONE],
         # Wagtail's admin, Oscar's dashboard widgets and Stripe's card field set style
@@ -93,9 +93,10 @@ def policy_directives(*, stripe_js_url: str, media: list[str], report_uri: str =
         "img-src": [SELF, "data:", "blob:", *media],
         "media-src": [SELF, "blob:", *media],
         "font-src": [SELF, "data:"],
-        # Stripe.js calls Stripe's API; the program files upload straight to the bucket.
-        "connect-src": [SELF, *STRIPE_CONNECT_ORIGINS, *stripe_js, *media],
-        "frame-src": [*STRIPE_FRAME_ORIGINS, *stripe_js],
+        # The program files upload straight to the bucket from the author's browser.
+        "connect-src": [SELF, *media],
+        # Our pages frame nothing, unless the page says otherwise (Stripe, a video, the CMS).
+        "frame-src": [NONE],
         # Only our own pages may frame ours: the CMS editor shows the page being edited in its
         # preview panel and loads the live page beside it. X_FRAME_OPTIONS says the same.
         "frame-ancestors": [SELF],
@@ -111,6 +112,19 @@ def policy_directives(*, stripe_js_url: str, media: list[str], report_uri: str =
     return {key: list(dict.fromkeys(value)) for key, value in directives.items()}
 
 
+def stripe_sources(stripe_js_url: str) -> dict[str, list[str]]:
+    """What a page that takes a card adds: Stripe.js, the API it calls and its frames.
+
+    Locally and in tests Stripe.js comes from the stand-in, which it also calls back and whose
+    bank-check window it shows; in production ``stripe_js_url`` is on https://js.stripe.com."""
+    stripe_js = [origin_of(stripe_js_url)] if origin_of(stripe_js_url) else []
+    return {
+        "script-src": list(dict.fromkeys([*STRIPE_SCRIPT_ORIGINS, *stripe_js])),
+        "connect-src": list(dict.fromkeys([*STRIPE_CONNECT_ORIGINS, *stripe_js])),
+        "frame-src": list(dict.fromkeys([*STRIPE_FRAME_ORIGINS, *stripe_js])),
+    }
+
+
 def csp_settings(*, report_only: bool, directives: dict) -> tuple[dict | None, dict | None]:
     """(CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_REPORT_ONLY): one policy, sent either
     enforced or only reported, never both."""
@@ -121,7 +135,6 @@ def csp_settings(*, report_only: bool, directives: dict) -> tuple[dict | None, d
 def csp_settings_from(settings: dict) -> tuple[dict | None, dict | None]:
     """The two django-csp settings from a settings module's values (``globals()``)."""
     directives = policy_directives(
-        stripe_js_url=settings["STRIPE_JS_URL"],
         media=media_origins(
             bucket=settings.get("AWS_STORAGE_BUCKET_NAME") or "",
             private_bucket=settings.get("AWS_PRIVATE_BUCKET_NAME") or "",
@@ -135,6 +148,13 @@ def csp_settings_from(settings: dict) -> tuple[dict | None, dict | None]:
     return csp_settings(report_only=report_only, directives=directives)
 
 
+def stripe_js_allow(request) -> None:
+    """Let this page load Stripe.js and show its frames: called by the views that take a card
+    (checkout, Update card, confirming a payment with the bank)."""
+    if request is not None:
+        setattr(request, _STRIPE_FLAG, True)
+
+
 def frames_allow_video(request) -> None:
     """Let this page frame the video players: called by the blocks that show a video."""
     if request is not None:
@@ -144,6 +164,7 @@ def frames_allow_video(request) -> None:
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's middleware, with per-page adjustments:
 
+    - a page that takes a card may load Stripe.js, call Stripe and show its frames;
     - a page showing a video may frame the video players;
     - the CMS admin may run inline scripts without a nonce (STAFF_PATHS_WITH_INLINE_SCRIPTS)
       and frame our own pages (its preview panel);
@@ -154,13 +175,22 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         parts = super().get_policy_parts(request, response, report_only)
         update = dict(parts.update or {})
         replace = dict(parts.replace or {})
+        frames: list[str] = []
+        if getattr(request, _STRIPE_FLAG, False):
+            stripe = stripe_sources(settings.STRIPE_JS_URL)
+            for directive in ("script-src", "connect-src"):
+                update[directive] = [*update.get(directive, []), *stripe[directive]]
+            frames += stripe["frame-src"]
         if getattr(request, _VIDEO_FLAG, False):
-            update["frame-src"] = [*update.get("frame-src", []), *VIDEO_FRAME_ORIGINS]
+            frames += VIDEO_FRAME_ORIGINS
         if request.path_info.startswith(STAFF_PATHS_WITH_INLINE_SCRIPTS):
             # A nonce in script-src makes browsers ignore 'unsafe-inline', so it is left out.
             replace["script-src"] = [SELF, UNSAFE_INLINE]
             # The editor's preview panel frames the page being edited.
-            update["frame-src"] = [*update.get("frame-src", []), SELF]
+            frames.append(SELF)
+        if frames:
+            # Replaced, not added to: 'none' beside a source would make the list invalid.
+            replace["frame-src"] = list(dict.fromkeys(frames))
         if request.path_info.startswith(STAFF_PATHS_WITH_INLINE_HANDLERS):
             replace["script-src-attr"] = [UNSAFE_INLINE]
         parts.update = update or None

@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
+from config.content_security import stripe_js_allow
 from shop import abuse, gateway
 from shop.billing.actions import (
     installment_retry_now,
@@ -334,6 +335,7 @@ class CardUpdateView(PlanCustomerMixin, TemplateView):
             intent = self.setup_intent_for(plan)
         except abuse.TooManyAttempts as exc:
             intent, error = None, error or exc.user_message
+        stripe_js_allow(self.request)
         context = self.get_context_data(
             plan=plan,
             failed=plan.charges.filter(status__in=[Status.FAILED, Status.AWAITING_CONFIRMATION]),
@@ -410,6 +412,7 @@ class PaymentConfirmView(LoginRequiredMixin, TemplateView):
             # Confirmed elsewhere (another tab, the bank's app): record it and say so.
             confirmation_result_record(charge=self.charge, actor=self.request.user, result=intent)
             return self.paid()
+        stripe_js_allow(self.request)
         context = self.get_context_data(
             charge=self.charge,
             plan=self.plan,

@@ -22,6 +22,7 @@ from django.utils import timezone
 from oscar.apps.checkout import views
 from oscar.core.loading import get_class, get_model
 
+from config.content_security import stripe_js_allow
 from config.proxies import client_ip
 from shop import abuse, gateway
 from shop.billing.models import InstallmentPlan, StripeCustomer, TrialOffer
@@ -270,6 +271,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
                 intent = self.current_setup_intent()
             except (gateway.GatewayError, abuse.TooManyAttempts) as exc:
                 error = error or exc.user_message
+        stripe_js_allow(self.request)
         context = self.get_context_data(
             trial_form=form,
             disclosure=disclosure,
@@ -287,6 +289,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
     def render_confirm_page(self, *, payment: CheckoutPayment, result: gateway.ChargeResult):
         """The bank asks the cardholder to confirm (3-D Secure): the page runs its check
         with Stripe.js, then sends the PaymentIntent's id back to be read from Stripe."""
+        stripe_js_allow(self.request)
         context = self.get_context_data(
             confirm_payment=payment,
             confirm_result=result,

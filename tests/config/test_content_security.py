@@ -1,6 +1,7 @@
-"""Every page is sent with the Content Security Policy: scripts run only from our files, from
-Stripe, or inline with this request's nonce; frames only Stripe's (and a video player where a
-video is shown); the same policy can be sent as report-only instead."""
+"""Every page is sent with the Content Security Policy: scripts run only from our files or
+inline with this request's nonce; Stripe.js and Stripe's frames only on the pages that take a
+card, a video player's frame only where a video is shown, no other frame; the same policy can
+be sent as report-only instead."""
 
 import json
 from html.parser import HTMLParser
@@ -10,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from config.content_security import csp_settings, media_origins, policy_directives
+from config.content_security import csp_settings, media_origins, policy_directives, stripe_sources
 from tests.config.test_settings import PRODUCTION_ENV
 from tests.conftest import run_python
 from tests.shop.factories import program_with_trial
@@ -80,15 +81,20 @@ PUBLIC_PAGES = ["/", "/glossary/", "/testimonials/", "/shop/catalogue/", "/shop/
 
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
-def test_public_pages_run_scripts_only_by_nonce_and_frame_only_stripe(client, demo_site, path):
+def test_public_pages_run_scripts_only_by_nonce_and_frame_nothing_but_a_video(
+    client, demo_site, path
+):
     response = client.get(path)
     assert response.status_code == 200
     policy = assert_every_inline_script_carries_the_nonce(response)
     assert "'unsafe-inline'" not in policy["script-src"]
     assert policy["script-src-attr"] == ["'none'"]
+    # Stripe only where a card is taken.
+    assert policy["script-src"][0] == "'self'"
+    assert len(policy["script-src"]) == 2, policy["script-src"]
+    assert not any("stripe" in source or "127.0.0.1" in source for source in policy["connect-src"])
     shows_video = "data-video-embed" in response.content.decode()
-    frames = STRIPE_FRAMES | {"http://127.0.0.1:8420"} | (VIDEO_FRAMES if shows_video else set())
-    assert set(policy["frame-src"]) <= frames
+    assert set(policy["frame-src"]) == (VIDEO_FRAMES if shows_video else {"'none'"})
     assert policy["object-src"] == ["'none'"]
     assert policy["base-uri"] == ["'self'"]
     assert policy["form-action"] == ["'self'"]
@@ -110,7 +116,7 @@ def test_only_a_page_showing_a_video_may_frame_the_video_players(client, demo_si
     with_video = directives(client.get("/webinar-recordings/")["Content-Security-Policy"])
     assert set(with_video["frame-src"]) >= VIDEO_FRAMES
     without = directives(client.get("/glossary/")["Content-Security-Policy"])
-    assert not set(without["frame-src"]) & VIDEO_FRAMES
+    assert without["frame-src"] == ["'none'"]
 
 
 def test_the_nonce_is_new_for_every_request(client, demo_site):
@@ -131,8 +137,9 @@ def test_the_payment_page_allows_the_configured_stripe_js(client, reader, settin
     html = response.content.decode()
     # The page loads Stripe.js from the configured address, whose origin the policy names.
     assert 'src="http://127.0.0.1:8420/js.stripe.com/v3/"' in html
-    assert "http://127.0.0.1:8420" in policy["script-src"]
-    assert "http://127.0.0.1:8420" in policy["frame-src"]
+    assert {"https://js.stripe.com", "http://127.0.0.1:8420"} <= set(policy["script-src"])
+    assert set(policy["frame-src"]) == STRIPE_FRAMES | {"http://127.0.0.1:8420"}
+    assert {"https://api.stripe.com", "http://127.0.0.1:8420"} <= set(policy["connect-src"])
     assert "'unsafe-inline'" not in policy["script-src"]
 
 
@@ -189,9 +196,7 @@ def test_the_api_and_the_not_found_page_carry_the_policy(client, demo_site):
 def test_report_only_sends_the_policy_as_a_report_and_blocks_nothing(client, demo_site):
     enforced, report_only = csp_settings(
         report_only=True,
-        directives=policy_directives(
-            stripe_js_url="https://js.stripe.com/v3/", media=[], report_uri="/csp-reports/"
-        ),
+        directives=policy_directives(media=[], report_uri="/csp-reports/"),
     )
     with override_settings(
         CONTENT_SECURITY_POLICY=enforced, CONTENT_SECURITY_POLICY_REPORT_ONLY=report_only
@@ -206,7 +211,7 @@ def test_report_only_sends_the_policy_as_a_report_and_blocks_nothing(client, dem
 SHOW_POLICY = (
     "import json, django; django.setup(); from django.conf import settings as s; "
     "print(json.dumps([s.CONTENT_SECURITY_POLICY, s.CONTENT_SECURITY_POLICY_REPORT_ONLY, "
-    "s.X_FRAME_OPTIONS], default=repr))"
+    "s.X_FRAME_OPTIONS, s.STRIPE_JS_URL], default=repr))"
 )
 
 
@@ -217,25 +222,29 @@ def load_policy(**env) -> list:
 
 
 def test_the_report_only_switch_comes_from_the_environment():
-    enforced, report_only, _ = load_policy(
+    enforced, report_only, *_ = load_policy(
         DJANGO_SETTINGS_MODULE="config.settings.dev",
         CSP_REPORT_ONLY="true",
         CSP_REPORT_URI="https://reports.example.com/csp",
     )
     assert enforced is None
     assert report_only["DIRECTIVES"]["report-uri"] == ["https://reports.example.com/csp"]
-    enforced, report_only, _ = load_policy(DJANGO_SETTINGS_MODULE="config.settings.dev")
+    enforced, report_only, *_ = load_policy(DJANGO_SETTINGS_MODULE="config.settings.dev")
     assert report_only is None
     assert "report-uri" not in enforced["DIRECTIVES"]
 
 
 def test_production_names_stripe_and_the_buckets_and_never_the_stand_in():
-    enforced, report_only, frame_options = load_policy(**PRODUCTION_ENV)
+    enforced, report_only, frame_options, stripe_js_url = load_policy(**PRODUCTION_ENV)
     assert report_only is None
     assert frame_options == "SAMEORIGIN"
     policy = enforced["DIRECTIVES"]
-    assert "https://js.stripe.com" in policy["script-src"]
-    assert not any("127.0.0.1" in source for values in policy.values() for source in values)
+    stripe = stripe_sources(stripe_js_url)
+    # Every page's policy names no Stripe; the pages that take a card add Stripe's own origins.
+    assert not any("stripe" in source for values in policy.values() for source in values)
+    assert stripe["script-src"] == ["https://js.stripe.com", "https://*.js.stripe.com"]
+    for values in [*policy.values(), *stripe.values()]:
+        assert not any("127.0.0.1" in source for source in values)
     assert "https://public-media.s3.amazonaws.com" in policy["img-src"]
     # The author's browser uploads program files straight to the private bucket.
     assert "https://program-files.s3.amazonaws.com" in policy["connect-src"]
