@@ -155,3 +155,29 @@ def test_checkout_with_the_mail_server_down_places_the_order_and_the_next_run_se
     assert len(mail.outbox) == 1
     email.refresh_from_db()
     assert email.sent_at is not None and email.attempts == 2
+
+
+def test_staff_see_the_emails_waiting_and_why_in_the_admin(
+    settings, make_plan, django_capture_on_commit_callbacks, admin_client
+):
+    plan = make_plan()
+    settings.EMAIL_BACKEND = FAILING
+    billing_run_at(day(7), django_capture_on_commit_callbacks)
+
+    listing = admin_client.get("/django-admin/billing/outgoingemail/?sent=no")
+    assert listing.status_code == 200
+    text = listing.content.decode()
+    assert "TRIAL_REMINDER" in text
+    assert str(plan.order.number) in text
+    assert "SMTPServerDisconnected" in text
+    # A record of what was owed: nobody adds, edits or deletes one by hand.
+    email = OutgoingEmail.objects.get(code="TRIAL_REMINDER")
+    change = admin_client.get(f"/django-admin/billing/outgoingemail/{email.pk}/change/")
+    assert change.status_code == 200
+    assert 'name="_save"' not in change.content.decode()
+    assert admin_client.get("/django-admin/billing/outgoingemail/add/").status_code == 403
+    delete = admin_client.post(
+        f"/django-admin/billing/outgoingemail/{email.pk}/delete/", {"post": "yes"}
+    )
+    assert delete.status_code == 403
+    assert OutgoingEmail.objects.filter(pk=email.pk).exists()
