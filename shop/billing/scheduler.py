@@ -16,9 +16,10 @@ can still collect the payment, which reopens the download.
 Overlapping runs and crashes are safe: every step claims its row with a conditional
 UPDATE under a ``skip_locked`` row lock, and the charging step is reconciled with Stripe.
 
-A database connection lost while one installment is charged or reconciled is logged with
-that installment's id; the run opens a new connection and goes on with the others. The
-installment stays "processing" and a later run reconciles it with Stripe, once.
+A database connection lost during one plan's step is logged with that plan's or
+installment's id; the run opens a new connection and goes on with the others. A charge stays
+"processing" and a later run reconciles it with Stripe, once; a reminder or a suspension not
+written is done by a later run.
 """
 
 import logging
@@ -110,10 +111,20 @@ def plan_suspend(*, plan_id: int, now: datetime | None = None) -> bool:
 
 def _unless_refused(step, **kwargs):
     """One plan's step; a move its plan no longer allows (logged where refused) is skipped,
-    so one plan never stops the run for the others."""
+    and so is one whose database connection was lost (logged here; its row was not changed,
+    so a later run does it), so one plan never stops the run for the others."""
     try:
         return step(**kwargs)
     except transitions.MoveRefused:
+        return None
+    except DATABASE_LOST:
+        logger.error(
+            "%s %s: database connection lost; a later run does it",
+            step.__name__,
+            ", ".join(f"{name}={value}" for name, value in kwargs.items() if name != "now"),
+            exc_info=True,
+        )
+        close_old_connections()
         return None
 
 

@@ -225,3 +225,43 @@ def test_the_billing_command_exits_non_zero_when_the_database_cannot_be_reached(
 
     with pytest.raises(CommandError, match="The database cannot be reached"):
         call_command("billing_run")
+
+
+def test_a_reminder_losing_its_database_does_not_stop_the_others_and_goes_out_once_later(
+    reader, program, django_user_model, monkeypatch, caplog
+):
+    from shop.billing import scheduler
+
+    other = django_user_model.objects.create_user(
+        "second", "second@example.com", "a-long-pass-phrase", first_name="Sam"
+    )
+    plans = [_plan(reader, program, "4242424242424242"), _plan(other, program, "5555555555554444")]
+    mail.outbox.clear()
+    real = scheduler.plan_reminder_send
+    dropped: list[int] = []
+
+    def drop_then_remind(*, plan_id, now):
+        if not dropped:
+            dropped.append(plan_id)
+            connection_drop()
+        return real(plan_id=plan_id, now=now)
+
+    monkeypatch.setattr(scheduler, "plan_reminder_send", drop_then_remind)
+    with time_machine.travel(day(7), tick=False), caplog.at_level(logging.ERROR):
+        report = billing_run(now=day(7))
+
+    assert dropped, "the drop never happened"
+    assert any(
+        str(dropped[0]) in r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR
+    )
+    # The other plan was reminded in the same run, on a fresh connection.
+    assert report.reminded == [p.pk for p in plans if p.pk != dropped[0]]
+    assert len(mail.outbox) == 1
+
+    # The next minute's run reminds the one left behind; a further run sends nothing more.
+    for minutes in (1, 2):
+        at = day(7, minutes / 60)
+        with time_machine.travel(at, tick=False):
+            billing_run(now=at)
+    reminders = sorted(m.to[0] for m in mail.outbox)
+    assert reminders == ["reader@example.com", "second@example.com"]
