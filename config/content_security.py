@@ -41,6 +41,7 @@ STAFF_PATHS_WITH_INLINE_HANDLERS = ("/shop/dashboard/",)
 
 _VIDEO_FLAG = "_csp_video_frames"
 _STRIPE_FLAG = "_csp_stripe_js"
+_UPLOAD_FLAG = "_csp_bucket_uploads"
 
 
 def origin_of(url: str) -> str:
@@ -132,16 +133,29 @@ def csp_settings(*, report_only: bool, directives: dict) -> tuple[dict | None, d
     return (None, policy) if report_only else (policy, None)
 
 
+def media_origins_from(values: dict) -> list[str]:
+    """``media_origins`` from settings values: a settings module's ``globals()`` while it is
+    read, or the running settings."""
+    return media_origins(
+        bucket=values.get("AWS_STORAGE_BUCKET_NAME") or "",
+        private_bucket=values.get("AWS_PRIVATE_BUCKET_NAME") or "",
+        region=values.get("AWS_S3_REGION_NAME") or "",
+        endpoint_url=values.get("AWS_S3_ENDPOINT_URL") or "",
+        custom_domain=values.get("AWS_S3_CUSTOM_DOMAIN") or "",
+    )
+
+
+class _RunningSettings:
+    """The running settings, read like the ``globals()`` of a settings module."""
+
+    def get(self, name: str, default=None):
+        return getattr(settings, name, default)
+
+
 def csp_settings_from(settings: dict) -> tuple[dict | None, dict | None]:
     """The two django-csp settings from a settings module's values (``globals()``)."""
     directives = policy_directives(
-        media=media_origins(
-            bucket=settings.get("AWS_STORAGE_BUCKET_NAME") or "",
-            private_bucket=settings.get("AWS_PRIVATE_BUCKET_NAME") or "",
-            region=settings.get("AWS_S3_REGION_NAME") or "",
-            endpoint_url=settings.get("AWS_S3_ENDPOINT_URL") or "",
-            custom_domain=settings.get("AWS_S3_CUSTOM_DOMAIN") or "",
-        ),
+        media=media_origins_from(settings),
         report_uri=settings.get("SECURITY_POLICY_REPORT_URI") or "",
     )
     report_only = settings.get("SECURITY_POLICY_REPORT_ONLY", False)
@@ -155,6 +169,13 @@ def stripe_js_allow(request) -> None:
         setattr(request, _STRIPE_FLAG, True)
 
 
+def bucket_uploads_allow(request) -> None:
+    """Let this page send files to the buckets as they are configured now: called by the
+    program file form, whose upload goes from the author's browser straight to the bucket."""
+    if request is not None:
+        setattr(request, _UPLOAD_FLAG, True)
+
+
 def frames_allow_video(request) -> None:
     """Let this page frame the video players: called by the blocks that show a video."""
     if request is not None:
@@ -165,6 +186,7 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's middleware, with per-page adjustments:
 
     - a page that takes a card may load Stripe.js, call Stripe and show its frames;
+    - the program file form may send files to the buckets as configured at that moment;
     - a page showing a video may frame the video players;
     - the CMS admin may run inline scripts without a nonce (STAFF_PATHS_WITH_INLINE_SCRIPTS)
       and frame our own pages (its preview panel);
@@ -181,6 +203,9 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
             for directive in ("script-src", "connect-src"):
                 update[directive] = [*update.get(directive, []), *stripe[directive]]
             frames += stripe["frame-src"]
+        if getattr(request, _UPLOAD_FLAG, False):
+            uploads = media_origins_from(_RunningSettings())
+            update["connect-src"] = [*update.get("connect-src", []), *uploads]
         if getattr(request, _VIDEO_FLAG, False):
             frames += VIDEO_FRAME_ORIGINS
         if request.path_info.startswith(STAFF_PATHS_WITH_INLINE_SCRIPTS):

@@ -11,6 +11,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from config.content_security import bucket_uploads_allow
 from media_config.storages import private_storage_get, storage_is_s3
 from shop.downloads.models import DownloadGrant, DownloadLimit, DownloadLog, ProgramFile
 from shop.downloads.services import (
@@ -119,6 +120,7 @@ class ProgramFileAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         if storage_is_s3(private_storage_get()):
+            bucket_uploads_allow(request)
             form.base_fields["direct_upload"].widget = DirectUploadWidget(
                 start_url=reverse("admin:downloads_programfile_direct_upload")
             )
