@@ -3,6 +3,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -110,9 +111,9 @@ def s3_client(endpoint: str):
     return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **S3_TEST_CREDENTIALS)
 
 
-@pytest.fixture(scope="session")
-def s3_server():
-    """moto's S3 server on its own loopback port, for the whole session."""
+@contextmanager
+def moto_server_running():
+    """A moto S3 server on a free loopback port: (its process, its URL), stopped on exit."""
     port = free_port()
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
@@ -122,10 +123,17 @@ def s3_server():
     )
     try:
         wait_for_port(port)
-        yield f"http://127.0.0.1:{port}"
+        yield proc, f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server on its own loopback port, for the whole session."""
+    with moto_server_running() as (_, url):
+        yield url
 
 
 @pytest.fixture

@@ -10,9 +10,6 @@ import hashlib
 import logging
 import os
 import signal
-import subprocess
-import sys
-from pathlib import Path
 from urllib.request import urlopen
 
 import pytest
@@ -21,7 +18,7 @@ from django.urls import reverse
 
 from media_config.storages import private_storage_get
 from shop.downloads.models import DownloadLimit, DownloadLog, ProgramFile
-from tests.conftest import ROOT, free_port, wait_for_port
+from tests.conftest import moto_server_running
 from tests.shop.download_factories import grant_with_plan, program_file_create
 from tests.shop.factories import program_with_trial
 
@@ -33,20 +30,12 @@ VIDEO = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 512
 @pytest.fixture
 def moto_process():
     """A moto S3 server of this test's own, to freeze and thaw."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port)
-        yield proc, f"http://127.0.0.1:{port}"
-    finally:
-        os.kill(proc.pid, signal.SIGCONT)
-        proc.terminate()
-        proc.wait(timeout=10)
+    with moto_server_running() as (proc, url):
+        try:
+            yield proc, url
+        finally:
+            # A frozen server must be thawed to hear that it is being stopped.
+            os.kill(proc.pid, signal.SIGCONT)
 
 
 @pytest.fixture
