@@ -40,6 +40,17 @@ def cut_after(outage, seconds: float) -> threading.Timer:
     return timer
 
 
+def payment_page_post_while_stripe_dies(client, outage, held: str, data: dict, caplog):
+    """Post the payment page while Stripe holds the ``held`` request, then cut the relay
+    before Stripe answers: Stripe did the work, the shop never hears of it."""
+    outage.delay(held, 1.5)
+    timer = cut_after(outage, 0.4)
+    with caplog.at_level(logging.WARNING):
+        response = client.post(PAYMENT_PAGE, data)
+    timer.join()
+    return response
+
+
 def billing_run_at(when, capture) -> str:
     out = StringIO()
     with time_machine.travel(when, tick=False), capture(execute=True):
@@ -271,12 +282,13 @@ def test_the_tryout_started_while_stripe_dies_places_nothing_then_once_when_it_i
     mail.outbox.clear()
 
     # The card is being attached to the customer when the connection to Stripe drops.
-    stripe_outage.delay("POST /v1/payment_methods/{id}/attach", 1.5)
-    data = form_data(client, intent_id)
-    timer = cut_after(stripe_outage, 0.4)
-    with caplog.at_level(logging.WARNING):
-        response = client.post(PAYMENT_PAGE, data)
-    timer.join()
+    response = payment_page_post_while_stripe_dies(
+        client,
+        stripe_outage,
+        "POST /v1/payment_methods/{id}/attach",
+        form_data(client, intent_id),
+        caplog,
+    )
     assert response.status_code == 400
     assert UNREACHABLE in response.content.decode()
     assert f"basket {basket.pk}" in caplog.text and "card_attach" in caplog.text
@@ -325,12 +337,10 @@ def test_paying_outright_while_stripe_dies_charges_once_and_places_one_order(
     mail.outbox.clear()
 
     # Stripe takes the payment, but its answer never reaches the shop.
-    stripe_outage.delay("POST /v1/payment_intents", 1.5)
     data = filled_form(page, intent_id)
-    timer = cut_after(stripe_outage, 0.4)
-    with caplog.at_level(logging.WARNING):
-        response = client.post(PAYMENT_PAGE, data)
-    timer.join()
+    response = payment_page_post_while_stripe_dies(
+        client, stripe_outage, "POST /v1/payment_intents", data, caplog
+    )
     assert response.status_code == 400
     assert UNREACHABLE in response.content.decode()
     assert f"basket {basket.pk}" in caplog.text and "payment_intent_create" in caplog.text
