@@ -6,7 +6,9 @@ from decimal import Decimal
 
 from babel.numbers import format_currency
 
-from shop.billing.models import TrialOffer
+from shop.billing.confirm_links import confirm_link_path
+from shop.billing.models import InstallmentPlan, ScheduledCharge, TrialOffer
+from shop.billing.transitions import plan_cancel_access_end
 from shop.errors import RefusedWithMessage
 
 
@@ -169,3 +171,25 @@ def basket_trial_offer(basket) -> TrialOffer | None:
             f"{offers[0].product.get_title()} in your basket."
         )
     return offers[0]
+
+
+def program_plans_for(*, user, now: datetime) -> list[InstallmentPlan]:
+    """ "My program": the customer's plans with their installments, each with what the page
+    says about it (``cancel_access_end``, the payment ``awaiting`` confirmation and its
+    ``confirm_path``), in three queries whatever the number of plans."""
+    plans = list(
+        InstallmentPlan.objects.filter(user=user)
+        .select_related("order", "product")
+        .prefetch_related("charges")
+    )
+    for plan in plans:
+        charges = plan.charges.all()
+        # What "Cancel remaining payments" would mean for the download, said on the page.
+        plan.cancel_access_end = plan_cancel_access_end(plan, now, charges)
+        plan.awaiting = next(
+            (c for c in charges if c.status == ScheduledCharge.Status.AWAITING_CONFIRMATION),
+            None,
+        )
+        if plan.awaiting is not None:
+            plan.confirm_path = confirm_link_path(plan.awaiting)
+    return plans

@@ -162,10 +162,7 @@ def plans_in_bulk(
             batch_size=BATCH,
         )
         PlanEvent.objects.bulk_create(
-            (
-                PlanEvent(plan=plan, kind="trial_started", actor_label="customer")
-                for plan in plans
-            ),
+            (PlanEvent(plan=plan, kind="trial_started", actor_label="customer") for plan in plans),
             batch_size=BATCH,
         )
     return BulkPlans(users=users, orders=orders, plans=plans)

@@ -784,10 +784,15 @@ def plan_suspended(
 # The customer's and the author's decisions
 
 
-def plan_cancel_access_end(plan: InstallmentPlan, now: datetime) -> datetime:
+def plan_cancel_access_end(plan: InstallmentPlan, now: datetime, charges=None) -> datetime:
     """When the download ends if the remaining payments are cancelled at ``now``: the due
-    date of the next unpaid installment (the period already paid), or now if it passed."""
-    upcoming = plan.charges.filter(status__in=UNPAID).order_by("due_at").first()
+    date of the next unpaid installment (the period already paid), or now if it passed.
+    ``charges``: the plan's installments when already loaded (a page of plans)."""
+    if charges is None:
+        upcoming = plan.charges.filter(status__in=UNPAID).order_by("due_at").first()
+    else:
+        unpaid = (c for c in charges if c.status in UNPAID)
+        upcoming = min(unpaid, key=lambda c: c.due_at, default=None)
     if upcoming is None or upcoming.due_at <= now:
         return now
     return upcoming.due_at

@@ -29,6 +29,7 @@ from shop.billing.models import InstallmentPlan, ScheduledCharge
 from shop.billing.money import from_minor_units
 from shop.billing.refunds import installment_refund
 from shop.billing.reminders import QuitLinkInvalid, quit_link_plan
+from shop.billing.selectors import program_plans_for
 from shop.billing.services import PlanActionNotAllowed, plan_trial_quit
 from shop.billing.webhooks import stripe_event_handle
 
@@ -44,20 +45,7 @@ class ProgramView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        plans = list(
-            InstallmentPlan.objects.filter(user=self.request.user)
-            .select_related("order", "product")
-            .prefetch_related("charges")
-        )
-        now = timezone.now()
-        for plan in plans:
-            # What "Cancel remaining payments" would mean for the download, said on the page.
-            plan.cancel_access_end = plan_cancel_access_end(plan, now)
-            plan.awaiting = next(
-                (c for c in plan.charges.all() if c.status == Status.AWAITING_CONFIRMATION), None
-            )
-            if plan.awaiting is not None:
-                plan.confirm_path = confirm_link_path(plan.awaiting)
+        plans = program_plans_for(user=self.request.user, now=timezone.now())
         context["plans"] = plans
         return context
 

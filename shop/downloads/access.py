@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from shop.billing.access import download_allowed
+from shop.billing.access import PLAN_NOT_LOADED, download_allowed, grant_plan
 from shop.billing.models import InstallmentPlan
 from shop.downloads.models import DownloadGrant
 
@@ -14,14 +14,17 @@ def _day(at: datetime) -> str:
     return f"{at:%B} {at.day}, {at:%Y}"
 
 
-def grant_allows_download(grant: DownloadGrant, at: datetime | None = None) -> tuple[bool, str]:
+def grant_allows_download(
+    grant: DownloadGrant, at: datetime | None = None, *, plan=PLAN_NOT_LOADED
+) -> tuple[bool, str]:
     """(allowed, reason): the billing rules decide (``shop.billing.access``); this adds the
-    words the customer reads when the answer is no."""
+    words the customer reads when the answer is no. ``plan``: the order's plan (or None),
+    when the caller has loaded it with its installments."""
     at = at or timezone.now()
     if at < grant.starts_at:
         return False, f"Your access starts on {_day(grant.starts_at)}."
-    plan = InstallmentPlan.objects.filter(order_id=grant.order_id).first()
-    if download_allowed(grant, at):
+    plan = grant_plan(grant, plan)
+    if download_allowed(grant, at, plan=plan):
         return True, ""
     status = InstallmentPlan.Status
     if plan is not None and plan.status == status.TRIAL_QUIT:
