@@ -1,0 +1,64 @@
+"""The billing run costs a fixed number of queries per due plan, whatever their number:
+queries(N) = a + b·N, measured with 3, 6 and 12 plans charged at the Stripe stand-in."""
+
+import pytest
+from django.contrib.sites.models import Site
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.testing import plans_in_bulk
+from tests.shop.billing_helpers import DAY0
+from tests.shop.factories import saved_card_for_tests
+
+# What charging one installment costs today (claim, record, order, payment, email); a
+# change that adds a query per plan shows here.
+QUERIES_PER_PLAN = 46
+
+
+@pytest.fixture
+def shared_card(billing_standin, billing_program, billing_reader):
+    """One card saved at the stand-in, charged for every plan of the run."""
+    return saved_card_for_tests(user=billing_reader)
+
+
+def _run_with(count: int, *, product, card, run_at) -> int:
+    """Queries of a billing run at the end of the tryout of ``count`` plans; the plans are
+    rolled back afterwards, so each count starts from the same database."""
+    with transaction.atomic():
+        bulk = plans_in_bulk(
+            product=product, card=card, start=DAY0, count=count, prefix=f"due-{count}"
+        )
+        # Each run is a new process in production: nothing cached from an earlier one.
+        Site.objects.clear_cache()
+        with CaptureQueriesContext(connection) as queries:
+            report = run_at(14)
+        assert sorted(report.charged.values()) == ["succeeded"] * count
+        paid = ScheduledCharge.objects.filter(
+            plan__in=bulk.plans, sequence=1, status=ScheduledCharge.Status.PAID
+        )
+        # Each paid by its own PaymentIntent at the stand-in.
+        assert len(set(paid.values_list("payment_intent_id", flat=True))) == count
+        statuses = set(
+            InstallmentPlan.objects.filter(pk__in=[p.pk for p in bulk.plans]).values_list(
+                "status", flat=True
+            )
+        )
+        assert statuses == {InstallmentPlan.Status.INSTALLMENT_PAID}
+        transaction.set_rollback(True)
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_billing_run_queries_grow_by_the_same_number_per_plan(
+    shared_card, billing_program, run_at
+):
+    counts = {
+        n: _run_with(n, product=billing_program, card=shared_card, run_at=run_at)
+        for n in (3, 6, 12)
+    }
+    per_plan, rest = divmod(counts[6] - counts[3], 3)
+    assert rest == 0, counts
+    assert counts[12] - counts[6] == 6 * per_plan, counts
+    fixed = counts[3] - 3 * per_plan
+    assert (fixed, per_plan) == (fixed, QUERIES_PER_PLAN), counts
