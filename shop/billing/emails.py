@@ -110,7 +110,10 @@ def email_send(*, email_id: int, now: datetime | None = None) -> bool:
     )
     if not claimed:
         return False
-    email = OutgoingEmail.objects.select_related("order", "order__user", "plan").get(pk=email_id)
+    # The plan's customer and product too: the messages name them.
+    email = OutgoingEmail.objects.select_related(
+        "order", "order__user", "plan", "plan__user", "plan__product"
+    ).get(pk=email_id)
     try:
         _dispatch(order=email.order, code=email.code, context=_context(email))
     except Exception as exc:

@@ -172,8 +172,16 @@ def plan_and_charge_lock(
     """Lock an installment's plan, then the installment (always in this order, so two
     writers never wait for each other in a circle). With ``skip_locked`` the installment is
     None when another run holds it. Inside a transaction."""
-    plan_id = ScheduledCharge.objects.values_list("plan_id", flat=True).get(pk=charge_id)
-    plan = plan_lock(plan_id)
+    # The plan found through its installment and locked in one query (a plan never changes
+    # its installments, so the join names the same plan a separate look-up would).
+    plan = (
+        InstallmentPlan.objects.select_for_update(of=("self",))
+        .select_related("order", "user", "product")
+        .filter(charges__pk=charge_id)
+        .first()
+    )
+    if plan is None:
+        raise ScheduledCharge.DoesNotExist(f"installment {charge_id}")
     charge = (
         ScheduledCharge.objects.select_for_update(skip_locked=skip_locked)
         .filter(pk=charge_id)
@@ -494,12 +502,13 @@ def installment_paid(
             ]
         )
         _source_debit(plan, charge, intent_id)
-        collectable = plan.status in ALLOWED_MOVES["installment_paid"][0] and (
-            plan.charges.filter(status=Charge.PAID).count() <= plan.installment_count
+        # Counted once, under the plan's lock, with this installment already paid.
+        paid = plan.charges.filter(status=Charge.PAID).count()
+        collectable = (
+            plan.status in ALLOWED_MOVES["installment_paid"][0] and paid <= plan.installment_count
         )
         if not collectable or charge.sequence > plan.installment_count:
             return _unwanted_payment(plan, charge, result, InstallmentRefund.Reason.LATE_PAYMENT)
-        paid = plan.charges.filter(status=Charge.PAID).count()
         move = "paid_in_full" if paid >= plan.installment_count else "installment_paid"
         plan.suspended_at = None  # a payment collected after suspension reopens the download
         _move(
