@@ -5,6 +5,7 @@ from decimal import Decimal
 from oscar.test.factories import create_product
 
 from shop.billing.models import TrialOffer
+from shop.billing.testing import saved_card_for_tests
 
 
 def program_with_trial(
@@ -34,38 +35,6 @@ def program_with_trial(
         currency=currency,
     )
     return product
-
-
-def saved_card_for_tests(*, user, card_number: str = "4242424242424242"):
-    """A real card saved at the Stripe stand-in for the user's customer, as checkout saves
-    it: customer, SetupIntent confirmed with the card number, card attached."""
-    from shop import gateway
-    from shop.billing.models import StripeCustomer
-    from shop.billing.services import SavedCard
-    from shop.gateway.testing import card_confirm_for_tests
-
-    customer = StripeCustomer.objects.filter(user=user).first()
-    if customer is None:
-        customer = StripeCustomer.objects.create(
-            user=user,
-            customer_id=gateway.customer_create(
-                email=user.email, name=user.get_full_name(), metadata={"user_id": str(user.pk)}
-            ),
-        )
-    intent = gateway.setup_intent_create(customer_id=customer.customer_id, metadata={})
-    card_confirm_for_tests(setup_intent_id=intent.id, card_number=card_number)
-    intent = gateway.setup_intent_retrieve(intent.id)
-    card = gateway.card_attach(
-        payment_method_id=intent.payment_method_id, customer_id=customer.customer_id
-    )
-    return SavedCard(
-        customer_id=customer.customer_id,
-        payment_method_id=card.id,
-        setup_intent_id=intent.id,
-        fingerprint=card.fingerprint or "",
-        brand=card.brand or "",
-        last4=card.last4 or "",
-    )
 
 
 def plan_for_tests(*, user, product, start, card_number: str = "4242424242424242"):
