@@ -1,6 +1,8 @@
 """Storage classes. S3 options are class attributes so that code which builds a storage
 without ``STORAGES[...]["OPTIONS"]`` (sorl-thumbnail does) still reaches the right place."""
 
+import posixpath
+
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
@@ -40,10 +42,35 @@ class TimeLimitedS3Storage(S3Storage):
         )
 
 
+# A year, and never revalidated: every object's name is new (PublicMediaS3Storage), so what
+# a URL points at never changes.
+PUBLIC_MEDIA_CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+
 class PublicMediaS3Storage(TimeLimitedS3Storage):
-    """Wagtail images and documents."""
+    """Wagtail images, their renditions, and documents: public objects under ``media/``,
+    read by anyone (the bucket policy of ``manage.py media_bucket_policy``) from plain URLs
+    on the bucket or on ``AWS_S3_CUSTOM_DOMAIN`` (a CDN). Unsigned, so a page holding them can
+    be cached as long as it likes; cached by browsers and CDNs for a year."""
 
     location = "media"
+    querystring_auth = False
+
+    def get_object_parameters(self, name):
+        params = super().get_object_parameters(name)
+        params.setdefault("CacheControl", PUBLIC_MEDIA_CACHE_CONTROL)
+        return params
+
+    def get_available_name(self, name, max_length=None):
+        # Names are never reused, even after a delete: a rendition's name is the original's,
+        # cut to 59 characters, plus its filter, so a replaced or re-uploaded image would
+        # otherwise get an old name whose copy browsers and CDNs keep for a year.
+        # sorl-thumbnail finds its thumbnails by their computed names (unique per source).
+        if not name.startswith(getattr(settings, "THUMBNAIL_PREFIX", "cache/")):
+            directory, file_name = posixpath.split(name)
+            root, ext = posixpath.splitext(file_name)
+            name = posixpath.join(directory, self.get_alternative_name(root, ext))
+        return super().get_available_name(name, max_length)
 
 
 class PrivateS3Storage(TimeLimitedS3Storage):
