@@ -99,9 +99,12 @@ def test_an_article_shows_modern_formats_with_sizes_and_lazy_loading(client):
     )
     for rendition in made:
         with rendition.file.open("rb") as handle, PILImage.open(handle) as opened:
-            assert opened.format == {"avif": "AVIF", "webp": "WEBP", "jpg": "JPEG"}[
-                rendition.file.name.rsplit(".", 1)[1]
-            ]
+            assert (
+                opened.format
+                == {"avif": "AVIF", "webp": "WEBP", "jpg": "JPEG"}[
+                    rendition.file.name.rsplit(".", 1)[1]
+                ]
+            )
             assert opened.size == (rendition.width, rendition.height)
 
 
