@@ -134,3 +134,14 @@ def test_a_client_that_asks_for_no_compression_gets_none(client, article):
     response = client.get(article.url, HTTP_ACCEPT_ENCODING="identity")
 
     assert "Content-Encoding" not in response
+
+
+def test_compression_comes_right_after_whitenoise(settings):
+    # Agreed order: WhiteNoise, the page cache (when present), then compression, so cached
+    # pages are stored compressed and static files are never compressed twice.
+    middleware = settings.MIDDLEWARE
+    whitenoise = middleware.index("whitenoise.middleware.WhiteNoiseMiddleware")
+    compression = middleware.index("config.compression.PublicResponseCompressionMiddleware")
+    between = middleware[whitenoise + 1 : compression]
+    assert all("cache" in name.lower() for name in between), between
+    assert compression < middleware.index("django.contrib.sessions.middleware.SessionMiddleware")
