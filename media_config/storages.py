@@ -6,7 +6,7 @@ import posixpath
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage, storages
+from django.core.files.storage import FileSystemStorage, default_storage, storages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.functional import LazyObject, empty
@@ -51,10 +51,17 @@ class PublicMediaS3Storage(TimeLimitedS3Storage):
     """Wagtail images, their renditions, and documents: public objects under ``media/``,
     read by anyone (the bucket policy of ``manage.py media_bucket_policy``) from plain URLs
     on the bucket or on ``AWS_S3_CUSTOM_DOMAIN`` (a CDN). Unsigned, so a page holding them can
-    be cached as long as it likes; cached by browsers and CDNs for a year."""
+    be cached as long as it likes; cached by browsers and CDNs for a year. Signed only when
+    program files share the bucket."""
 
     location = "media"
-    querystring_auth = False
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # A bucket that also holds program files gets no public policy (media_bucket_policy
+        # refuses it; production asks ALLOW_SHARED_MEDIA_BUCKET): its media stay signed.
+        private_bucket = getattr(settings, "AWS_PRIVATE_BUCKET_NAME", None) or self.bucket_name
+        self.querystring_auth = private_bucket == self.bucket_name
 
     def get_object_parameters(self, name):
         params = super().get_object_parameters(name)
@@ -123,3 +130,4 @@ def _private_storage_reset(*, setting, **kwargs):
         if setting != "STORAGES":
             # S3 storages read AWS_* when built: build them again on next use.
             storages._storages = {}
+            default_storage._wrapped = empty

@@ -46,15 +46,15 @@ def status_and_cache_control(url: str) -> tuple[int, str | None]:
         return refused.code, None
 
 
-def test_public_media_urls_are_unsigned_and_cached_for_a_year(s3_storages, s3_bucket):
+def test_public_media_urls_are_unsigned_and_cached_for_a_year(separate_buckets, s3_bucket):
     storage = storages["default"]
     name = storage.save("images/cover.jpg", ContentFile(b"jpeg"))
 
     url = storage.url(name)
 
     assert urlsplit(url).query == ""
-    assert url == f"{s3_storages}/{s3_bucket}/media/{name}"
-    head = s3_client(s3_storages).head_object(Bucket=s3_bucket, Key=f"media/{name}")
+    assert url == f"{separate_buckets}/{s3_bucket}/media/{name}"
+    head = s3_client(separate_buckets).head_object(Bucket=s3_bucket, Key=f"media/{name}")
     assert (
         head["CacheControl"]
         == PUBLIC_MEDIA_CACHE_CONTROL
@@ -62,16 +62,27 @@ def test_public_media_urls_are_unsigned_and_cached_for_a_year(s3_storages, s3_bu
     )
 
 
-def test_program_files_stay_signed_and_uncached(s3_storages, s3_bucket):
+def test_program_files_stay_signed_and_uncached(separate_buckets):
     storage = private_storage_get()
     name = storage.save("program/book.pdf", ContentFile(b"%PDF"))
 
     assert "X-Amz-Signature" in storage.url(name)
-    head = s3_client(s3_storages).head_object(Bucket=s3_bucket, Key=f"private/{name}")
+    head = s3_client(separate_buckets).head_object(Bucket=PRIVATE_BUCKET, Key=f"private/{name}")
     assert "CacheControl" not in head
 
 
-def test_media_come_from_the_cdn_domain_and_program_files_do_not(s3_storages, settings):
+def test_media_in_a_bucket_shared_with_program_files_stay_signed(s3_storages, s3_bucket):
+    # Such a bucket gets no public policy, so an unsigned link would be refused.
+    storage = storages["default"]
+    name = storage.save("images/cover.jpg", ContentFile(b"jpeg"))
+
+    url = storage.url(name)
+
+    assert "X-Amz-Signature" in url
+    assert status_and_cache_control(url) == (200, PUBLIC_MEDIA_CACHE_CONTROL)
+
+
+def test_media_come_from_the_cdn_domain_and_program_files_do_not(separate_buckets, settings):
     settings.AWS_S3_CUSTOM_DOMAIN = "media.example.com"
     media = storages["default"]
     name = media.save("images/cover.jpg", ContentFile(b"jpeg"))
@@ -79,7 +90,7 @@ def test_media_come_from_the_cdn_domain_and_program_files_do_not(s3_storages, se
     private_name = private.save("program/book.pdf", ContentFile(b"%PDF"))
 
     assert media.url(name) == f"https://media.example.com/media/{name}"
-    assert urlsplit(private.url(private_name)).netloc == urlsplit(s3_storages).netloc
+    assert urlsplit(private.url(private_name)).netloc == urlsplit(separate_buckets).netloc
 
 
 def test_a_name_is_never_used_twice_even_after_a_delete(s3_storages):

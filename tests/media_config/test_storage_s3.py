@@ -1,6 +1,5 @@
 """Storages against moto's S3 server over HTTP: private objects, presigned links, the check."""
 
-import json
 from io import StringIO
 from urllib.error import HTTPError
 from urllib.parse import parse_qs, urlsplit
@@ -68,24 +67,12 @@ def test_public_media_and_private_files_are_kept_apart(s3_storages, s3_bucket):
 
 @pytest.mark.slow
 def test_storage_check_passes_against_the_bucket(s3_storages, s3_bucket):
-    # Anyone may read media/ (the statement manage.py media_bucket_policy puts on a media
-    # bucket of its own); the program files under private/ stay signed.
-    public_read = {
-        "Sid": "PublicReadMedia",
-        "Effect": "Allow",
-        "Principal": "*",
-        "Action": "s3:GetObject",
-        "Resource": f"arn:aws:s3:::{s3_bucket}/media/*",
-    }
-    s3_client(s3_storages).put_bucket_policy(
-        Bucket=s3_bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [public_read]})
-    )
+    # One bucket for media and program files: both are presigned (no public policy).
     out = StringIO()
     call_command("storage_check", stdout=out, stderr=StringIO())
 
     assert "default (PublicMediaS3Storage, backcare-test): OK" in out.getvalue()
     assert "private (PrivateS3Storage, backcare-test): OK" in out.getvalue()
-    assert "public read" in out.getvalue()
     assert "presign" in out.getvalue()
     assert "Contents" not in s3_client(s3_storages).list_objects_v2(Bucket=s3_bucket)
 
