@@ -96,7 +96,14 @@ def storage_check(*, alias: str, storage) -> StorageCheckResult:
             if handle.read() != payload:
                 raise ValueError("the object read back differs from what was written")
         result.steps.append("read")
-        if storage_is_s3(storage):
+        if storage_is_s3(storage) and not storage.querystring_auth:
+            # Public media: read as a visitor would, through the plain URL (bucket or CDN).
+            step = "read through the public URL"
+            with urlopen(storage.url(saved), timeout=15) as response:  # noqa: S310 (our URL)
+                if response.read() != payload:
+                    raise ValueError("the public URL returned other content")
+            result.steps.append("public read")
+        elif storage_is_s3(storage):
             step = "presign"
             url = storage.url(
                 saved, parameters={"ResponseContentDisposition": "attachment"}, expire=60
@@ -111,10 +118,17 @@ def storage_check(*, alias: str, storage) -> StorageCheckResult:
         saved = None
         result.steps.append("delete")
     except HTTPError as exc:
-        result.problem = (
-            f"could not {step}: the presigned link was refused with HTTP {exc.code} "
-            "(a clock far off or a wrong region makes signatures invalid)"
-        )
+        if step == "read through the public URL":
+            result.problem = (
+                f"could not {step}: it was refused with HTTP {exc.code}; anyone must be "
+                "allowed to read public media (manage.py media_bucket_policy --apply, or the "
+                "CDN's access to the bucket)"
+            )
+        else:
+            result.problem = (
+                f"could not {step}: the presigned link was refused with HTTP {exc.code} "
+                "(a clock far off or a wrong region makes signatures invalid)"
+            )
     except URLError as exc:
         result.problem = f"could not {step}: {exc.reason}"
     except Exception as exc:

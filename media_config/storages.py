@@ -1,10 +1,12 @@
 """Storage classes. S3 options are class attributes so that code which builds a storage
 without ``STORAGES[...]["OPTIONS"]`` (sorl-thumbnail does) still reaches the right place."""
 
+import posixpath
+
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage, storages
+from django.core.files.storage import FileSystemStorage, default_storage, storages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.functional import LazyObject, empty
@@ -40,10 +42,42 @@ class TimeLimitedS3Storage(S3Storage):
         )
 
 
+# A year, and never revalidated: every object's name is new (PublicMediaS3Storage), so what
+# a URL points at never changes.
+PUBLIC_MEDIA_CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+
 class PublicMediaS3Storage(TimeLimitedS3Storage):
-    """Wagtail images and documents."""
+    """Wagtail images, their renditions, and documents: public objects under ``media/``,
+    read by anyone (the bucket policy of ``manage.py media_bucket_policy``) from plain URLs
+    on the bucket or on ``AWS_S3_CUSTOM_DOMAIN`` (a CDN). Unsigned, so a page holding them can
+    be cached as long as it likes; cached by browsers and CDNs for a year. Signed only when
+    program files share the bucket."""
 
     location = "media"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # A bucket that also holds program files gets no public policy (media_bucket_policy
+        # refuses it; production asks ALLOW_SHARED_MEDIA_BUCKET): its media stay signed.
+        private_bucket = getattr(settings, "AWS_PRIVATE_BUCKET_NAME", None) or self.bucket_name
+        self.querystring_auth = private_bucket == self.bucket_name
+
+    def get_object_parameters(self, name):
+        params = super().get_object_parameters(name)
+        params.setdefault("CacheControl", PUBLIC_MEDIA_CACHE_CONTROL)
+        return params
+
+    def get_available_name(self, name, max_length=None):
+        # Names are never reused, even after a delete: a rendition's name is the original's,
+        # cut to 59 characters, plus its filter, so a replaced or re-uploaded image would
+        # otherwise get an old name whose copy browsers and CDNs keep for a year.
+        # sorl-thumbnail finds its thumbnails by their computed names (unique per source).
+        if not name.startswith(getattr(settings, "THUMBNAIL_PREFIX", "cache/")):
+            directory, file_name = posixpath.split(name)
+            root, ext = posixpath.splitext(file_name)
+            name = posixpath.join(directory, self.get_alternative_name(root, ext))
+        return super().get_available_name(name, max_length)
 
 
 class PrivateS3Storage(TimeLimitedS3Storage):
@@ -96,3 +130,4 @@ def _private_storage_reset(*, setting, **kwargs):
         if setting != "STORAGES":
             # S3 storages read AWS_* when built: build them again on next use.
             storages._storages = {}
+            default_storage._wrapped = empty

@@ -42,6 +42,8 @@ def wait_for_port(port: int, timeout: float = 15.0) -> None:
 # Variables a developer's shell may carry that would change what a subprocess loads.
 _MACHINE_SPECIFIC = (
     "DATABASE_URL",
+    "CONN_MAX_AGE",
+    "CONN_HEALTH_CHECKS",
     "REDIS_URL",
     "SECRET_KEY",
     "ALLOWED_HOSTS",

@@ -122,6 +122,9 @@ MIDDLEWARE = [
     # Early, so cached and refused responses carry the policy too (config.content_security).
     "config.content_security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Right after the page cache (config side), so cached pages are stored compressed; after
+    # WhiteNoise, whose static files come pre-compressed (config.compression).
+    "config.compression.PublicResponseCompressionMiddleware",
     # Before CommonMiddleware, so its redirects carry the CORS headers too.
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -79,6 +79,16 @@ if env("AWS_PRIVATE_BUCKET_NAME", default="") in ("", _MEDIA_BUCKET) and not env
         "bucket, or ALLOW_SHARED_MEDIA_BUCKET=true if the bucket has no public policy."
     )
 
+# Each web process keeps its database connection between requests instead of opening one per
+# request (a PostgreSQL connection costs milliseconds and a backend process); a connection
+# is checked before a request reuses it, so a database restart costs no failed request.
+# Mind the database's max_connections: one connection per worker process (per thread with
+# gthread workers), plus the worker and the clock.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool(  # noqa: F405
+    "CONN_HEALTH_CHECKS", default=True
+)
+
 # The visitor's address (rate limits, sign-in lockout, consent records) depends on it: a
 # wrong guess either trusts made-up X-Forwarded-For entries or counts every visitor as the
 # load balancer, so it must be written down (0 when nothing stands in front).
