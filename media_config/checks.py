@@ -76,6 +76,9 @@ def storage_check(*, alias: str, storage) -> StorageCheckResult:
     result = StorageCheckResult(alias=alias, backend=type(storage).__name__)
     payload = f"storage check {uuid.uuid4()}".encode()
     name = f"storage-check/{uuid.uuid4().hex}.txt"
+    if storage_is_s3(storage) and not storage.querystring_auth:
+        # Among the pictures, the only public part of the media bucket (PUBLIC_MEDIA_PREFIXES).
+        name = f"images/{name}"
     saved = None
     step = "write"
     try:

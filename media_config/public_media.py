@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
+from media_config.storages import PUBLIC_MEDIA_PREFIXES
+
 # Our statement's id: applying again replaces it and keeps the bucket's other statements.
 STATEMENT_ID = "PublicReadMedia"
 
@@ -46,13 +48,17 @@ def media_bucket_of(storage, *, private_storage) -> MediaBucket:
 
 
 def public_read_statement(media: MediaBucket) -> dict:
-    """Anyone may read (GetObject only: no listing, no writing) objects under the prefix."""
+    """Anyone may read (GetObject only: no listing, no writing) pictures under the prefix;
+    documents beside them stay private (PUBLIC_MEDIA_PREFIXES)."""
     return {
         "Sid": STATEMENT_ID,
         "Effect": "Allow",
         "Principal": "*",
         "Action": "s3:GetObject",
-        "Resource": f"arn:aws:s3:::{media.bucket}/{media.prefix}/*",
+        "Resource": [
+            f"arn:aws:s3:::{media.bucket}/{media.prefix}/{folder}*"
+            for folder in PUBLIC_MEDIA_PREFIXES
+        ],
     }
 
 

@@ -47,12 +47,22 @@ class TimeLimitedS3Storage(S3Storage):
 PUBLIC_MEDIA_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
+# Where pictures live under ``media/``: Wagtail's originals and renditions, and the shop's
+# product images with their thumbnails. Only these are public; anything else under media/
+# (Wagtail documents, which the CMS may keep in a private collection) stays signed.
+PUBLIC_MEDIA_PREFIXES = ("original_images/", "images/", "cache/")
+
+
+def media_is_public(name: str) -> bool:
+    return name.lstrip("/").startswith(PUBLIC_MEDIA_PREFIXES)
+
+
 class PublicMediaS3Storage(TimeLimitedS3Storage):
-    """Wagtail images, their renditions, and documents: public objects under ``media/``,
-    read by anyone (the bucket policy of ``manage.py media_bucket_policy``) from plain URLs
-    on the bucket or on ``AWS_S3_CUSTOM_DOMAIN`` (a CDN). Unsigned, so a page holding them can
-    be cached as long as it likes; cached by browsers and CDNs for a year. Signed only when
-    program files share the bucket."""
+    """Wagtail images, their renditions, and documents under ``media/``. Pictures are read
+    by anyone (the bucket policy of ``manage.py media_bucket_policy``) from plain URLs on the
+    bucket or on ``AWS_S3_CUSTOM_DOMAIN`` (a CDN): a page holding them can be cached as long as
+    it likes, and browsers and CDNs keep them a year. Documents, and everything when program
+    files share the bucket, get short-lived signed links from the bucket itself."""
 
     location = "media"
 
@@ -61,7 +71,19 @@ class PublicMediaS3Storage(TimeLimitedS3Storage):
         # A bucket that also holds program files gets no public policy (media_bucket_policy
         # refuses it; production asks ALLOW_SHARED_MEDIA_BUCKET): its media stay signed.
         private_bucket = getattr(settings, "AWS_PRIVATE_BUCKET_NAME", None) or self.bucket_name
-        self.querystring_auth = private_bucket == self.bucket_name
+        self.shared_with_program_files = private_bucket == self.bucket_name
+        self.querystring_auth = self.shared_with_program_files
+        self._signing = None
+
+    def url(self, name, parameters=None, expire=None, http_method=None):
+        if self.shared_with_program_files or media_is_public(name):
+            return super().url(name, parameters, expire, http_method)
+        # A CDN domain would hand the object out unsigned: signed links come from the bucket.
+        if self._signing is None:
+            self._signing = TimeLimitedS3Storage(
+                location=self.location, querystring_auth=True, custom_domain=None
+            )
+        return self._signing.url(name, parameters, expire, http_method)
 
     def get_object_parameters(self, name):
         params = super().get_object_parameters(name)

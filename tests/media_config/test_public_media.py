@@ -62,6 +62,33 @@ def test_public_media_urls_are_unsigned_and_cached_for_a_year(separate_buckets, 
     )
 
 
+def test_documents_stay_signed_and_outside_the_public_policy(separate_buckets, s3_bucket):
+    """A document may sit in a collection the CMS keeps private: Wagtail checks that before
+    it redirects to the file, so the file's own link must expire and the policy must not
+    open it to readers."""
+    storage = storages["default"]
+    name = storage.save("documents/handout.pdf", ContentFile(b"%PDF-1.4"))
+
+    query = urlsplit(storage.url(name)).query
+    call_command("media_bucket_policy", "--apply", stdout=StringIO())
+
+    assert "X-Amz-Signature=" in query and "X-Amz-Expires=300" in query
+    unsigned = f"{separate_buckets}/{s3_bucket}/media/{name}"
+    assert status_and_cache_control(unsigned)[0] == 403
+
+
+def test_documents_are_signed_even_with_a_cdn_domain(separate_buckets, settings):
+    settings.AWS_S3_CUSTOM_DOMAIN = "media.example.org"
+    storage = storages["default"]
+
+    image_url = storage.url("images/cover.jpg")
+    document_url = storage.url("documents/handout.pdf")
+
+    assert image_url == "https://media.example.org/media/images/cover.jpg"
+    assert urlsplit(document_url).netloc != "media.example.org"
+    assert "X-Amz-Signature=" in urlsplit(document_url).query
+
+
 def test_program_files_stay_signed_and_uncached(separate_buckets):
     storage = private_storage_get()
     name = storage.save("program/book.pdf", ContentFile(b"%PDF"))
@@ -131,7 +158,8 @@ def test_a_rendition_is_readable_unsigned_once_the_policy_is_applied(separate_bu
     assert status_and_cache_control(image.file.url) == (200, PUBLIC_MEDIA_CACHE_CONTROL)
     # Program files: still nothing without a signature.
     assert status_and_cache_control(unsigned_private)[0] == 403
-    assert "backcare-test/media/*" in out.getvalue()
+    assert "backcare-test/media/images/*" in out.getvalue()
+    assert "backcare-test/media/original_images/*" in out.getvalue()
 
 
 def test_the_policy_allows_reading_media_only(separate_buckets, s3_bucket):
@@ -154,7 +182,11 @@ def test_the_policy_allows_reading_media_only(separate_buckets, s3_bucket):
             "Effect": "Allow",
             "Principal": "*",
             "Action": "s3:GetObject",
-            "Resource": f"arn:aws:s3:::{s3_bucket}/media/*",
+            "Resource": [
+                f"arn:aws:s3:::{s3_bucket}/media/original_images/*",
+                f"arn:aws:s3:::{s3_bucket}/media/images/*",
+                f"arn:aws:s3:::{s3_bucket}/media/cache/*",
+            ],
         }
     ]
     with pytest.raises(client.exceptions.ClientError):
