@@ -8,6 +8,8 @@ live page's address, robots.txt and the sitemap. Wagtail itself purges a publish
 addresses; the rest of the site is purged here.
 """
 
+from functools import partial
+
 from django.apps import apps
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
@@ -67,25 +69,42 @@ def frontend_cache_from_env(env) -> dict:
 
 
 def site_urls_to_purge() -> set[str]:
-    """Every live page's addresses, and each site's robots.txt and sitemap."""
+    """Every live page's addresses (private ones too: a page just made private may still be
+    kept from when it was public), and each site's robots.txt and sitemap."""
     from wagtail.contrib.frontend_cache.utils import PurgeBatch
     from wagtail.models import Page, Site
 
     batch = PurgeBatch()
-    batch.add_pages(Page.objects.live().public().specific())
+    batch.add_pages(Page.objects.live().specific())
     for site in Site.objects.all():
         root = site.root_url.rstrip("/")
         batch.add_urls([f"{root}/robots.txt", f"{root}/sitemap.xml"])
     return batch.urls
 
 
+def cdn_configured() -> bool:
+    from django.conf import settings
+
+    return bool(getattr(settings, "WAGTAILFRONTENDCACHE", None))
+
+
 def cdn_purge_site() -> None:
     """Ask the CDN (if any) to drop every page of the site."""
-    from django.conf import settings
     from wagtail.contrib.frontend_cache.utils import purge_urls_from_cache
 
-    if getattr(settings, "WAGTAILFRONTENDCACHE", None):
+    if cdn_configured():
         purge_urls_from_cache(sorted(site_urls_to_purge()))
+
+
+def urls_of_url_path(url_path: str) -> list[str]:
+    """The full addresses a page's ``url_path`` has on each site it is under."""
+    from wagtail.models import Site
+
+    return [
+        root.root_url + url_path[len(root.root_path) - 1 :]
+        for root in Site.get_site_root_paths()
+        if url_path.startswith(root.root_path)
+    ]
 
 
 def _after_commit() -> None:
@@ -93,9 +112,10 @@ def _after_commit() -> None:
     cdn_purge_site()
 
 
-def content_changed(**kwargs) -> None:
+def content_changed(*, gone_urls: list[str] | tuple = (), **kwargs) -> None:
     """Retire cached pages now, and again once the change is committed: a page rendered by
-    another request in between would otherwise be stored as current."""
+    another request in between would otherwise be stored as current. ``gone_urls`` are
+    addresses no live page has any more (a page deleted or moved away), purged at the CDN."""
     if kwargs.get("raw"):  # loading fixtures
         return
     if kwargs.get("created") and _is_site_setting(kwargs.get("sender")):
@@ -103,6 +123,10 @@ def content_changed(**kwargs) -> None:
         # reads it: what pages show has not changed.
         return
     page_cache_generation_bump()
+    if gone_urls and cdn_configured():
+        from wagtail.contrib.frontend_cache.utils import purge_urls_from_cache
+
+        transaction.on_commit(partial(purge_urls_from_cache, sorted(set(gone_urls))))
     connection = transaction.get_connection()
     if connection.in_atomic_block and any(
         callback is _after_commit for _, callback, _ in connection.run_on_commit
@@ -121,7 +145,17 @@ def _page_deleted(sender, instance, **kwargs) -> None:
     from wagtail.models import Page
 
     if isinstance(instance, Page):
-        content_changed()
+        gone = urls_of_url_path(instance.url_path) if cdn_configured() else []
+        content_changed(gone_urls=gone)
+
+
+def _page_moved(sender, instance, url_path_before, url_path_after, **kwargs) -> None:
+    gone = []
+    if cdn_configured() and url_path_before != url_path_after:
+        # The page and everything under it had addresses under the old path.
+        for page in instance.get_descendants(inclusive=True):
+            gone += urls_of_url_path(url_path_before + page.url_path[len(url_path_after) :])
+    content_changed(gone_urls=gone)
 
 
 def content_models() -> list:
@@ -138,7 +172,7 @@ def purges_connect() -> None:
     dispatch = "config.page_cache_purges"
     page_published.connect(content_changed, dispatch_uid=f"{dispatch}.published")
     page_unpublished.connect(content_changed, dispatch_uid=f"{dispatch}.unpublished")
-    post_page_move.connect(content_changed, dispatch_uid=f"{dispatch}.moved")
+    post_page_move.connect(_page_moved, dispatch_uid=f"{dispatch}.moved")
     post_delete.connect(_page_deleted, dispatch_uid=f"{dispatch}.page_deleted")
     for model in content_models():
         label = model._meta.label

@@ -163,3 +163,38 @@ def test_each_cdn_is_configured_from_its_variables():
         "cloudflare": {"BACKEND": CLOUDFLARE_BACKEND, "BEARER_TOKEN": "token", "ZONEID": "zone"},
         "cloudfront": {"BACKEND": CLOUDFRONT_BACKEND, "DISTRIBUTION_ID": "E123"},
     }
+
+
+def test_a_moved_page_is_purged_at_its_old_address_and_its_children_too(
+    cdn, pages, django_capture_on_commit_callbacks
+):
+    from wagtail.models import Page
+
+    StandardPageFactory(parent=pages["article"], slug="child")
+    folder = StandardPageFactory(parent=HomePage.objects.get(), slug="more")
+    cdn.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        Page.objects.get(pk=pages["article"].pk).move(folder, pos="last-child")
+    purged = {path for host, path in cdn}
+    assert {"/article/", "/article/child/", "/more/article/", "/more/article/child/"} <= purged
+
+
+def test_a_deleted_page_is_purged(cdn, pages, django_capture_on_commit_callbacks):
+    from wagtail.models import Page
+
+    cdn.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        Page.objects.get(pk=pages["about"].pk).delete()
+    assert ("localhost", "/about/") in cdn
+    assert ("localhost", "/article/") in cdn
+
+
+def test_a_page_made_private_is_purged(cdn, pages, django_capture_on_commit_callbacks):
+    from wagtail.models import PageViewRestriction
+
+    cdn.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        PageViewRestriction.objects.create(
+            page=pages["about"], restriction_type=PageViewRestriction.LOGIN
+        )
+    assert ("localhost", "/about/") in cdn
