@@ -26,7 +26,12 @@ from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.cache import cc_delim_re, patch_cache_control
+from django.utils.cache import (
+    cc_delim_re,
+    get_conditional_response,
+    patch_cache_control,
+    set_response_etag,
+)
 
 from config.content_security import page_allowances, page_allowances_restore
 
@@ -171,6 +176,10 @@ class PageCacheMiddleware:
             if entry is not None and generation is not None and entry["generation"] == generation:
                 page_allowances_restore(request, entry["allowances"])
                 response = _response_from_entry(entry, head=request.method == "HEAD")
+                # Browsers ask again every time (max-age=0): an unchanged page costs a 304.
+                response = get_conditional_response(
+                    request, etag=response.get("ETag"), response=response
+                )
                 response[HEADER] = "hit"
                 return response
             if generation is None:
@@ -201,9 +210,12 @@ class PageCacheMiddleware:
             s_maxage=seconds,
             stale_while_revalidate=stale_seconds(),
         )
-        response[HEADER] = "miss"
+        if not response.has_header("ETag"):
+            set_response_etag(response)
         if key is not None and request.method == "GET":
             self._store(request, response, key=key, generation=generation, seconds=seconds)
+        response = get_conditional_response(request, etag=response["ETag"], response=response)
+        response[HEADER] = "miss"
         return response
 
     @staticmethod

@@ -125,6 +125,18 @@ def test_head_is_answered_from_the_stored_page(client, content):
     assert response["Content-Length"] == str(len(body))
 
 
+@pytest.mark.parametrize("attempt", ["miss", "hit"])
+def test_a_browser_asking_again_for_an_unchanged_page_gets_a_304(client, content, attempt):
+    etag = client.get("/article/")["ETag"]
+    if attempt == "miss":
+        cache.clear()
+    response = client.get("/article/", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response["X-Page-Cache"] == attempt
+    assert response.content == b""
+    assert f"s-maxage={SECONDS}" in response["Cache-Control"]
+
+
 def test_each_host_and_query_string_has_its_own_entry(client, content):
     assert cached(client)[0] == "miss"
     assert cached(client, HTTP_HOST="localhost")[0] == "miss"
