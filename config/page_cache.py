@@ -173,7 +173,11 @@ class PageCacheMiddleware:
             found = cache.get_many([GENERATION_KEY, key])
             generation = found.get(GENERATION_KEY)
             entry = found.get(key)
-            if entry is not None and generation is not None and entry["generation"] == generation:
+            if (
+                entry is not None
+                and generation is not None
+                and entry.get("generation") == generation
+            ):
                 page_allowances_restore(request, entry["allowances"])
                 response = _response_from_entry(entry, head=request.method == "HEAD")
                 # Browsers ask again every time (max-age=0): an unchanged page costs a 304.
