@@ -8,7 +8,7 @@ live page's address, robots.txt and the sitemap. Wagtail itself purges a publish
 addresses; the rest of the site is purged here.
 """
 
-from functools import partial
+from functools import cache, partial
 
 from django.apps import apps
 from django.db import transaction
@@ -16,7 +16,7 @@ from django.db.models.signals import post_delete, post_save
 
 from config.page_cache import page_cache_generation_bump
 
-# Models whose rows pages show, by "app_label.ModelName". Snippets are added at start-up.
+# Models whose rows pages show, by "app_label.ModelName", besides snippets and settings.
 CONTENT_MODELS = (
     "home.SiteSettings",
     "home.TrustBadge",
@@ -141,12 +141,19 @@ def _is_site_setting(model) -> bool:
     return isinstance(model, type) and issubclass(model, BaseSiteSetting | BaseGenericSetting)
 
 
-def _page_deleted(sender, instance, **kwargs) -> None:
+def _row_saved(sender, **kwargs) -> None:
+    if sender in content_models():
+        content_changed(sender=sender, **kwargs)
+
+
+def _row_deleted(sender, instance, **kwargs) -> None:
     from wagtail.models import Page
 
     if isinstance(instance, Page):
         gone = urls_of_url_path(instance.url_path) if cdn_configured() else []
         content_changed(gone_urls=gone)
+    elif sender in content_models():
+        content_changed(sender=sender, **kwargs)
 
 
 def _page_moved(sender, instance, url_path_before, url_path_after, **kwargs) -> None:
@@ -158,11 +165,15 @@ def _page_moved(sender, instance, url_path_before, url_path_after, **kwargs) -> 
     content_changed(gone_urls=gone)
 
 
-def content_models() -> list:
+@cache
+def content_models() -> frozenset:
+    """The models whose rows pages show: those listed above, every snippet and every setting
+    (read on the first save, once every app has registered its snippets and settings)."""
+    from wagtail.contrib.settings.registry import registry as settings_registry
     from wagtail.snippets.models import get_snippet_models
 
-    models = [apps.get_model(name) for name in CONTENT_MODELS]
-    return list(dict.fromkeys([*models, *get_snippet_models()]))
+    listed = [apps.get_model(name) for name in CONTENT_MODELS]
+    return frozenset([*listed, *get_snippet_models(), *settings_registry])
 
 
 def purges_connect() -> None:
@@ -173,10 +184,7 @@ def purges_connect() -> None:
     page_published.connect(content_changed, dispatch_uid=f"{dispatch}.published")
     page_unpublished.connect(content_changed, dispatch_uid=f"{dispatch}.unpublished")
     post_page_move.connect(_page_moved, dispatch_uid=f"{dispatch}.moved")
-    post_delete.connect(_page_deleted, dispatch_uid=f"{dispatch}.page_deleted")
-    for model in content_models():
-        label = model._meta.label
-        post_save.connect(content_changed, sender=model, dispatch_uid=f"{dispatch}.save.{label}")
-        post_delete.connect(
-            content_changed, sender=model, dispatch_uid=f"{dispatch}.delete.{label}"
-        )
+    # Every model's saves and deletes, looked up in content_models(): snippets and settings
+    # added later are covered without a line here.
+    post_save.connect(_row_saved, dispatch_uid=f"{dispatch}.saved")
+    post_delete.connect(_row_deleted, dispatch_uid=f"{dispatch}.deleted")

@@ -379,6 +379,26 @@ def test_every_change_pages_show_retires_the_stored_pages(client, content, chang
         assert expected in response.content.decode()
 
 
+def test_every_snippet_and_setting_is_watched():
+    from wagtail.contrib.settings.registry import registry
+    from wagtail.snippets.models import get_snippet_models
+
+    from config.page_cache_purges import content_models
+
+    assert {*get_snippet_models(), *registry} <= content_models()
+    assert {"GlossaryTerm", "Testimonial", "AuthorProfile", "SiteSettings", "TrialOffer"} <= {
+        model.__name__ for model in content_models()
+    }
+
+
+def test_the_page_cache_answers_right_after_whitenoise(settings):
+    middleware = settings.MIDDLEWARE
+    whitenoise = middleware.index("whitenoise.middleware.WhiteNoiseMiddleware")
+    assert middleware[whitenoise + 1] == "config.page_cache.PageCacheMiddleware"
+    # Before anything that reads the session, the CSRF cookie or the basket.
+    assert whitenoise + 1 < middleware.index("django.contrib.sessions.middleware.SessionMiddleware")
+
+
 def test_a_page_rendered_before_a_change_is_not_stored_as_current(client, content, monkeypatch):
     """A change committed while a page is being rendered: that render is not kept."""
     from config import page_cache_purges
