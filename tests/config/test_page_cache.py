@@ -379,6 +379,22 @@ def test_every_change_pages_show_retires_the_stored_pages(client, content, chang
         assert expected in response.content.decode()
 
 
+def test_changes_no_signal_reports_are_retired_by_the_command(client, content):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from home.models import GlossaryTerm
+
+    assert cached(client)[0] == "miss"
+    GlossaryTerm.objects.update(definition="<p>Changed in bulk.</p>")
+    assert cached(client)[0] == "hit"  # nothing told the cache
+    call_command("page_cache_retire", stdout=StringIO())
+    state, html = cached(client)
+    assert state == "miss"
+    assert "Changed in bulk." in html
+
+
 def test_every_snippet_and_setting_is_watched():
     from wagtail.contrib.settings.registry import registry
     from wagtail.snippets.models import get_snippet_models
