@@ -182,6 +182,22 @@ def frames_allow_video(request) -> None:
         setattr(request, _VIDEO_FLAG, True)
 
 
+_PAGE_FLAGS = (_VIDEO_FLAG, _STRIPE_FLAG, _UPLOAD_FLAG)
+
+
+def page_allowances(request) -> list[str]:
+    """What rendering this page allowed (see the ``*_allow`` functions), for the page cache to
+    keep with the page: a page served from it is not rendered again."""
+    return [flag for flag in _PAGE_FLAGS if getattr(request, flag, False)]
+
+
+def page_allowances_restore(request, allowances: list[str]) -> None:
+    """Allow again what the cached page's rendering allowed."""
+    for flag in allowances:
+        if flag in _PAGE_FLAGS:
+            setattr(request, flag, True)
+
+
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's middleware, with per-page adjustments:
 

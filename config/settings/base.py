@@ -12,6 +12,7 @@ from oscar.defaults import *  # noqa: F403  Oscar's documented way to load its d
 
 from config.content_security import csp_settings_from
 from config.observability import error_tracking_start
+from config.page_cache_purges import frontend_cache_from_env
 from config.proxies import proxy_count_setting
 from media_config.settings import storages_from_env
 
@@ -90,6 +91,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
+    "wagtail.contrib.frontend_cache",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -122,8 +124,10 @@ MIDDLEWARE = [
     # Early, so cached and refused responses carry the policy too (config.content_security).
     "config.content_security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Right after the page cache (config side), so cached pages are stored compressed; after
-    # WhiteNoise, whose static files come pre-compressed (config.compression).
+    # Anonymous pages from the shared cache, before sessions, CSRF, basket (config.page_cache).
+    "config.page_cache.PageCacheMiddleware",
+    # Right after the page cache, so cached pages are stored compressed; after WhiteNoise,
+    # whose static files come pre-compressed (config.compression).
     "config.compression.PublicResponseCompressionMiddleware",
     # Before CommonMiddleware, so its redirects carry the CORS headers too.
     "corsheaders.middleware.CorsMiddleware",
@@ -203,6 +207,15 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The shared page cache (config.page_cache): how long an anonymous page is kept and what
+# s-maxage tells a CDN; 0 turns both off. Stale pages may be served this long while refreshed.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
+PAGE_CACHE_STALE_SECONDS = env.int("PAGE_CACHE_STALE_SECONDS", default=60)
+
+# A CDN in front of the site, told which pages to drop when content changes
+# (config.page_cache_purges; Wagtail purges a page's own addresses when it is published).
+WAGTAILFRONTENDCACHE = frontend_cache_from_env(env)
 
 # Sessions in the database: nothing is kept inside a web process.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -23,7 +23,8 @@ VIDEO_FRAMES = {"https://www.youtube-nocookie.com", "https://player.vimeo.com"}
 
 
 class _InlineScripts(HTMLParser):
-    """The nonce attribute of every <script> without a src (None when it has none)."""
+    """The nonce attribute of every inline script (None when it has none); data blocks such as
+    JSON-LD are not run, so the policy does not apply to them."""
 
     def __init__(self):
         super().__init__()
@@ -31,7 +32,8 @@ class _InlineScripts(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "script" and not attrs.get("src"):
+        data_block = attrs.get("type", "").endswith("json")
+        if tag == "script" and not attrs.get("src") and not data_block:
             self.nonces.append(attrs.get("nonce"))
 
 
@@ -91,7 +93,10 @@ def test_public_pages_run_scripts_only_by_nonce_and_frame_nothing_but_a_video(
     assert policy["script-src-attr"] == ["'none'"]
     # Stripe only where a card is taken.
     assert policy["script-src"][0] == "'self'"
-    assert len(policy["script-src"]) == 2, policy["script-src"]
+    # Besides our own files, only this response's nonce (a page without inline scripts,
+    # such as a cached article, needs none).
+    assert all(v.startswith("'nonce-") for v in policy["script-src"][1:]), policy["script-src"]
+    assert len(policy["script-src"]) <= 2, policy["script-src"]
     assert not any("stripe" in source or "127.0.0.1" in source for source in policy["connect-src"])
     shows_video = "data-video-embed" in response.content.decode()
     assert set(policy["frame-src"]) == (VIDEO_FRAMES if shows_video else {"'none'"})
@@ -104,12 +109,12 @@ def test_public_pages_run_scripts_only_by_nonce_and_frame_nothing_but_a_video(
     assert "Content-Security-Policy-Report-Only" not in response
 
 
-def test_the_article_gives_its_structured_data_the_nonce(client, demo_site):
-    response = client.get("/")
-    html = response.content.decode()
-    assert 'type="application/ld+json"' in html
-    nonce = nonce_of(directives(response["Content-Security-Policy"]))
-    assert f'type="application/ld+json" nonce="{nonce}"' in html
+def test_the_articles_structured_data_carries_no_nonce(client, demo_site):
+    # JSON-LD is data, which the policy does not govern; without a nonce the article's HTML
+    # is the same for every visitor and can be served from the shared page cache.
+    html = client.get("/").content.decode()
+    assert '<script type="application/ld+json">' in html
+    assert "nonce=" not in html
 
 
 def test_only_a_page_showing_a_video_may_frame_the_video_players(client, demo_site):
@@ -120,8 +125,8 @@ def test_only_a_page_showing_a_video_may_frame_the_video_players(client, demo_si
 
 
 def test_the_nonce_is_new_for_every_request(client, demo_site):
-    first = nonce_of(directives(client.get("/")["Content-Security-Policy"]))
-    second = nonce_of(directives(client.get("/")["Content-Security-Policy"]))
+    first = nonce_of(directives(client.get("/shop/basket/")["Content-Security-Policy"]))
+    second = nonce_of(directives(client.get("/shop/basket/")["Content-Security-Policy"]))
     assert first != second
     assert len(first) >= 22  # 16 random bytes, base64
 
@@ -205,7 +210,8 @@ def test_report_only_sends_the_policy_as_a_report_and_blocks_nothing(client, dem
     assert "Content-Security-Policy" not in response
     policy = directives(response["Content-Security-Policy-Report-Only"])
     assert policy["report-uri"] == ["/csp-reports/"]
-    assert set(inline_script_nonces(response.content.decode())) == {nonce_of(policy)}
+    nonces = set(inline_script_nonces(response.content.decode()))
+    assert nonces == ({nonce_of(policy)} if nonces else set())
 
 
 SHOW_POLICY = (

@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand
+
+from config.page_cache import page_cache_generation_bump
+from config.page_cache_purges import cdn_purge_site
+
+
+class Command(BaseCommand):
+    help = (
+        "Retire every page in the shared page cache and ask the CDN (if configured) to drop "
+        "every page: after changes no signal reports, such as queryset.update(), bulk_create() "
+        "or SQL run by hand."
+    )
+
+    def handle(self, *args, **options):
+        page_cache_generation_bump()
+        cdn_purge_site()
+        self.stdout.write("Cached pages retired.")
