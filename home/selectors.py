@@ -5,17 +5,15 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup
-from django.core.cache import cache
-from django.db.models import Count, Max
 from django.http import HttpRequest
 from wagtail.models import Site
 from wagtail.rich_text import expand_db_html
 
+from home.content_changes import GLOSSARY, SITE, content_memo
 from home.models import GlossaryPage, GlossaryTerm
 
 # Terms that start with a digit or a symbol are listed after Z under this heading.
 OTHER_LETTER = "#"
-GLOSSARY_TERMS_CACHE_KEY = "home:glossary-terms"
 
 
 @dataclass(frozen=True)
@@ -71,33 +69,31 @@ def glossary_sections() -> list[GlossaryLetter]:
 
 
 def glossary_terms_for_linking() -> list[GlossaryTerm]:
-    """All glossary terms, from the shared cache while none was added, edited or removed.
-
-    One small query finds the newest edit and the number of terms; the terms themselves are
-    read again only when either changed.
-    """
-    state = GlossaryTerm.objects.aggregate(latest=Max("updated_at"), count=Count("pk"))
-    if not state["count"]:
-        return []
-    stamp = (state["count"], state["latest"].isoformat())
-    cached = cache.get(GLOSSARY_TERMS_CACHE_KEY)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    terms = list(GlossaryTerm.objects.all())
-    # One key, overwritten on change, so old lists never pile up in the shared cache.
-    cache.set(GLOSSARY_TERMS_CACHE_KEY, (stamp, terms), timeout=None)
-    return terms
+    """All glossary terms, read from the database once per change to the glossary."""
+    memo = content_memo(GLOSSARY)
+    if "terms" not in memo:
+        memo["terms"] = list(GlossaryTerm.objects.all())
+    return memo["terms"]
 
 
 def glossary_page_url(request_or_site: HttpRequest | Site | None) -> str | None:
     """The address of the live glossary page of the request's site, or None if it has none.
 
-    The address is relative when the glossary is on the site the reader is on.
+    The address is relative when the glossary is on the site the reader is on. Worked out
+    once per process, site and host until the content changes.
     """
     if isinstance(request_or_site, Site) or request_or_site is None:
         request, site = None, request_or_site
     else:
         request, site = request_or_site, Site.find_for_request(request_or_site)
+    memo = content_memo(SITE, request)
+    key = ("glossary-url", site.pk if site else None, request.get_host() if request else None)
+    if key not in memo:
+        memo[key] = _glossary_page_url(request, site)
+    return memo[key]
+
+
+def _glossary_page_url(request: HttpRequest | None, site: Site | None) -> str | None:
     pages = GlossaryPage.objects.live().public()
     if site is not None:
         pages = pages.descendant_of(site.root_page, inclusive=True)
