@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest
+from wagtail.contrib.settings.models import BaseGenericSetting, BaseSiteSetting
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 __all__ = [
@@ -105,6 +106,12 @@ def content_memo(name: str = SITE, request: HttpRequest | None = None) -> dict:
     return memo[1]
 
 
+def content_version_forget() -> None:
+    """Drop every version, so the next read starts a new one (for tests and scripts)."""
+    cache.delete_many([_KEY.format(name) for name in (SITE, GLOSSARY)])
+    _memos.clear()
+
+
 def _bump(*names: str) -> None:
     cache.set_many({_KEY.format(name): uuid.uuid4().hex for name in names}, timeout=None)
 
@@ -122,6 +129,9 @@ def content_changed(*, glossary: bool = False) -> None:
 
 def _model_changed(sender, **kwargs) -> None:
     if kwargs.get("raw") or not is_content(sender):
+        return
+    # A settings row is made on a site's first visit, holding the defaults already shown.
+    if kwargs.get("created") and issubclass(sender, (BaseSiteSetting, BaseGenericSetting)):
         return
     glossary = sender._meta.label_lower == "home.glossaryterm"
     content_changed(glossary=glossary)

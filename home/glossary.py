@@ -16,7 +16,7 @@ from django.http import HttpRequest
 
 from home.content_changes import GLOSSARY, content_memo
 from home.models import GlossaryTerm
-from home.selectors import glossary_page_url, glossary_terms_for_linking
+from home.selectors import glossary_page_url, glossary_term_url, glossary_terms_for_linking
 
 __all__ = [
     "GlossaryLinker",
@@ -170,7 +170,7 @@ class GlossaryLinker:
             "a",
             attrs={
                 "class": "glossary-term",
-                "href": f"{self.glossary_url}#term-{term.slug}",
+                "href": glossary_term_url(self.glossary_url, term),
                 "aria-describedby": tooltip_id,
             },
         )

@@ -28,7 +28,7 @@ def seo_for_page(context):
         return page_seo(page=page, request=request)
     key = (
         f"home:seo:{page.pk}.{page.live_revision_id}.{content_version(request=request)}."
-        f"{request.scheme}.{request.get_host()}"
+        f"{request.scheme}.{request.get_host()}{request.path}"
     )
     seo = cache.get(key)
     if seo is None:
