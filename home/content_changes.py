@@ -74,6 +74,9 @@ def content_version(name: str = SITE, request: HttpRequest | None = None) -> str
     Read once per request when a request is given.
     """
     memo = getattr(request, "_content_versions", None) if request is not None else None
+    # A change made by this process during the request (an edit, then a page) is seen too.
+    if memo is not None and memo.get("_changes") != _changes_here:
+        memo = None
     if memo is not None and name in memo:
         return memo[name]
     version = cache.get(_KEY.format(name))
@@ -84,11 +87,13 @@ def content_version(name: str = SITE, request: HttpRequest | None = None) -> str
             version = cache.get(_KEY.format(name)) or version
     if request is not None:
         if memo is None:
-            memo = request._content_versions = {}
+            memo = request._content_versions = {"_changes": _changes_here}
         memo[name] = version
     return version
 
 
+# Changes this process has made, so a request's own edits are never hidden from it.
+_changes_here = 0
 # Per-process values worked out from content: (version, values), per version name.
 _memos: dict[str, tuple[str, dict]] = {}
 
@@ -113,6 +118,8 @@ def content_version_forget() -> None:
 
 
 def _bump(*names: str) -> None:
+    global _changes_here
+    _changes_here += 1
     cache.set_many({_KEY.format(name): uuid.uuid4().hex for name in names}, timeout=None)
 
 
