@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.http import Http404
+from django.shortcuts import redirect
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 from wagtail.admin.panels import FieldPanel, TitleFieldPanel
@@ -172,6 +173,16 @@ class GlossaryPage(RoutablePageMixin, Page):
             raise Http404("The glossary is on one page.")
         shown = OTHER_LETTER if letter == "other" else letter.upper()
         return self.render(request, letter=shown)
+
+    @re_path(r"^term/(?P<slug>[-a-z0-9_]+)/$")
+    def term(self, request, slug):
+        """Where a term's entry is now: links made before the glossary was split still work."""
+        from home.selectors import glossary_term_url, glossary_terms_for_linking
+
+        for term in glossary_terms_for_linking():
+            if term.slug == slug:
+                return redirect(glossary_term_url(self.get_url(request), term))
+        raise Http404("No such term.")
 
     def get_context(self, request, *args, **kwargs):
         from home.selectors import glossary_sections

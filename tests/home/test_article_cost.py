@@ -160,6 +160,19 @@ def test_a_long_glossary_is_a_letter_a_page_and_every_link_finds_its_term(demo, 
     assert listed and all(a["href"].count("/") == 3 for a in listed)
 
 
+def test_a_link_from_when_the_glossary_was_one_page_still_finds_its_term(demo, client):
+    grow_glossary(1000)
+    _, index = fetch(client, "/glossary/")
+    nav = BeautifulSoup(index, "html.parser").select_one("nav.glossary-letters")
+    # The index sends /glossary/#term-x on to /glossary/term/x/ (js/glossary.js).
+    assert nav["data-glossary-term-address"] == "/glossary/term/"
+    assert "js/glossary.js" in index
+    response = client.get("/glossary/term/sciatica/")
+    assert response.status_code == 302
+    assert response["Location"] == "/glossary/s/#term-sciatica"
+    assert client.get("/glossary/term/no-such-term/").status_code == 404
+
+
 # Never older than the last edit
 
 
