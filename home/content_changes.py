@@ -16,7 +16,9 @@ call :func:`content_changed` after them.
 import uuid
 
 from django.apps import apps
+from django.conf import settings
 from django.core.cache import cache
+from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest
@@ -30,6 +32,7 @@ __all__ = [
     "content_changed",
     "content_memo",
     "content_version",
+    "rendered_content_seconds",
 ]
 
 SITE = "site"
@@ -66,6 +69,16 @@ def is_content(model) -> bool:
     if key in NOT_CONTENT:
         return False
     return meta.app_label in CONTENT_APPS or key in CONTENT_MODELS
+
+
+def rendered_content_seconds() -> int:
+    """How long a rendered part is kept at most: a day, or less while public media have
+    signed addresses that expire (an image in a kept article must still load)."""
+    seconds = getattr(settings, "RENDERED_CONTENT_SECONDS", 24 * 60 * 60)
+    media = storages["default"]
+    if getattr(media, "querystring_auth", False) and not getattr(media, "custom_domain", None):
+        seconds = min(seconds, getattr(settings, "AWS_QUERYSTRING_EXPIRE", 3600) // 2)
+    return seconds
 
 
 def content_version(name: str = SITE, request: HttpRequest | None = None) -> str:

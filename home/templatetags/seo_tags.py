@@ -4,13 +4,10 @@ from django import template
 from django.core.cache import cache
 from wagtail.models import Page
 
-from home.content_changes import content_version
+from home.content_changes import content_version, rendered_content_seconds
 from home.seo import page_seo
 
 register = template.Library()
-
-# Kept entries of older versions of the content expire on their own after a day.
-SEO_CACHE_SECONDS = 24 * 60 * 60
 
 
 @register.simple_tag(takes_context=True)
@@ -33,5 +30,5 @@ def seo_for_page(context):
     seo = cache.get(key)
     if seo is None:
         seo = page_seo(page=page, request=request)
-        cache.set(key, seo, timeout=SEO_CACHE_SECONDS)
+        cache.set(key, seo, timeout=rendered_content_seconds())
     return seo

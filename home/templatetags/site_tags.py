@@ -8,7 +8,7 @@ from django.db.models import Prefetch
 from wagtail.images import get_image_model
 from wagtail.models import Site
 
-from home.content_changes import content_memo, content_version
+from home.content_changes import content_memo, content_version, rendered_content_seconds
 from home.models import NavigationItem, SiteSettings, TrustBadge
 
 register = template.Library()
@@ -75,6 +75,12 @@ def site_settings(context) -> SiteSettings | None:
     if request is not None:
         request._site_settings = found  # one read per request, however often it is used
     return found
+
+
+@register.simple_tag
+def kept_seconds() -> int:
+    """How long a rendered part of a page is kept in the shared cache at most."""
+    return rendered_content_seconds()
 
 
 @register.simple_tag(takes_context=True)

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from home.content_changes import content_changed
+from home.content_changes import content_changed, rendered_content_seconds
 from home.models import GlossaryPage, GlossaryTerm, HomePage, NavigationItem, QAPage, SiteSettings
 from shop.billing.models import TrialOffer
 from shop.billing.selectors import trial_terms_for_product
@@ -240,3 +240,16 @@ def test_a_preview_is_never_kept(demo, client, admin_user):
     response = client.get(f"/cms/pages/{home.pk}/view_draft/")
     assert "Only a draft." in response.content.decode()
     assert "Only a draft." not in fetch(client, "/")[1]
+
+
+def test_kept_parts_expire_before_signed_media_addresses_do(settings):
+    settings.RENDERED_CONTENT_SECONDS = 86400
+    assert rendered_content_seconds() == 86400
+    settings.AWS_STORAGE_BUCKET_NAME = "media-bucket"
+    settings.AWS_QUERYSTRING_EXPIRE = 300
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "media_config.storages.PublicMediaS3Storage"},
+    }
+    # An image in a kept article must still load: its signed address lives 300 seconds.
+    assert rendered_content_seconds() == 150
