@@ -200,6 +200,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered parts of pages (an article's body, SEO data, the footer) are kept in that cache
+# under the content's version, so an edit is shown at once; this only bounds their lifetime
+# (home.content_changes; shorter while public media have expiring signed addresses).
+RENDERED_CONTENT_SECONDS = env.int("RENDERED_CONTENT_SECONDS", default=24 * 60 * 60)
 
 # Sessions in the database: nothing is kept inside a web process.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
