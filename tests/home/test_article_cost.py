@@ -10,13 +10,17 @@ from bs4 import BeautifulSoup
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from oscar.core.loading import get_model
+from wagtail.models import Revision
 
-from home.content_changes import content_changed, rendered_content_seconds
+from home.content_changes import content_changed, content_version, rendered_content_seconds
 from home.models import GlossaryPage, GlossaryTerm, HomePage, NavigationItem, QAPage, SiteSettings
 from shop.billing.models import TrialOffer
 from shop.billing.selectors import trial_terms_for_product
 
 pytestmark = pytest.mark.django_db
+
+Basket = get_model("basket", "Basket")
 
 ARTICLE_MAX_QUERIES = 12
 # The first request after an edit renders the article and its parts again, once for all.
@@ -253,3 +257,14 @@ def test_kept_parts_expire_before_signed_media_addresses_do(settings):
     }
     # An image in a kept article must still load: its signed address lives 300 seconds.
     assert rendered_content_seconds() == 150
+
+
+def test_readers_and_their_orders_leave_kept_pages_alone(demo, django_user_model):
+    version = content_version()
+    reader = django_user_model.objects.create_user("reader", "r@example.com", "x")
+    Basket.objects.create(owner=reader)
+    Revision.objects.filter(object_id=str(HomePage.objects.get().pk)).first().save()
+    assert content_version() == version
+    term = GlossaryTerm.objects.first()
+    term.save()
+    assert content_version() != version
