@@ -21,7 +21,7 @@ from home.models import (
     Testimonial,
     TrustBadge,
 )
-from home.selectors import glossary_page_url
+from home.selectors import glossary_page_url, glossary_term_url
 
 PHOTO_RENDITION = "fill-400x400"
 BADGE_RENDITION = "max-160x80"
@@ -70,7 +70,7 @@ class GlossaryTermSerializer(serializers.ModelSerializer):
 
     def get_url(self, term) -> str | None:
         page_url = self.context.get("glossary_url")
-        return f"{page_url}#term-{term.slug}" if page_url else None
+        return glossary_term_url(page_url, term) if page_url else None
 
 
 class TestimonialSerializer(serializers.ModelSerializer):

@@ -14,13 +14,16 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 from django.http import HttpRequest
 
+from home.content_changes import GLOSSARY, content_memo
 from home.models import GlossaryTerm
-from home.selectors import glossary_page_url, glossary_terms_for_linking
+from home.selectors import glossary_page_url, glossary_term_url, glossary_terms_for_linking
 
 __all__ = [
     "GlossaryLinker",
+    "GlossaryMatcher",
     "glossary_link_first_mentions",
     "glossary_linker_for_request",
+    "glossary_matcher",
 ]
 
 # Text inside these is never linked: it is a link already, a heading, code, or not prose.
@@ -48,6 +51,29 @@ def _plain_text(html: str) -> str:
     return " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
 
 
+class GlossaryMatcher:
+    """What finding mentions needs, built once from the terms: the phrase of each term and
+    one compiled pattern for all of them. Shared, never changed after it is built."""
+
+    def __init__(self, terms: Sequence[GlossaryTerm]):
+        self.term_for_phrase: dict[str, GlossaryTerm] = {}
+        for term in terms:
+            for phrase in term.phrases:
+                # When two terms claim the same word, the one listed first keeps it.
+                self.term_for_phrase.setdefault(" ".join(phrase.casefold().split()), term)
+        self.slugs = frozenset(term.slug for term in self.term_for_phrase.values())
+        # Filled as terms are first linked: an article links a few of many terms.
+        self.definitions: dict[str, str] = {}
+        phrases = sorted(self.term_for_phrase, key=len, reverse=True)
+        if phrases:
+            alternatives = "|".join(_phrase_pattern(phrase) for phrase in phrases)
+            # A lookahead finds every mention, overlapping ones too, so the longest can win
+            # even when a shorter term starts earlier ("lower back" in "lower back pain").
+            self.pattern = re.compile(rf"(?=(?<!\w)({alternatives})(?!\w))", re.IGNORECASE)
+        else:
+            self.pattern = None
+
+
 class GlossaryLinker:
     """Links the first mention of each term across several HTML fragments, in order.
 
@@ -55,25 +81,21 @@ class GlossaryLinker:
     passed through them in document order links each term once in the whole article.
     """
 
-    def __init__(self, terms: Sequence[GlossaryTerm], glossary_url: str):
+    def __init__(
+        self,
+        terms: Sequence[GlossaryTerm] = (),
+        glossary_url: str = "",
+        *,
+        matcher: GlossaryMatcher | None = None,
+    ):
         self.glossary_url = glossary_url
         self.linked_slugs: set[str] = set()
         self._links_made = 0
-        self._term_for_phrase: dict[str, GlossaryTerm] = {}
-        for term in terms:
-            for phrase in term.phrases:
-                # When two terms claim the same word, the one listed first keeps it.
-                self._term_for_phrase.setdefault(" ".join(phrase.casefold().split()), term)
-        self._slugs = {term.slug for term in self._term_for_phrase.values()}
-        self._definitions: dict[str, str] = {}
-        phrases = sorted(self._term_for_phrase, key=len, reverse=True)
-        if phrases:
-            alternatives = "|".join(_phrase_pattern(phrase) for phrase in phrases)
-            # A lookahead finds every mention, overlapping ones too, so the longest can win
-            # even when a shorter term starts earlier ("lower back" in "lower back pain").
-            self._pattern = re.compile(rf"(?=(?<!\w)({alternatives})(?!\w))", re.IGNORECASE)
-        else:
-            self._pattern = None
+        matcher = matcher or GlossaryMatcher(terms)
+        self._term_for_phrase = matcher.term_for_phrase
+        self._slugs = matcher.slugs
+        self._definitions = matcher.definitions
+        self._pattern = matcher.pattern
 
     def link(self, html: str) -> str:
         """Return ``html`` with the first mention of each term not linked before wrapped in
@@ -148,7 +170,7 @@ class GlossaryLinker:
             "a",
             attrs={
                 "class": "glossary-term",
-                "href": f"{self.glossary_url}#term-{term.slug}",
+                "href": glossary_term_url(self.glossary_url, term),
                 "aria-describedby": tooltip_id,
             },
         )
@@ -180,6 +202,14 @@ def glossary_link_first_mentions(
     return GlossaryLinker(terms, glossary_url).link(html)
 
 
+def glossary_matcher() -> GlossaryMatcher:
+    """The matcher for the current terms, built once per process and change to the glossary."""
+    memo = content_memo(GLOSSARY)
+    if "matcher" not in memo:
+        memo["matcher"] = GlossaryMatcher(glossary_terms_for_linking())
+    return memo["matcher"]
+
+
 def glossary_linker_for_request(request: HttpRequest) -> GlossaryLinker | None:
     """The request's linker, with every term and the site's glossary page address.
 
@@ -188,6 +218,7 @@ def glossary_linker_for_request(request: HttpRequest) -> GlossaryLinker | None:
     """
     if not hasattr(request, "glossary_linker"):
         url = glossary_page_url(request)
-        terms = glossary_terms_for_linking() if url else []
-        request.glossary_linker = GlossaryLinker(terms, url) if url else None
+        request.glossary_linker = (
+            GlossaryLinker(glossary_url=url, matcher=glossary_matcher()) if url else None
+        )
     return request.glossary_linker

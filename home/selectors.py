@@ -5,17 +5,17 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup
-from django.core.cache import cache
-from django.db.models import Count, Max
 from django.http import HttpRequest
 from wagtail.models import Site
 from wagtail.rich_text import expand_db_html
 
+from home.content_changes import GLOSSARY, SITE, content_memo
 from home.models import GlossaryPage, GlossaryTerm
 
 # Terms that start with a digit or a symbol are listed after Z under this heading.
 OTHER_LETTER = "#"
-GLOSSARY_TERMS_CACHE_KEY = "home:glossary-terms"
+# Up to this many terms the glossary is one page; past it, one page per letter.
+GLOSSARY_ONE_PAGE_MAX = 150
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ class GlossaryLetter:
 
     letter: str
     entries: list[GlossaryEntry] = field(default_factory=list)
+    count: int = 0
+    # Its own page's address below the glossary page's, when the glossary is split by letter.
+    path: str = ""
 
     @property
     def anchor(self) -> str:
@@ -42,6 +45,11 @@ def glossary_letter_of(term: str) -> str:
     """The index letter a term is filed under: 'Écart' under E, '5th lumbar' under #."""
     base = unicodedata.normalize("NFKD", term.strip())[:1].upper()
     return base if base in string.ascii_uppercase else OTHER_LETTER
+
+
+def glossary_letter_slug(letter: str) -> str:
+    """The letter as its page's address says it: 'a' ... 'z', 'other' for '#'."""
+    return "other" if letter == OTHER_LETTER else letter.lower()
 
 
 def richtext_many(values: list[str]) -> list[str]:
@@ -58,46 +66,82 @@ def richtext_many(values: list[str]) -> list[str]:
     return ["".join(str(child) for child in part.contents) for part in parts]
 
 
-def glossary_sections() -> list[GlossaryLetter]:
-    """Every letter A to Z (then # if needed) with its terms in order, empty letters kept."""
-    terms = list(GlossaryTerm.objects.all())
-    definitions = richtext_many([term.definition for term in terms])
-    letters = {letter: GlossaryLetter(letter) for letter in string.ascii_uppercase}
-    for term, definition_html in zip(terms, definitions, strict=True):
-        letter = glossary_letter_of(term.term)
-        letters.setdefault(letter, GlossaryLetter(letter))
-        letters[letter].entries.append(GlossaryEntry(term, definition_html))
-    return list(letters.values())
+def glossary_is_split() -> bool:
+    """Whether the glossary has too many terms for one page and is shown a letter a page."""
+    return len(glossary_terms_for_linking()) > GLOSSARY_ONE_PAGE_MAX
+
+
+def _terms_by_letter() -> dict[str, list[GlossaryTerm]]:
+    memo = content_memo(GLOSSARY)
+    if "by-letter" not in memo:
+        letters: dict[str, list[GlossaryTerm]] = {letter: [] for letter in string.ascii_uppercase}
+        for term in glossary_terms_for_linking():
+            letters.setdefault(glossary_letter_of(term.term), []).append(term)
+        memo["by-letter"] = letters
+    return memo["by-letter"]
+
+
+def glossary_sections(letter: str | None = None) -> list[GlossaryLetter]:
+    """Every letter A to Z (then # if needed) with its number of terms, empty letters kept.
+
+    On one page every letter comes with its terms; split by letter, only ``letter`` does
+    (none when it is None), so a page expands a bounded number of definitions.
+    """
+    split = glossary_is_split()
+    sections = []
+    shown = []
+    for key, terms in _terms_by_letter().items():
+        if key == OTHER_LETTER and not terms:
+            continue
+        section = GlossaryLetter(
+            key, count=len(terms), path=f"{glossary_letter_slug(key)}/" if split else ""
+        )
+        sections.append(section)
+        if not split or key == letter:
+            shown.append((section, terms))
+    definitions = richtext_many([term.definition for _, terms in shown for term in terms])
+    position = 0
+    for section, terms in shown:
+        for term in terms:
+            section.entries.append(GlossaryEntry(term, definitions[position]))
+            position += 1
+    return sections
+
+
+def glossary_term_url(glossary_url: str, term: GlossaryTerm) -> str:
+    """The address of a term's entry: on the glossary page, or on its letter's page."""
+    if glossary_is_split():
+        letter = glossary_letter_slug(glossary_letter_of(term.term))
+        return f"{glossary_url}{letter}/#term-{term.slug}"
+    return f"{glossary_url}#term-{term.slug}"
 
 
 def glossary_terms_for_linking() -> list[GlossaryTerm]:
-    """All glossary terms, from the shared cache while none was added, edited or removed.
-
-    One small query finds the newest edit and the number of terms; the terms themselves are
-    read again only when either changed.
-    """
-    state = GlossaryTerm.objects.aggregate(latest=Max("updated_at"), count=Count("pk"))
-    if not state["count"]:
-        return []
-    stamp = (state["count"], state["latest"].isoformat())
-    cached = cache.get(GLOSSARY_TERMS_CACHE_KEY)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    terms = list(GlossaryTerm.objects.all())
-    # One key, overwritten on change, so old lists never pile up in the shared cache.
-    cache.set(GLOSSARY_TERMS_CACHE_KEY, (stamp, terms), timeout=None)
-    return terms
+    """All glossary terms, read from the database once per change to the glossary."""
+    memo = content_memo(GLOSSARY)
+    if "terms" not in memo:
+        memo["terms"] = list(GlossaryTerm.objects.all())
+    return memo["terms"]
 
 
 def glossary_page_url(request_or_site: HttpRequest | Site | None) -> str | None:
     """The address of the live glossary page of the request's site, or None if it has none.
 
-    The address is relative when the glossary is on the site the reader is on.
+    The address is relative when the glossary is on the site the reader is on. Worked out
+    once per process, site and host until the content changes.
     """
     if isinstance(request_or_site, Site) or request_or_site is None:
         request, site = None, request_or_site
     else:
         request, site = request_or_site, Site.find_for_request(request_or_site)
+    memo = content_memo(SITE, request)
+    key = ("glossary-url", site.pk if site else None, request.get_host() if request else None)
+    if key not in memo:
+        memo[key] = _glossary_page_url(request, site)
+    return memo[key]
+
+
+def _glossary_page_url(request: HttpRequest | None, site: Site | None) -> str | None:
     pages = GlossaryPage.objects.live().public()
     if site is not None:
         pages = pages.descendant_of(site.root_page, inclusive=True)

@@ -11,7 +11,7 @@ from wagtail.models import Page, Site
 from wagtail.search.backends import get_search_backend
 
 from home.models import GlossaryPage, GlossaryTerm, HomePage, QAPage
-from home.selectors import glossary_page_url
+from home.selectors import glossary_page_url, glossary_term_url
 
 # Enough for a reader to page through; a query matching more than this needs other words.
 MAX_HITS_PER_KIND = 100
@@ -110,7 +110,7 @@ def site_search(*, query: str, site: Site | None) -> list[SearchHit]:
             SearchHit(
                 kind="Glossary",
                 title=term.term,
-                url=f"{glossary_url}#term-{term.slug}" if glossary_url else "",
+                url=glossary_term_url(glossary_url, term) if glossary_url else "",
                 excerpt=strip_tags(term.definition),
             )
         )

@@ -207,6 +207,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered parts of pages (an article's body, SEO data, the footer) are kept in that cache
+# under the content's version, so an edit is shown at once; this only bounds their lifetime
+# (home.content_changes; shorter while public media have expiring signed addresses).
+RENDERED_CONTENT_SECONDS = env.int("RENDERED_CONTENT_SECONDS", default=24 * 60 * 60)
 
 # The shared page cache (config.page_cache): how long an anonymous page is kept and what
 # s-maxage tells a CDN; 0 turns both off. Stale pages may be served this long while refreshed.

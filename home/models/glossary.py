@@ -4,10 +4,13 @@ the page that lists them from A to Z."""
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django.http import Http404
+from django.shortcuts import redirect
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 from wagtail.admin.panels import FieldPanel, TitleFieldPanel
 from wagtail.admin.widgets.slug import SlugInput
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
@@ -136,8 +139,11 @@ class GlossaryTerm(index.Indexed, models.Model):
             raise ValidationError(errors)
 
 
-class GlossaryPage(Page):
-    """Every glossary term from A to Z, each with an anchor the article links to."""
+class GlossaryPage(RoutablePageMixin, Page):
+    """Every glossary term from A to Z, each with an anchor the article links to.
+
+    A long glossary is shown a letter a page (``<letter>/``), so no page grows with it.
+    """
 
     intro = RichTextField(
         blank=True,
@@ -155,11 +161,37 @@ class GlossaryPage(Page):
     class Meta:
         verbose_name = "glossary page"
 
+    @path("")
+    def all_letters(self, request):
+        return self.render(request)
+
+    @re_path(r"^(?P<letter>[a-z]|other)/$")
+    def one_letter(self, request, letter):
+        from home.selectors import OTHER_LETTER, glossary_is_split
+
+        if not glossary_is_split():
+            raise Http404("The glossary is on one page.")
+        shown = OTHER_LETTER if letter == "other" else letter.upper()
+        return self.render(request, letter=shown)
+
+    @re_path(r"^term/(?P<slug>[-a-z0-9_]+)/$")
+    def term(self, request, slug):
+        """Where a term's entry is now: links made before the glossary was split still work."""
+        from home.selectors import glossary_term_url, glossary_terms_for_linking
+
+        for term in glossary_terms_for_linking():
+            if term.slug == slug:
+                return redirect(glossary_term_url(self.get_url(request), term))
+        raise Http404("No such term.")
+
     def get_context(self, request, *args, **kwargs):
         from home.selectors import glossary_sections
 
         context = super().get_context(request, *args, **kwargs)
-        sections = glossary_sections()
+        letter = kwargs.get("letter")
+        sections = glossary_sections(letter)
         context["sections"] = sections
-        context["term_count"] = sum(len(section.entries) for section in sections)
+        context["term_count"] = sum(section.count for section in sections)
+        context["letter"] = letter
+        context["split"] = any(section.path for section in sections)
         return context

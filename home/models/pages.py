@@ -146,10 +146,31 @@ class ArticleContent(models.Model):
         return published.date() if published else None
 
     def get_context(self, request, *args, **kwargs):
+        from config.content_security import frames_allow_video
+        from home.content_changes import content_version
+
         context = super().get_context(request, *args, **kwargs)
         # The author's own prose; quotes, offers and link lists are left as they are.
         context["linkable_blocks"] = GLOSSARY_LINKED_BLOCKS
+        # The article as rendered is kept until the page is published again or any content
+        # changes; a preview shows unsaved edits and is never kept.
+        if self.live and not getattr(request, "is_preview", False):
+            context["article_cache_key"] = (
+                f"{self.pk}.{self.live_revision_id}.{content_version(request=request)}."
+                f"{request.scheme}.{request.get_host()}"
+            )
+        # Said here rather than only by the video blocks, which a kept article skips.
+        if self.shows_video():
+            frames_allow_video(request)
         return context
+
+    def shows_video(self) -> bool:
+        """Whether a block plays a video, read from the stored body without loading it."""
+        return any(
+            block["type"] == "video"
+            or (block["type"] == "recording" and (block.get("value") or {}).get("video_url"))
+            for block in self.body.raw_data
+        )
 
     def section_headings(self) -> list[tuple[str, str]]:
         """(anchor, text) of each top-level section, for the table of contents."""

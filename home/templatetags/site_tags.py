@@ -1,12 +1,14 @@
 """Template tags for the site chrome: navigation, trust badges, footer settings.
 
-Each reads with a fixed number of queries, however many items the author adds."""
+Each reads with a fixed number of queries, however many items the author adds; the
+navigation and the settings are read once per process and site until the content changes."""
 
 from django import template
 from django.db.models import Prefetch
 from wagtail.images import get_image_model
 from wagtail.models import Site
 
+from home.content_changes import content_memo, content_version, rendered_content_seconds
 from home.models import NavigationItem, SiteSettings, TrustBadge
 
 register = template.Library()
@@ -26,14 +28,20 @@ def navigation_items(context) -> list[dict]:
     site = _site(context)
     if site is None:
         return []
-    items = NavigationItem.objects.filter(settings__site=site).select_related("page")
+    memo = content_memo(request=request)
+    key = ("navigation", site.pk, request.get_host() if request else None)
+    if key not in memo:
+        items = NavigationItem.objects.filter(settings__site=site).select_related("page")
+        memo[key] = [(item.label, item.href(request)) for item in items.order_by("sort_order")]
     current = request.path if request else ""
-    entries = []
-    for item in items.order_by("sort_order"):
-        href = item.href(request)
-        is_current = href == current or (href not in ("/", "#") and current.startswith(href))
-        entries.append({"label": item.label, "href": href, "current": is_current})
-    return entries
+    return [
+        {
+            "label": label,
+            "href": href,
+            "current": href == current or (href not in ("/", "#") and current.startswith(href)),
+        }
+        for label, href in memo[key]
+    ]
 
 
 @register.simple_tag(takes_context=True)
@@ -59,7 +67,26 @@ def site_settings(context) -> SiteSettings | None:
     site = _site(context)
     if site is None:
         return None
-    found = SiteSettings.for_site(site)
+    memo = content_memo(request=request)
+    # Shared by the requests of this process: templates only read it.
+    found = memo.get(("settings", site.pk))
+    if found is None:
+        found = memo[("settings", site.pk)] = SiteSettings.for_site(site)
     if request is not None:
         request._site_settings = found  # one read per request, however often it is used
     return found
+
+
+@register.simple_tag
+def kept_seconds() -> int:
+    """How long a rendered part of a page is kept in the shared cache at most."""
+    return rendered_content_seconds()
+
+
+@register.simple_tag(takes_context=True)
+def chrome_cache_key(context) -> str:
+    """The key the footer is kept under: the content's version, the site's address."""
+    request = context.get("request")
+    if request is None or getattr(request, "is_preview", False):
+        return ""
+    return f"{content_version(request=request)}.{request.scheme}.{request.get_host()}"

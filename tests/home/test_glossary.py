@@ -14,7 +14,7 @@ from wagtail.test.utils.form_data import rich_text
 from home.glossary import GlossaryLinker, glossary_link_first_mentions, glossary_linker_for_request
 from home.glossary_demo import DEMO_TERMS, GLOSSARY_SOURCE, glossary_demo_create
 from home.models import GlossaryPage, GlossaryTerm, HomePage
-from home.selectors import glossary_page_url, glossary_terms_for_linking
+from home.selectors import GLOSSARY_ONE_PAGE_MAX, glossary_page_url, glossary_terms_for_linking
 from tests.home.factories import GlossaryPageFactory, GlossaryTermFactory
 
 pytestmark = pytest.mark.django_db
@@ -192,7 +192,17 @@ def test_glossary_page_queries_do_not_grow_with_the_terms(
     with django_assert_max_num_queries(13):
         response = client.get(glossary_page.url)
     page = soup_of(response.content.decode())
-    assert len(page.find_all("dt")) == count
+    if count <= GLOSSARY_ONE_PAGE_MAX:
+        assert len(page.find_all("dt")) == count
+    else:
+        # A long glossary is a letter a page: the first letter with terms has all of its own.
+        link = page.select_one("nav.glossary-letters a")
+        letter = link.get_text()
+        with django_assert_max_num_queries(13):
+            response = client.get(link["href"])
+        page = soup_of(response.content.decode())
+        starting = [t for t in GlossaryTerm.objects.all() if t.term.upper().startswith(letter)]
+        assert len(page.find_all("dt")) == len(starting) > 0
     assert page.find("dd").find("a")["href"] == "/"
 
 
@@ -349,7 +359,7 @@ def test_a_linker_for_the_request_links_to_the_live_glossary(glossary_page, term
 
 def test_terms_for_linking_come_from_the_cache_until_one_changes(terms, django_assert_num_queries):
     assert {t.slug for t in glossary_terms_for_linking()} == {t.slug for t in terms}
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(0):
         cached = glossary_terms_for_linking()
     assert len(cached) == len(terms)
 

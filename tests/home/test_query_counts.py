@@ -71,7 +71,8 @@ def test_article_queries_do_not_grow_with_terms_and_testimonials(
     assert response.status_code == 200
     html = response.content.decode()
     assert html.count('class="testimonial testimonial-quote"') == n
-    assert html.count('<dt><a href="/glossary/#term-') == n
+    # A long glossary is a letter a page: /glossary/#term-x or /glossary/x/#term-x.
+    assert html.count('<dt><a href="/glossary/') == n
 
 
 def test_article_queries_are_the_same_at_10_and_300(client):
