@@ -74,6 +74,7 @@ def test_every_operation_answers_as_documented(api_schema):
             suppress_health_check=list(HealthCheck),
         )
         def answers_as_documented(case):
-            case.call_and_validate(checks=CHECKS)
+            # The WSGI client asks for gzip but does not unpack it: the schema is about JSON.
+            case.call_and_validate(checks=CHECKS, headers={"Accept-Encoding": "identity"})
 
         answers_as_documented()

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from config.page_cache import page_cache_generation_bump
 from config.page_cache_purges import cdn_purge_site
+from home.content_changes import content_changed
 
 
 class Command(BaseCommand):
@@ -12,6 +12,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        page_cache_generation_bump()
+        # New content versions: kept parts of pages, the glossary matcher and whole pages.
+        content_changed(glossary=True)
         cdn_purge_site()
         self.stdout.write("Cached pages retired.")
