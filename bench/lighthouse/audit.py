@@ -45,6 +45,8 @@ CATEGORIES = {
 }
 OWN_HOSTS = {"127.0.0.1", "localhost"}
 RUN_TIMEOUT_SECONDS = 180
+# Lighthouse now and then misses the trace of a load ("NO_NAVSTART") and says to run again.
+ATTEMPTS = 3
 
 
 def install_lighthouse() -> None:
@@ -78,14 +80,20 @@ def run_lighthouse(url: str, report: Path, cookie: str | None) -> dict:
     ]
     if cookie:
         command.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
-    subprocess.run(
-        command,
-        check=True,
-        env={**os.environ, "CHROME_PATH": CHROME_PATH},
-        stdout=sys.stderr,
-        timeout=RUN_TIMEOUT_SECONDS,
-    )
-    return json.loads(report.read_text())
+    for attempt in range(1, ATTEMPTS + 1):
+        finished = subprocess.run(
+            command,
+            env={**os.environ, "CHROME_PATH": CHROME_PATH},
+            stdout=sys.stderr,
+            timeout=RUN_TIMEOUT_SECONDS,
+            check=False,
+        )
+        lhr = json.loads(report.read_text()) if report.exists() else {}
+        if finished.returncode == 0 and not lhr.get("runtimeError"):
+            return lhr
+        print(f"Lighthouse failed on {url} (attempt {attempt} of {ATTEMPTS})", file=sys.stderr)
+        report.unlink(missing_ok=True)
+    raise SystemExit(f"Lighthouse could not audit {url}")
 
 
 def is_offsite(request_url: str) -> bool:

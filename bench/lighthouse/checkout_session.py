@@ -24,7 +24,9 @@ PASSWORD = "a-long-pass-phrase-for-the-audit"
 class Visitor:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
-        self.cookies = http.cookiejar.CookieJar()
+        # Production cookies are Secure; on the loopback address the site is plain http.
+        policy = http.cookiejar.DefaultCookiePolicy(secure_protocols=("https", "wss", "http"))
+        self.cookies = http.cookiejar.CookieJar(policy)
         self.opener = build_opener(HTTPCookieProcessor(self.cookies))
 
     def get(self, path: str) -> tuple[str, str]:
