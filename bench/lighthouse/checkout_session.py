@@ -5,13 +5,15 @@
 Posts the forms a visitor would: the program into the basket from its product page, then a
 new account at checkout. Prints the URL of the payment step on the first line and the
 `Cookie` header that reaches it (session, basket, CSRF) on the second, for
-`audit.py --cookie`. The site must be running with its demo content.
+`audit.py --cookie`. The site must be running with its demo content, and let this address
+sign up once more (its limit is SIGNUPS_PER_ADDRESS an hour: raise it for repeated audits).
 """
 
 import http.cookiejar
 import re
 import sys
 import uuid
+from urllib.error import HTTPError
 from urllib.parse import urlencode
 from urllib.request import HTTPCookieProcessor, Request, build_opener
 
@@ -60,7 +62,22 @@ def reach_payment_step(base_url: str, email: str) -> tuple[str, str]:
     # A visitor without an account is sent to the sign-in page, which also registers.
     sign_in_url, sign_in = visitor.get("/shop/checkout/")
     sign_in_path = sign_in_url.removeprefix(visitor.base_url)
-    url, _ = visitor.post(
+    try:
+        url, _ = register(visitor, sign_in_path, sign_in, email)
+    except HTTPError as error:
+        if error.code == 429:
+            raise SystemExit(
+                "The site refuses more sign-ups from this address: start it with a higher "
+                "SIGNUPS_PER_ADDRESS for repeated audits."
+            ) from error
+        raise
+    if not url.endswith("/shop/checkout/payment-details/"):
+        raise SystemExit(f"Registration at checkout did not reach the payment step: {url}")
+    return url, visitor.cookie_header()
+
+
+def register(visitor: Visitor, sign_in_path: str, sign_in: str, email: str) -> tuple[str, str]:
+    return visitor.post(
         sign_in_path,
         {
             "csrfmiddlewaretoken": CSRF.search(sign_in).group(1),
@@ -72,9 +89,6 @@ def reach_payment_step(base_url: str, email: str) -> tuple[str, str]:
         },
         sign_in_path,
     )
-    if not url.endswith("/shop/checkout/payment-details/"):
-        raise SystemExit(f"Registration at checkout did not reach the payment step: {url}")
-    return url, visitor.cookie_header()
 
 
 def main(argv: list[str]) -> int:
