@@ -11,7 +11,8 @@ from home.models import NavigationItem, SiteSettings, TrustBadge
 
 register = template.Library()
 
-BADGE_RENDITION = "max-160x80"
+# Shown 160 pixels wide; the larger one is for high-density screens (srcset).
+BADGE_RENDITIONS = ("max-160x80", "max-320x160")
 
 
 def _site(context):
@@ -41,7 +42,7 @@ def trust_badges(context) -> list[TrustBadge]:
     site = _site(context)
     if site is None:
         return []
-    images = get_image_model().objects.prefetch_renditions(BADGE_RENDITION)
+    images = get_image_model().objects.prefetch_renditions(*BADGE_RENDITIONS)
 
     return list(
         TrustBadge.objects.filter(settings__site=site)
