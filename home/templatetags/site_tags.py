@@ -11,8 +11,7 @@ from home.models import NavigationItem, SiteSettings, TrustBadge
 
 register = template.Library()
 
-# Shown 160 pixels wide; the larger one is for high-density screens (srcset).
-BADGE_RENDITIONS = ("max-160x80", "max-320x160")
+BADGE_RENDITION = "max-160x80"
 
 
 def _site(context):
@@ -42,7 +41,7 @@ def trust_badges(context) -> list[TrustBadge]:
     site = _site(context)
     if site is None:
         return []
-    images = get_image_model().objects.prefetch_renditions(*BADGE_RENDITIONS)
+    images = get_image_model().objects.prefetch_renditions(BADGE_RENDITION)
 
     return list(
         TrustBadge.objects.filter(settings__site=site)
