@@ -12,7 +12,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from config.api import ItemIdConverter, api_not_found
 from config.health import healthz
 from home import api as content_api
-from home.views import robots_txt, site_search_view
+from home.views import favicon, robots_txt, site_search_view
 from shop.billing import api as shop_api
 from shop.downloads import api as downloads_api
 
@@ -23,6 +23,7 @@ wagtail_api_urls = content_api.wagtail_api_router.urls
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("robots.txt", robots_txt, name="robots_txt"),
+    path("favicon.ico", favicon, name="favicon"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("search/", site_search_view, name="site_search"),
     path("django-admin/", admin.site.urls),

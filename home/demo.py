@@ -15,7 +15,7 @@ from django.core.files.images import ImageFile
 from django.db import transaction
 from oscar.core.loading import get_model
 from PIL import Image as PILImage
-from PIL import ImageDraw
+from PIL import ImageDraw, ImageFont
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page, Site
@@ -153,17 +153,18 @@ def sites_point_at_site_url() -> None:
     )
 
 
-def _png(text: str, size: tuple[int, int], background: str) -> bytes:
+def _png(text: str, size: tuple[int, int], background: str, text_size: int | None) -> bytes:
     image = PILImage.new("RGB", size, background)
     draw = ImageDraw.Draw(image)
     draw.rectangle([2, 2, size[0] - 3, size[1] - 3], outline="#ffffff", width=2)
-    draw.multiline_text((10, 10), text, fill="#ffffff", spacing=4)
+    font = ImageFont.load_default(size=text_size) if text_size else None
+    draw.multiline_text((10, 10), text, fill="#ffffff", spacing=4, font=font)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
 
 
-def _image(title: str, *, size=(320, 160), background="#0b5f7a"):
+def _image(title: str, *, size=(320, 160), background="#0b5f7a", text_size: int | None = None):
     Image = get_image_model()
     existing = Image.objects.filter(title=title).first()
     if existing:
@@ -175,7 +176,7 @@ def _image(title: str, *, size=(320, 160), background="#0b5f7a"):
             line = ""
         line = f"{line} {word}".strip()
     lines.append(line)
-    content = _png("\n".join(lines), size, background)
+    content = _png("\n".join(lines), size, background, text_size)
     filename = "demo-" + "-".join(title.lower().split())[:40] + ".png"
     image = Image(title=title)
     image.file = ImageFile(io.BytesIO(content), name=filename)
@@ -700,7 +701,9 @@ def _fill_site_settings(site: Site, pages: dict) -> None:
             TrustBadge.objects.create(
                 settings=site_settings,
                 sort_order=order,
-                image=_image(name, size=(200, 80), background="#1d2a33"),
+                # Twice the size they are shown at, as an author's seal would be: sharp on
+                # phones' high-density screens (the template offers both sizes).
+                image=_image(name, size=(400, 160), background="#1d2a33", text_size=20),
                 alt_text=name,
             )
 

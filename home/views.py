@@ -1,10 +1,12 @@
-"""Views outside the page tree: robots.txt and the site search."""
+"""Views outside the page tree: robots.txt, /favicon.ico and the site search."""
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 from wagtail.models import Site
 
@@ -20,6 +22,18 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     lines += [f"Disallow: {path}" for path in settings.ROBOTS_DISALLOW]
     lines += ["", f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+FAVICON_CACHE_SECONDS = 24 * 60 * 60
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which feed readers and old browsers ask for without reading the page,
+    sent to the icon's static file. Not permanent: the file's hashed name changes with it."""
+    response = HttpResponseRedirect(static("icons/favicon.ico"))
+    patch_cache_control(response, public=True, max_age=FAVICON_CACHE_SECONDS)
+    return response
 
 
 @require_GET

@@ -124,11 +124,22 @@ def test_robots_txt_disallows_private_areas_and_names_the_sitemap(client, settin
     )
 
 
-def test_robots_txt_defaults_keep_admin_and_checkout_out():
+def test_robots_txt_defaults_keep_admin_and_accounts_out():
     from django.conf import settings
 
-    for path in ["/cms/", "/django-admin/", "/shop/checkout/", "/shop/accounts/", "/shop/basket/"]:
+    for path in ["/cms/", "/django-admin/", "/shop/accounts/", "/shop/basket/"]:
         assert path in settings.ROBOTS_DISALLOW
+
+
+@pytest.mark.parametrize("path", ["/shop/checkout/", "/shop/checkout/payment-details/"])
+def test_checkout_open_to_crawlers_shows_them_nothing(client, settings, path):
+    """Not disallowed, so a search engine may read the payment step a visitor reaches, but a
+    crawler has no basket: it is only sent away, to a disallowed page."""
+    assert not any(path.startswith(disallowed) for disallowed in settings.ROBOTS_DISALLOW)
+    response = client.get(path)
+    assert response.status_code == 302
+    target = response["Location"]
+    assert any(target.startswith(disallowed) for disallowed in settings.ROBOTS_DISALLOW)
 
 
 def test_redirect_from_an_old_address_reaches_the_page(client, demo):
