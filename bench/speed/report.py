@@ -14,7 +14,12 @@ GOALS = [
     ("cached_article_over_static", "cached article / static CSS", 0.5, "min"),
     ("uncached_article_over_tiny_view", "uncached article / robots.txt", 0.03, "min"),
     ("uncached_article_queries", "uncached article, SQL queries", 12, "max"),
-    ("grown_over_small_article_uncached", "article with +1,000 terms / article, uncached", 0.9, "min"),
+    (
+        "grown_over_small_article_uncached",
+        "article with +1,000 terms / article, uncached",
+        0.9,
+        "min",
+    ),
     ("grown_over_small_article_cached", "article with +1,000 terms / article, cached", 0.9, "min"),
 ]
 
@@ -176,7 +181,9 @@ def goals_table(results: list[dict]) -> list[str]:
             value = result["ratios"].get(key)
             met = goal_met(key, value)
             mark = "" if met is None else (" ✓" if met else " ✗")
-            cells.append(f"{_number(value, 3) if isinstance(value, float) else _number(value)}{mark}")
+            cells.append(
+                f"{_number(value, 3) if isinstance(value, float) else _number(value)}{mark}"
+            )
         target = f"{'≥' if kind == 'min' else '≤'} {bound}"
         lines.append(f"| {text} | {target} | " + " | ".join(cells) + " |")
     return lines
