@@ -57,7 +57,7 @@ def row_find(pages: list[dict], name: str, variant: str) -> dict | None:
 
 
 def _ratio(numerator: float | None, denominator: float | None) -> float | None:
-    if not numerator or not denominator:
+    if numerator is None or not denominator:
         return None
     return round(numerator / denominator, 3)
 
@@ -122,12 +122,22 @@ def _page_names(pages: list[dict]) -> list[str]:
     return names
 
 
+def cookie_marks(row: dict) -> str:
+    """What keeps a shared cache or a CDN from storing an anonymous answer."""
+    marks = []
+    if row.get("sets_cookie"):
+        marks.append("Set-Cookie")
+    if "cookie" in (row.get("vary") or "").lower():
+        marks.append("Vary: Cookie")
+    return ", ".join(marks) or "–"
+
+
 def pages_table(result: dict) -> list[str]:
     """One line per page and variant: throughput, latency, queries and size."""
     lines = [
         "| page | variant | req/s | p50 ms | p99 ms | non-2xx | queries | KB plain | KB gzip/br "
-        "| Cache-Control |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| Cache-Control | cookies |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for name in _page_names(result["pages"]):
         for variant in VARIANTS:
@@ -140,7 +150,7 @@ def pages_table(result: dict) -> list[str]:
                 f"| {_number(row.get('non_2xx'))} | {_number(row.get('queries'))} "
                 f"| {_kb(row.get('bytes_plain'))} | {_kb(row.get('bytes_compressed'))}"
                 f"{' (' + row['content_encoding'] + ')' if row.get('content_encoding') else ''} "
-                f"| {row.get('cache_control') or '–'} |"
+                f"| {row.get('cache_control') or '–'} | {cookie_marks(row)} |"
             )
     return lines
 

@@ -492,16 +492,17 @@ def visitor_at_payment_step(tree: Tree, product_path: str) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
 
 
-def instrument(tree: Tree, relative: str) -> Path | None:
-    """A measuring script: the running bench's own copy first, else the tree's."""
-    for base in (ROOT, tree.path):
+def instrument(tree: Tree, relative: str, args) -> Path | None:
+    """A measuring script: the running bench's own copy first, then the measured tree's, then
+    the one in --instruments (a checkout that has it when neither does yet)."""
+    for base in (ROOT, tree.path, *([args.instruments] if args.instruments else [])):
         if (base / relative).exists():
             return base / relative
     return None
 
 
-def lighthouse_run(tree: Tree, pages: dict[str, str], work: Path) -> dict:
-    audit = instrument(tree, "bench/lighthouse/audit.py")
+def lighthouse_run(tree: Tree, pages: dict[str, str], work: Path, args) -> dict:
+    audit = instrument(tree, "bench/lighthouse/audit.py", args)
     if audit is None:
         return {"available": False, "reason": "bench/lighthouse/audit.py is not in this tree"}
     targets = {"article": pages["article"]}
@@ -535,8 +536,8 @@ def lighthouse_run(tree: Tree, pages: dict[str, str], work: Path) -> dict:
     return out
 
 
-def billing_run(tree: Tree) -> dict:
-    script = instrument(tree, "bench/billing_run_bench.py")
+def billing_run(tree: Tree, args) -> dict:
+    script = instrument(tree, "bench/billing_run_bench.py", args)
     if script is None:
         return {"available": False, "reason": "bench/billing_run_bench.py is not in this tree"}
     runs = []
@@ -600,7 +601,7 @@ def tree_measure(procs: Processes, tree: Tree, wrk: str, args, work: Path) -> di
                     result["pages"].append(page_measure(wrk, tree, name, path, variant, args))
                 if variant == "cached" and not args.skip_lighthouse:
                     say(f"{tree.label}: Lighthouse")
-                    result["lighthouse"] = lighthouse_run(tree, paths, work)
+                    result["lighthouse"] = lighthouse_run(tree, paths, work, args)
         say(f"{tree.label}: SQL queries per page (uncached)")
         queries = queries_count(tree, paths)
 
@@ -626,6 +627,10 @@ def tree_measure(procs: Processes, tree: Tree, wrk: str, args, work: Path) -> di
             if counted and row["variant"].endswith("uncached"):
                 row["queries"] = counted["warm"]
                 row["queries_cold"] = counted["cold"]
+            if not row["requests"]:
+                result["problems"].append(
+                    f"{row['name']} ({row['variant']}): no answer within {args.duration} s"
+                )
             if row["status"] != 200:
                 result["problems"].append(f"{row['name']} ({row['variant']}): {row['status']}")
             if row["non_2xx"] or row["socket_errors"]:
@@ -636,7 +641,7 @@ def tree_measure(procs: Processes, tree: Tree, wrk: str, args, work: Path) -> di
         result["billing_run"] = (
             {"available": False, "reason": "skipped (--skip-billing)"}
             if args.skip_billing
-            else billing_run(tree)
+            else billing_run(tree, args)
         )
         if "lighthouse" not in result:
             result["lighthouse"] = {"available": False, "reason": "skipped (--skip-lighthouse)"}
@@ -687,6 +692,12 @@ def main() -> int:
     parser.add_argument("--database", default="backcare_bench")
     parser.add_argument("--baseline-database", default="backcare_bench_base")
     parser.add_argument("--port", type=int, default=8610, help="first of 6 loopback ports")
+    parser.add_argument(
+        "--instruments",
+        type=Path,
+        help="a checkout to take bench/lighthouse/audit.py and bench/billing_run_bench.py "
+        "from when the measured trees lack them",
+    )
     parser.add_argument("--skip-lighthouse", action="store_true")
     parser.add_argument("--skip-billing", action="store_true")
     parser.add_argument("--keep-database", action="store_true")

@@ -113,6 +113,20 @@ def test_ratio_missing_when_a_page_was_not_measured():
     assert ratios["uncached_article_queries"] is None
 
 
+def test_ratio_zero_when_the_page_answered_nothing():
+    ratios = report.ratios_compute(
+        [page("article", "uncached", 20.0), page("article", "grown uncached", 0.0)]
+    )
+    assert ratios["grown_over_small_article_uncached"] == 0.0
+
+
+def test_cookies_that_keep_a_shared_cache_out_are_named():
+    assert report.cookie_marks({"sets_cookie": True, "vary": "Accept-Encoding, Cookie"}) == (
+        "Set-Cookie, Vary: Cookie"
+    )
+    assert report.cookie_marks({"sets_cookie": False, "vary": "Accept-Encoding"}) == "–"
+
+
 def test_goals_met_or_missed_by_their_bound():
     assert report.goal_met("cached_article_over_static", 0.5) is True
     assert report.goal_met("grown_over_small_article_uncached", 0.8) is False
@@ -124,7 +138,7 @@ def test_goals_met_or_missed_by_their_bound():
 def test_markdown_lists_every_page_and_goal():
     text = report.markdown_render(result("current"))
     assert "| article | cached | 2,400.0 |" in text
-    assert "| 32.0 | 8.0 (br) | max-age=0, s-maxage=300 |" in text
+    assert "| 32.0 | 8.0 (br) | max-age=0, s-maxage=300 | – |" in text
     assert "| cached article / static CSS | ≥ 0.5 | 0.600 ✓ |" in text
     assert "| article with +1,000 terms / article, uncached | ≥ 0.9 | 0.800 ✗ |" in text
     assert "| uncached article, SQL queries | ≤ 12 | 11 ✓ |" in text
