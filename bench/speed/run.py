@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -228,7 +229,7 @@ class Tree:
         return {
             "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "gunicorn": f"{args.workers} sync workers",
-            "PAGE_CACHE_SECONDS": "default (cached) / 0 (uncached)",
+            "PAGE_CACHE_SECONDS": "its default (cached) / 0 (uncached)",
             "cache": "Redis (db 5, flushed before each start)",
             "media": "S3 on moto",
             "wrk": f"{args.threads} threads, {args.connections} connections, "
@@ -368,10 +369,7 @@ def pages_discover(tree: Tree) -> dict[str, str]:
         paths = {"static CSS": css.group(1), **paths}
     _, _, body = fetch(f"{tree.site}/api/shop/products/")
     try:
-        product = json.loads(body)["items"][0]
-        paths["product"] = product["url"].replace(tree.site, "").split("://", 1)[-1]
-        if not paths["product"].startswith("/"):
-            paths["product"] = "/" + paths["product"].split("/", 1)[-1]
+        paths["product"] = urllib.parse.urlsplit(json.loads(body)["items"][0]["url"]).path
     except (ValueError, KeyError, IndexError) as exc:
         say(f"no product found in the API ({exc}); product page skipped")
     request = urllib.request.Request(
@@ -593,6 +591,13 @@ def tree_measure(procs: Processes, tree: Tree, wrk: str, args, work: Path) -> di
         if collecting.returncode:
             raise RuntimeError(f"collectstatic failed:\n{errors[-3000:]}")
 
+        page_cache_default = tree.manage(
+            "shell",
+            "-c",
+            "from django.conf import settings; "
+            "print(getattr(settings, 'PAGE_CACHE_SECONDS', 'not a setting'))",
+        ).stdout.splitlines()[-1]
+        result["settings"]["PAGE_CACHE_SECONDS"] = f"{page_cache_default} (cached) / 0 (uncached)"
         paths: dict[str, str] = {}
         for variant, page_cache in (("cached", None), ("uncached", "0")):
             with site_running(procs, tree, args, page_cache=page_cache):
