@@ -39,7 +39,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
-import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -441,40 +440,56 @@ def queries_count(tree: Tree, paths: dict[str, str]) -> dict:
     return {name: by_path[path] for name, path in paths.items()}
 
 
-class KeepSecureCookies(http.cookiejar.DefaultCookiePolicy):
-    """The site marks its cookies Secure (it believes it is behind HTTPS); this visitor
-    talks plain HTTP to loopback with X-Forwarded-Proto, so it sends them anyway."""
-
-    def return_ok_secure(self, cookie, request):
-        return True
-
-
 def csrf_token(html: str) -> str:
     found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
     return found.group(1) if found else ""
 
 
+class Visitor:
+    """A browser on plain HTTP, as Lighthouse's browser is later with the same cookies (the
+    site then builds http:// redirects; with X-Forwarded-Proto it would send https:// ones
+    that nothing here answers)."""
+
+    def __init__(self, site: str):
+        self.site = site
+        # The site marks its cookies Secure (it believes it is behind HTTPS), so the jar
+        # must send them over this plain-HTTP hop too.
+        policy = http.cookiejar.DefaultCookiePolicy(secure_protocols=("https", "wss", "http"))
+        self.cookies = http.cookiejar.CookieJar(policy)
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+
+    def open(self, path: str, fields: dict | None = None, referer: str = "") -> tuple[str, str]:
+        data = urllib.parse.urlencode(fields).encode() if fields is not None else None
+        headers = {"Referer": self.site + referer} if data else {}
+        request = urllib.request.Request(self.site + path, data=data, headers=headers)
+        with self.opener.open(request, timeout=30) as response:
+            return response.geturl(), response.read().decode(errors="replace")
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.cookies)
+
+
 def visitor_at_payment_step(tree: Tree, product_path: str) -> str:
     """A new customer with the program in the basket who reached the payment step, driven as
     a browser would; returns their cookies as a Cookie header."""
-    session = requests.Session()
-    session.cookies.set_policy(KeepSecureCookies())
-    session.headers.update(PROXY_HEADERS)
-    page = session.get(f"{tree.site}{product_path}", timeout=30).text
+    visitor = Visitor(tree.site)
+    _, page = visitor.open(product_path)
     product_id = re.search(r"/shop/basket/add/(\d+)/", page)
     if not product_id:
         raise RuntimeError("no add-to-basket form on the product page")
-    session.post(
-        f"{tree.site}/shop/basket/add/{product_id.group(1)}/",
-        data={"csrfmiddlewaretoken": csrf_token(page), "quantity": 1},
-        headers={"Referer": f"https://127.0.0.1:{tree.site_port}{product_path}"},
-        timeout=30,
+    visitor.open(
+        f"/shop/basket/add/{product_id.group(1)}/",
+        {"csrfmiddlewaretoken": csrf_token(page), "quantity": 1},
+        product_path,
     )
-    page = session.get(f"{tree.site}/shop/checkout/", timeout=30).text
+    # A visitor without an account is sent to the sign-in page, which also registers.
+    url, page = visitor.open("/shop/checkout/")
+    sign_in = urllib.parse.urlsplit(url)
+    sign_in_path = sign_in.path + (f"?{sign_in.query}" if sign_in.query else "")
     password = secrets.token_urlsafe(16)
-    response = session.post(
-        f"{tree.site}/shop/accounts/login/?next=/shop/checkout/",
-        data={
+    url, _ = visitor.open(
+        sign_in_path,
+        {
             "csrfmiddlewaretoken": csrf_token(page),
             "registration-email": f"bench-{secrets.token_hex(4)}@example.com",
             "registration-password1": password,
@@ -482,12 +497,11 @@ def visitor_at_payment_step(tree: Tree, product_path: str) -> str:
             "registration-redirect_url": "/shop/checkout/",
             "registration_submit": "Register",
         },
-        headers={"Referer": f"https://127.0.0.1:{tree.site_port}/shop/checkout/"},
-        timeout=30,
+        sign_in_path,
     )
-    if "/shop/checkout/payment-details/" not in response.url:
-        raise RuntimeError(f"the checkout ended at {response.url} ({response.status_code})")
-    return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    if "/shop/checkout/payment-details/" not in url:
+        raise RuntimeError(f"the checkout ended at {url}")
+    return visitor.cookie_header()
 
 
 def instrument(tree: Tree, relative: str, args) -> Path | None:
@@ -511,7 +525,7 @@ def lighthouse_run(tree: Tree, pages: dict[str, str], work: Path, args) -> dict:
     try:
         cookie = visitor_at_payment_step(tree, pages["product"])
         runs.append(({"payment step": "/shop/checkout/payment-details/"}, cookie))
-    except (RuntimeError, KeyError, requests.RequestException) as exc:
+    except (RuntimeError, KeyError, OSError) as exc:
         out.setdefault("problems", []).append(f"payment step not reached: {exc}")
     for group, cookie in runs:
         command = [tree.python, str(audit), "--out", str(work / "lighthouse")]
