@@ -507,7 +507,7 @@ def visitor_at_payment_step(tree: Tree, product_path: str) -> str:
 def instrument(tree: Tree, relative: str, args) -> Path | None:
     """A measuring script: the running bench's own copy first, then the measured tree's, then
     the one in --instruments (a checkout that has it when neither does yet)."""
-    for base in (ROOT, tree.path, *([args.instruments] if args.instruments else [])):
+    for base in (ROOT, tree.path, *args.instruments):
         if (base / relative).exists():
             return base / relative
     return None
@@ -714,8 +714,10 @@ def main() -> int:
     parser.add_argument(
         "--instruments",
         type=Path,
-        help="a checkout to take bench/lighthouse/audit.py and bench/billing_run_bench.py "
-        "from when the measured trees lack them",
+        action="append",
+        default=[],
+        help="a checkout to take bench/lighthouse/audit.py or bench/billing_run_bench.py "
+        "from when the measured trees lack them (may be repeated)",
     )
     parser.add_argument("--skip-lighthouse", action="store_true")
     parser.add_argument("--skip-billing", action="store_true")
