@@ -506,7 +506,7 @@ def visitor_at_payment_step(tree: Tree, product_path: str) -> str:
 
 def instrument(tree: Tree, relative: str, args) -> Path | None:
     """A measuring script: the running bench's own copy first, then the measured tree's, then
-    the one in --instruments (a checkout that has it when neither does yet)."""
+    those in --instruments (checkouts that have it when neither does yet)."""
     for base in (ROOT, tree.path, *args.instruments):
         if (base / relative).exists():
             return base / relative
