@@ -247,7 +247,13 @@ def about_lines(result: dict) -> list[str]:
         f"in {result.get('duration_seconds', 0):.0f} s",
         f"  - machine: {machine['cpu_model']}, {machine['cores']} cores, "
         f"{machine['ram_gb']} GB RAM, Python {machine['python']}, PostgreSQL "
-        f"{machine['postgresql']}, {machine.get('wrk', 'wrk')}",
+        f"{machine['postgresql']}, {machine.get('wrk', 'wrk')}"
+        + (
+            f"; load average {machine['load_average'][0]} at the start, "
+            f"{machine.get('load_average_at_end', ['?'])[0]} at the end"
+            if machine.get("load_average")
+            else ""
+        ),
     ]
 
 

@@ -128,6 +128,8 @@ def machine_describe() -> dict:
         "postgresql": postgresql,
         "wrk": (wrk.stdout + wrk.stderr).strip().splitlines()[0].split(" [")[0],
         "platform": platform.platform(),
+        # Other work on the machine skews every figure: a run on a busy machine shows it here.
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -671,6 +673,7 @@ def tree_measure(procs: Processes, tree: Tree, wrk: str, args, work: Path) -> di
             collecting.wait(timeout=10)
         if not args.keep_database:
             database_drop(tree.database)
+    result["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     result["ratios"] = report.ratios_compute(result["pages"])
     result["duration_seconds"] = round(time.monotonic() - began)
     return result

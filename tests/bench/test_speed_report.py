@@ -52,6 +52,8 @@ def result(label, pages=PAGES):
             "python": "3.11.2",
             "postgresql": "15.20",
             "wrk": "wrk 4.1.0",
+            "load_average": [1.5, 1.2, 1.0],
+            "load_average_at_end": [6.25, 3.0, 1.5],
         },
         "settings": {"DJANGO_SETTINGS_MODULE": "config.settings.production"},
         "pages": pages,
@@ -146,6 +148,7 @@ def test_markdown_lists_every_page_and_goal():
     assert "| 1,000 | 10.0 | 100.0 | 5,000 | 5.00 | 1,000 |" in text
     assert "| 10,000 | failed: took over 420 s |" in text
     assert "## Before and after" not in text
+    assert "load average 1.5 at the start, 6.25 at the end" in text
 
 
 def test_markdown_shows_baseline_and_current_side_by_side():
