@@ -546,7 +546,7 @@ def billing_run(tree: Tree, args) -> dict:
     if script is None:
         return {"available": False, "reason": "bench/billing_run_bench.py is not in this tree"}
     runs = []
-    for plans in BILLING_PLANS:
+    for plans in args.billing_plans:
         say(f"{tree.label} billing_run with {plans:,} due plans")
         # Bounded, with room for ~25 plans a second plus seeding (one stand-in call per plan).
         limit = 120 + plans * 0.045
@@ -718,6 +718,12 @@ def main() -> int:
     )
     parser.add_argument("--skip-lighthouse", action="store_true")
     parser.add_argument("--skip-billing", action="store_true")
+    parser.add_argument(
+        "--billing-plans",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=list(BILLING_PLANS),
+        help="due plans for each billing_run, comma-separated (default 1000,10000)",
+    )
     parser.add_argument("--keep-database", action="store_true")
     args = parser.parse_args()
 
