@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres e2e browser lint format check-deploy ci clean bench bench-load
+.PHONY: run test test-postgres e2e browser lint format check-deploy ci clean bench bench-download \
+	bench-load
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -47,8 +48,12 @@ check-deploy: $(STAMP)
 ci:
 	bash .ci/run
 
-# Streams a 1 GB local program file through the download view; see bench/results/.
+# The site as production serves it, under wrk: see README "Speed" and bench/results/site.md.
 bench: $(STAMP)
+	$(PY) bench/speed/run.py $(BENCH_ARGS)
+
+# Streams a 1 GB local program file through the download view; see bench/results/.
+bench-download: $(STAMP)
 	$(PY) bench/download_stream.py
 
 # Three minutes of mixed traffic on PostgreSQL, then every plan checked against the Stripe

@@ -4,7 +4,7 @@ Starts `manage.py runserver --noreload` on a free loopback port with a throw-awa
 database, signs in a customer with an open grant, downloads the file over HTTP while sampling
 the server's resident memory (VmRSS), and compares the throughput with `cat file > /dev/null`
 in the same run. Goal: the server grows by less than 50 MB. Results go to
-bench/results/download_stream.txt. Run with `make bench`.
+bench/results/download_stream.txt. Run with `make bench-download`.
 """
 
 import os
