@@ -35,11 +35,10 @@ def shop_stylesheet(source: str) -> str:
     )
     if "Font Awesome" in kept or "webfonts/" in kept:
         raise ValueError("Font Awesome is still in the stylesheet: Oscar's layout changed.")
-    header = (
-        "/* Oscar's styles.css without Font Awesome; made by scripts/shop_stylesheet.py, "
-        "do not edit. */\n"
-    )
-    return header + kept + "\n"
+    # After @charset, which must open the file.
+    charset, _, rest = kept.partition("\n")
+    note = "/* Oscar's styles.css without its icon font; made by scripts/shop_stylesheet.py. */"
+    return f"{charset}\n{note}\n{rest}\n"
 
 
 def main(argv: list[str] | None = None) -> int:
