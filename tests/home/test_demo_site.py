@@ -4,6 +4,7 @@ import html as html_lib
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from home.demo import BADGES, SYMPTOMS, TRIED
@@ -162,3 +163,18 @@ def test_every_demo_page_passes_the_cms_validation():
                     field.stream_block.clean(value)
                 except ValidationError as error:
                     pytest.fail(f"{page.url} {field.name}: {error}")
+
+
+def test_the_demo_program_shows_its_cover_rather_than_the_placeholder(client):
+    from oscar.core.loading import get_model
+
+    call_command("load_demo_content", stdout=StringIO())
+    call_command("load_demo_content", stdout=StringIO())
+    product = get_model("catalogue", "Product").objects.get(upc="GFTBP-DOWNLOAD")
+    cover = product.images.get()
+    assert cover.original.name.startswith("images/products/")
+    assert product.primary_image() == cover
+
+    page = client.get(product.get_absolute_url()).content.decode()
+    assert settings.OSCAR_MISSING_IMAGE_URL not in page
+    assert f'alt="{product.get_title()}"' in page
