@@ -1,6 +1,7 @@
 """The demo site holds everything the author's current page shows, in our own words."""
 
 import html as html_lib
+import re
 from io import StringIO
 
 import pytest
@@ -178,3 +179,5 @@ def test_the_demo_program_shows_its_cover_rather_than_the_placeholder(client):
     page = client.get(product.get_absolute_url()).content.decode()
     assert settings.OSCAR_MISSING_IMAGE_URL not in page
     assert f'alt="{product.get_title()}"' in page
+    # Sharp on high-density phones too (Lighthouse's image-size-responsive).
+    assert re.search(r'<img src="[^"]+" srcset="[^"]+ 1x, [^"]+ 2x" width="\d+" height="\d+"', page)
