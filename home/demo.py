@@ -291,6 +291,23 @@ def _program():
     return product
 
 
+def _program_cover(product) -> None:
+    """A cover picture, so the product page shows the program rather than Oscar's
+    placeholder."""
+    if product.images.exists():
+        return
+    ProductImage = get_model("catalogue", "ProductImage")
+    content = _png(
+        f"{PROGRAM_TITLE}\n\nSomatic exercises\nfor lower back pain", (600, 800), "#0b5f7a", 40
+    )
+    ProductImage.objects.create(
+        product=product,
+        original=ImageFile(io.BytesIO(content), name="program-cover.png"),
+        caption=PROGRAM_TITLE,
+        display_order=0,
+    )
+
+
 GETTING_STARTED = (
     "Get Free from That Back Pain: getting started\n\n"
     "1. Find a quiet half hour and a carpeted floor or a firm bed.\n"
@@ -872,11 +889,13 @@ def demo_content_load() -> list[str]:
         "menu items": NavigationItem.objects.count,
         "trust badges": TrustBadge.objects.count,
         "products": get_model("catalogue", "Product").objects.count,
+        "product pictures": get_model("catalogue", "ProductImage").objects.count,
         "program files": get_model("downloads", "ProgramFile").objects.count,
     }
     before = {name: count() for name, count in counted.items()}
     pages = _create_pages(home)
     product = _program()
+    _program_cover(product)
     _program_files(product)
     author = _author()
     letter = _letter()

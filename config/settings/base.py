@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "treebeard",
     "django_tables2",
     "sorl.thumbnail",
+    "heroicons",
     # Wagtail (no app labelled `search` of ours: Oscar owns that label)
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

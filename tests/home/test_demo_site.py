@@ -1,9 +1,11 @@
 """The demo site holds everything the author's current page shows, in our own words."""
 
 import html as html_lib
+import re
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from home.demo import BADGES, SYMPTOMS, TRIED
@@ -162,3 +164,20 @@ def test_every_demo_page_passes_the_cms_validation():
                     field.stream_block.clean(value)
                 except ValidationError as error:
                     pytest.fail(f"{page.url} {field.name}: {error}")
+
+
+def test_the_demo_program_shows_its_cover_rather_than_the_placeholder(client):
+    from oscar.core.loading import get_model
+
+    call_command("load_demo_content", stdout=StringIO())
+    call_command("load_demo_content", stdout=StringIO())
+    product = get_model("catalogue", "Product").objects.get(upc="GFTBP-DOWNLOAD")
+    cover = product.images.get()
+    assert cover.original.name.startswith("images/products/")
+    assert product.primary_image() == cover
+
+    page = client.get(product.get_absolute_url()).content.decode()
+    assert settings.OSCAR_MISSING_IMAGE_URL not in page
+    assert f'alt="{product.get_title()}"' in page
+    # Sharp on high-density phones too (Lighthouse's image-size-responsive).
+    assert re.search(r'<img src="[^"]+" srcset="[^"]+ 1x, [^"]+ 2x" width="\d+" height="\d+"', page)
