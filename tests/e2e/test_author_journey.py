@@ -41,7 +41,10 @@ def test_author_edits_previews_and_publishes(site, desktop, shoot):
     # The preview panel shows the draft as visitors will see it.
     page.locator('[data-side-panel-toggle="preview"]').click()
     preview = page.frame_locator("#w-preview-iframe")
-    expect(preview.locator("body")).to_contain_text("The author added this line today.")
+    # The first render of a draft makes its pictures' renditions (AVIF among them): seconds.
+    expect(preview.locator("body")).to_contain_text(
+        "The author added this line today.", timeout=20_000
+    )
     shoot(page, "preview")
 
     page.locator("[data-w-dropdown-target='toggle']").last.click()
