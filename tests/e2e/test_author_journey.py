@@ -34,6 +34,11 @@ def test_author_edits_previews_and_publishes(site, desktop, shoot):
     editor.click()
     page.keyboard.press("Control+End")
     page.keyboard.type(" The author added this line today.")
+    # Draftail writes its state into the form a moment after the last key (debounced).
+    page.wait_for_function(
+        """() => [...document.querySelectorAll("input[type=hidden]")]
+            .some((input) => input.value.includes("The author added this line today."))"""
+    )
     page.get_by_role("button", name=re.compile("Save draft", re.I)).click()
     expect(page.locator(".messages")).to_contain_text(re.compile("(saved|updated)", re.I))
     assert "The author added this line today." not in page.request.get(site.base_url + "/").text()
