@@ -19,6 +19,7 @@ Everything else the run prints goes to stderr, so stdout is the JSON line only.
 
 import argparse
 import contextlib
+import http.client
 import json
 import os
 import sys
@@ -66,6 +67,34 @@ def _card():
     return saved_card_for_tests(user=user)
 
 
+class StripeTimer:
+    """Time spent waiting for the Stripe stand-in's answers: it keeps every object in memory
+    and slows as they pile up, which is no cost of ours."""
+
+    def __init__(self):
+        self.calls = 0
+        self.seconds = 0.0
+
+    @contextlib.contextmanager
+    def timing(self):
+        original = http.client.HTTPConnection.getresponse
+        timer = self
+
+        def getresponse(connection, *args, **kwargs):
+            began = time.perf_counter()
+            try:
+                return original(connection, *args, **kwargs)
+            finally:
+                timer.calls += 1
+                timer.seconds += time.perf_counter() - began
+
+        http.client.HTTPConnection.getresponse = getresponse
+        try:
+            yield self
+        finally:
+            http.client.HTTPConnection.getresponse = original
+
+
 class QueryCounter:
     """Counts every query sent to the database, with or without DEBUG."""
 
@@ -89,10 +118,13 @@ def bench(plans: int) -> dict:
     now = timezone.now()
     start = now - timedelta(days=product.trial_offer.trial_days, minutes=1)
     prefix = f"bench-{int(time.time() * 1000)}"
+    seeding = time.perf_counter()
     plans_in_bulk(product=product, card=card, start=start, count=plans, prefix=prefix)
+    seed_seconds = time.perf_counter() - seeding
 
     counter = QueryCounter()
-    with connection.execute_wrapper(counter):
+    stripe = StripeTimer()
+    with connection.execute_wrapper(counter), stripe.timing():
         began = time.perf_counter()
         report = billing_run(now=timezone.now())
         seconds = time.perf_counter() - began
@@ -104,6 +136,12 @@ def bench(plans: int) -> dict:
         "queries": counter.count,
         "queries_per_plan": round(counter.count / plans, 2) if plans else None,
         "charged": charged,
+        "seed_seconds": round(seed_seconds, 3),
+        "stripe_calls": stripe.calls,
+        "stripe_seconds": round(stripe.seconds, 3),
+        "plans_per_second_without_stripe": (
+            round(plans / (seconds - stripe.seconds), 1) if seconds > stripe.seconds else None
+        ),
     }
 
 
