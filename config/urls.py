@@ -9,15 +9,15 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from config.api import ItemIdConverter, api_not_found
-from config.health import healthz
 from home import api as content_api
 from home.views import favicon, robots_txt, site_search_view
 from shop.billing import api as shop_api
 from shop.downloads import api as downloads_api
+from web.api import ItemIdConverter, api_not_found
+from web.health import healthz
 
 register_converter(ItemIdConverter, "item_id")
-handler500 = "config.errors.server_error"
+handler500 = "web.errors.server_error"
 wagtail_api_urls = content_api.wagtail_api_router.urls
 
 urlpatterns = [

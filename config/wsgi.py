@@ -5,7 +5,7 @@ import os
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
-from config.proxies import behind_proxies
+from web.client_address import behind_proxies
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 

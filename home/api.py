@@ -12,7 +12,6 @@ from wagtail.images.api.v2.views import ImagesAPIViewSet
 from wagtail.models import Site
 from wagtail.rich_text import expand_db_html
 
-from config.api import ErrorSerializer, ExactFieldFilter, ItemsPagination
 from home.models import (
     AuthorProfile,
     GlossaryTerm,
@@ -22,6 +21,7 @@ from home.models import (
     TrustBadge,
 )
 from home.selectors import glossary_page_url, glossary_term_url
+from web.api import ErrorSerializer, ExactFieldFilter, ItemsPagination
 
 PHOTO_RENDITION = "fill-400x400"
 BADGE_RENDITION = "max-160x80"

@@ -11,8 +11,8 @@ from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
 
-from config.content_security import frames_allow_video
 from home.choosers import product_chooser_viewset
+from web.content_security import frames_allow_video
 
 # Rich text features the templates style; nothing else is offered to the author.
 PARAGRAPH_FEATURES = ["bold", "italic", "link", "document-link", "ol", "ul"]

@@ -26,7 +26,7 @@ from django.http import HttpRequest
 from wagtail.contrib.settings.models import BaseGenericSetting, BaseSiteSetting
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from config.page_cache import GENERATION_KEY as PAGE_CACHE_GENERATION_KEY
+from web.page_cache import GENERATION_KEY as PAGE_CACHE_GENERATION_KEY
 
 __all__ = [
     "GLOSSARY",

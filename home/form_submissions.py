@@ -16,14 +16,14 @@ from django.urls import reverse
 from wagtail.admin.mail import send_mail
 from wagtail.contrib.forms.models import AbstractFormSubmission
 
-from config import proxies
+from web.client_address import client_ip
 
 logger = logging.getLogger(__name__)
 
 
 def request_client_ip(request) -> str:
-    """The visitor's address (``config.proxies``), "unknown" when the server had none."""
-    return proxies.client_ip(request) or "unknown"
+    """The visitor's address (``web.client_address``), "unknown" when the server had none."""
+    return client_ip(request) or "unknown"
 
 
 def rate_limit_spend(*, page_id: int, client_ip: str) -> bool:

@@ -11,8 +11,8 @@ decline, known only after Stripe answers), and declines must be checked without 
 from django.conf import settings
 from django.core.cache import cache
 
-from config.proxies import client_ip
 from shop.errors import RefusedWithMessage
+from web.client_address import client_ip
 
 MESSAGE_SIGNUPS = (
     "Too many accounts have been opened from your network in the last hour. "

@@ -8,7 +8,7 @@ class ShopConfig(AppConfig):
     verbose_name = "Shop"
 
     def ready(self):
-        from config.lockout import lockout_end_on_new_password
+        from web.lockout import lockout_end_on_new_password
 
         post_save.connect(
             lockout_end_on_new_password,

@@ -10,11 +10,11 @@ from pathlib import Path
 import environ
 from oscar.defaults import *  # noqa: F403  Oscar's documented way to load its defaults
 
-from config.content_security import csp_settings_from
-from config.observability import error_tracking_start
-from config.page_cache_purges import frontend_cache_from_env
-from config.proxies import proxy_count_setting
 from media_config.settings import storages_from_env
+from web.client_address import proxy_count_setting
+from web.content_security import csp_settings_from
+from web.observability import error_tracking_start
+from web.page_cache_purges import frontend_cache_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 SITE_DIR = BASE_DIR / "site"
@@ -114,27 +114,27 @@ INSTALLED_APPS = [
     # Background jobs (Wagtail 8 enqueues index updates, file clean-up, ...)
     "django_tasks",
     "django_tasks_db",
-    # Failed sign-ins per account and address, and the lockout (config.lockout)
+    # Failed sign-ins per account and address, and the lockout (web.lockout)
     "axes",
 ]
 
 MIDDLEWARE = [
-    # First, so every log line of the request carries its id (config.observability).
+    # First, so every log line of the request carries its id (web.observability).
     "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
-    # Early, so cached and refused responses carry the policy too (config.content_security).
-    "config.content_security.ContentSecurityPolicyMiddleware",
+    # Early, so cached and refused responses carry the policy too (web.content_security).
+    "web.content_security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Anonymous pages from the shared cache, before sessions, CSRF, basket (config.page_cache).
-    "config.page_cache.PageCacheMiddleware",
+    # Anonymous pages from the shared cache, before sessions, CSRF, basket (web.page_cache).
+    "web.page_cache.PageCacheMiddleware",
     # Right after the page cache, so cached pages are stored compressed; after WhiteNoise,
-    # whose static files come pre-compressed (config.compression).
-    "config.compression.PublicResponseCompressionMiddleware",
+    # whose static files come pre-compressed (web.compression).
+    "web.compression.PublicResponseCompressionMiddleware",
     # Before CommonMiddleware, so its redirects carry the CORS headers too.
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "config.api.ApiCacheMiddleware",
+    "web.api.ApiCacheMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -142,7 +142,7 @@ MIDDLEWARE = [
     "oscar.apps.basket.middleware.BasketMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
-    "config.lockout.PasswordResetLimitMiddleware",
+    "web.lockout.PasswordResetLimitMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -190,7 +190,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             Path(_sqlite_path).parent.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
-# How many proxies or load balancers stand in front of the web process (config.proxies):
+# How many proxies or load balancers stand in front of the web process (web.client_address):
 # the visitor's address is read through exactly that many X-Forwarded-For entries.
 TRUSTED_PROXY_COUNT = proxy_count_setting(env.str("TRUSTED_PROXY_COUNT", default="0"))
 
@@ -199,7 +199,7 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "config.shared_cache.RedisCache",
+            "BACKEND": "web.shared_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="backcare"),
             "TIMEOUT": 300,
@@ -213,13 +213,13 @@ else:
 # (home.content_changes; shorter while public media have expiring signed addresses).
 RENDERED_CONTENT_SECONDS = env.int("RENDERED_CONTENT_SECONDS", default=24 * 60 * 60)
 
-# The shared page cache (config.page_cache): how long an anonymous page is kept and what
+# The shared page cache (web.page_cache): how long an anonymous page is kept and what
 # s-maxage tells a CDN; 0 turns both off. Stale pages may be served this long while refreshed.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
 PAGE_CACHE_STALE_SECONDS = env.int("PAGE_CACHE_STALE_SECONDS", default=60)
 
 # A CDN in front of the site, told which pages to drop when content changes
-# (config.page_cache_purges; Wagtail purges a page's own addresses when it is published).
+# (web.page_cache_purges; Wagtail purges a page's own addresses when it is published).
 WAGTAILFRONTENDCACHE = frontend_cache_from_env(env)
 
 # Sessions in the database: nothing is kept inside a web process.
@@ -233,7 +233,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     # First: refuses any sign-in while its account or address is locked out.
-    "config.lockout.SignInLockoutBackend",
+    "web.lockout.SignInLockoutBackend",
     "oscar.apps.customer.auth_backends.EmailBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -241,17 +241,17 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "customer:login"
 LOGIN_REDIRECT_URL = "customer:summary"
 
-# Guessing passwords (config.lockout): after LOGIN_FAILURE_LIMIT failed sign-ins for one
+# Guessing passwords (web.lockout): after LOGIN_FAILURE_LIMIT failed sign-ins for one
 # account or from one address, sign-in is refused for LOGIN_LOCKOUT_MINUTES; each refused try
 # restarts the wait. Staff unlock with `manage.py axes_reset_username EMAIL` / `axes_reset_ip`
 # or by deleting the access attempt in the Django admin; a new password (the emailed reset link)
-# ends the account's lockout itself (config.lockout.lockout_end_on_new_password).
+# ends the account's lockout itself (web.lockout.lockout_end_on_new_password).
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
-AXES_CLIENT_IP_CALLABLE = "config.proxies.client_ip"
-AXES_USERNAME_CALLABLE = "config.lockout.account_name"
-AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "web.client_address.client_ip"
+AXES_USERNAME_CALLABLE = "web.lockout.account_name"
+AXES_LOCKOUT_CALLABLE = "web.lockout.lockout_response"
 # The shop's form posts its password as login-password: never stored with the failure.
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "login-password"]
 # Failures are enough to lock out; no record of every successful sign-in is kept.
@@ -321,7 +321,7 @@ STRIPE_JS_URL = env("STRIPE_JS_URL", default=f"{STRIPE_API_BASE}/js.stripe.com/v
 # Currencies the payment account takes; a basket priced in any other is refused at checkout.
 STRIPE_CURRENCIES = env.list("STRIPE_CURRENCIES", default=["USD"])
 
-# Content Security Policy (config.content_security): enforced unless CSP_REPORT_ONLY is set,
+# Content Security Policy (web.content_security): enforced unless CSP_REPORT_ONLY is set,
 # which only reports what would be blocked; CSP_REPORT_URI receives the browsers' reports.
 # (Setting names differ from the variables': django-csp's checks reject its old CSP_* names.)
 SECURITY_POLICY_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
@@ -379,9 +379,9 @@ ROBOTS_DISALLOW = env.list(
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_THROTTLE_CLASSES": ["config.api.AnonymousApiThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["web.api.AnonymousApiThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.api_exception_handler",
+    "EXCEPTION_HANDLER": "web.api.api_exception_handler",
     # JSON is the only format: ?format= would be one more parameter to refuse.
     "URL_FORMAT_OVERRIDE": None,
 }
@@ -396,7 +396,7 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "PREPROCESSING_HOOKS": ["config.api.schema_endpoints_ours"],
+    "PREPROCESSING_HOOKS": ["web.api.schema_endpoints_ours"],
 }
 WAGTAILAPI_BASE_URL = SITE_URL
 WAGTAILAPI_LIMIT_MAX = 50
@@ -502,7 +502,7 @@ LOGGING = {
     },
 }
 
-# Request ids (config.observability): the load balancer's X-Request-ID when it is a valid id,
+# Request ids (web.observability): the load balancer's X-Request-ID when it is a valid id,
 # else a new one; returned in the response.
 DJANGO_GUID = {
     "GUID_HEADER_NAME": "X-Request-ID",

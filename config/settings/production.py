@@ -5,7 +5,7 @@ Starting without a required secret stops at once with a message naming it.
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.content_security import csp_settings_from
+from web.content_security import csp_settings_from
 
 from .base import *  # noqa: F403
 from .base import (

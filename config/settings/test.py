@@ -28,6 +28,6 @@ WHITENOISE_USE_FINDERS = True
 # limits are set by the tests that exercise them (tests/shop/test_card_testing_limits.py).
 SIGNUPS_PER_ADDRESS = CARD_SETUPS_PER_ADDRESS = CARD_SETUPS_PER_ACCOUNT = 10_000
 CARD_DECLINES_PER_ADDRESS = CARD_DECLINES_PER_ACCOUNT = 10_000
-# The shared page cache is off unless a test turns it on (tests/config/test_page_cache.py):
+# The shared page cache is off unless a test turns it on (tests/web/test_page_cache.py):
 # many tests change rows with queryset.update(), which no signal reports.
 PAGE_CACHE_SECONDS = 0

@@ -146,8 +146,8 @@ class ArticleContent(models.Model):
         return published.date() if published else None
 
     def get_context(self, request, *args, **kwargs):
-        from config.content_security import frames_allow_video
         from home.content_changes import content_version
+        from web.content_security import frames_allow_video
 
         context = super().get_context(request, *args, **kwargs)
         # The author's own prose; quotes, offers and link lists are left as they are.

@@ -12,11 +12,11 @@ from rest_framework import generics, serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 
-from config.api import ErrorSerializer, ExactFieldFilter, ItemsPagination
 from shop.billing.confirm_links import confirm_link_path
 from shop.billing.models import InstallmentPlan
 from shop.billing.money import from_minor_units
 from shop.billing.selectors import trial_terms_for_product
+from web.api import ErrorSerializer, ExactFieldFilter, ItemsPagination
 
 
 class TrialProductSerializer(serializers.Serializer):

@@ -14,7 +14,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
-from config.content_security import stripe_js_allow
 from shop import abuse, gateway
 from shop.billing.actions import (
     installment_retry_now,
@@ -32,6 +31,7 @@ from shop.billing.reminders import QuitLinkInvalid, quit_link_plan
 from shop.billing.selectors import program_plans_for
 from shop.billing.services import PlanActionNotAllowed, plan_trial_quit
 from shop.billing.webhooks import stripe_event_handle
+from web.content_security import stripe_js_allow
 
 logger = logging.getLogger(__name__)
 

@@ -22,8 +22,6 @@ from django.utils import timezone
 from oscar.apps.checkout import views
 from oscar.core.loading import get_class, get_model
 
-from config.content_security import stripe_js_allow
-from config.proxies import client_ip
 from shop import abuse, gateway
 from shop.billing.models import InstallmentPlan, StripeCustomer, TrialOffer
 from shop.billing.money import from_minor_units
@@ -55,6 +53,8 @@ from shop.checkout.terms import (
 )
 from shop.downloads.models import DownloadGrant
 from shop.errors import RefusedWithMessage
+from web.client_address import client_ip
+from web.content_security import stripe_js_allow
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,6 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from config.content_security import bucket_uploads_allow
 from media_config.storages import private_storage_get, storage_is_s3
 from shop.downloads.models import DownloadGrant, DownloadLimit, DownloadLog, ProgramFile
 from shop.downloads.services import (
@@ -22,6 +21,7 @@ from shop.downloads.services import (
     program_file_delete,
     program_file_store,
 )
+from web.content_security import bucket_uploads_allow
 
 
 class DirectUploadWidget(forms.Widget):

@@ -11,8 +11,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ErrorSerializer
 from shop.downloads.selectors import downloads_for_user
+from web.api import ErrorSerializer
 
 
 class DownloadFileSerializer(serializers.Serializer):

@@ -9,7 +9,6 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
-from config.proxies import client_ip
 from media_config.storages import STORAGE_UNAVAILABLE, storage_is_s3
 from shop.downloads.byte_ranges import RangeNotSatisfiable, byte_range_parse
 from shop.downloads.models import ProgramFile
@@ -20,6 +19,7 @@ from shop.downloads.services import (
     download_resumes_counted,
     downloads_today_count,
 )
+from web.client_address import client_ip
 
 logger = logging.getLogger(__name__)
 

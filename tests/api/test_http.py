@@ -45,7 +45,7 @@ def test_anonymous_use_is_throttled(client, settings):
 
 
 def test_a_made_up_forwarded_for_header_does_not_escape_the_throttle(client, settings):
-    # The visitor's address is REMOTE_ADDR (config.proxies); the header is the visitor's own.
+    # The visitor's address is REMOTE_ADDR (web.client_address); the header is the visitor's own.
     settings.API_ANON_THROTTLE_RATE = "10/minute"
     statuses = [
         client.get(

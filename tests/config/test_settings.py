@@ -65,7 +65,7 @@ def test_production_settings_load_with_secrets():
     assert loaded["stripe_base"] == "https://api.stripe.com"
     assert loaded["tasks"] == "django_tasks_db.DatabaseBackend"
     # Nothing kept inside the process: shared cache, files in S3.
-    assert loaded["cache"] == "config.shared_cache.RedisCache"
+    assert loaded["cache"] == "web.shared_cache.RedisCache"
     assert loaded["default_storage"] == "media_config.storages.PublicMediaS3Storage"
     assert loaded["private_storage"] == "media_config.storages.PrivateS3Storage"
 
@@ -81,7 +81,7 @@ def test_environment_chooses_database_cache_email_and_storage():
     )
     assert loaded["db"] == "django.db.backends.postgresql"
     assert loaded["db_name"] == "backcare"
-    assert loaded["cache"] == "config.shared_cache.RedisCache"
+    assert loaded["cache"] == "web.shared_cache.RedisCache"
     assert loaded["email"] == "django.core.mail.backends.smtp.EmailBackend"
     assert loaded["default_storage"] == "media_config.storages.PublicMediaS3Storage"
     assert loaded["private_storage"] == "media_config.storages.PrivateS3Storage"

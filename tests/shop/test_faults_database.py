@@ -136,7 +136,7 @@ def test_checkout_losing_its_database_shows_a_clear_page_and_the_retry_pays_once
     assert "Traceback" not in text and "OperationalError" not in text
     request_id = response["X-Request-ID"]
     assert request_id in text  # a reference the visitor can quote
-    logged = [r for r in caplog.records if r.name == "config.errors"]
+    logged = [r for r in caplog.records if r.name == "web.errors"]
     assert len(logged) == 1 and request_id in logged[0].getMessage()
     assert logged[0].exc_info is not None
     # Nothing half-written: no order, plan, grant or email for the payment.

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from config.page_cache_purges import cdn_purge_site
 from home.content_changes import content_changed
+from web.page_cache_purges import cdn_purge_site
 
 
 class Command(BaseCommand):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from config.proxies import behind_proxies
 from tests.conftest import run_python
+from web.client_address import behind_proxies
 
 
 def seen_address(proxy_count: int, *, remote: str, forwarded: str | None) -> str:

@@ -143,7 +143,7 @@ def test_an_address_is_locked_whichever_accounts_it_guesses(author):
 
 
 def test_a_forged_forwarded_for_header_does_not_start_a_fresh_count(author):
-    # The site reads the visitor's address from config.proxies (REMOTE_ADDR, set by ProxyFix
+    # The site reads the visitor's address from web.client_address (REMOTE_ADDR, set by ProxyFix
     # from our own proxies' entries); a header the visitor writes must change nothing.
     client = Client(REMOTE_ADDR="203.0.113.7")
     for number in range(LIMIT):

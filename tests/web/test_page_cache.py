@@ -1,5 +1,5 @@
 """The shared page cache: what it serves, to whom, with which headers, and that it is never
-wrong after a change (config.page_cache, config.page_cache_purges)."""
+wrong after a change (web.page_cache, web.page_cache_purges)."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -399,7 +399,7 @@ def test_every_snippet_and_setting_is_watched():
     from wagtail.contrib.settings.registry import registry
     from wagtail.snippets.models import get_snippet_models
 
-    from config.page_cache_purges import content_models
+    from web.page_cache_purges import content_models
 
     assert {*get_snippet_models(), *registry} <= content_models()
     assert {"GlossaryTerm", "Testimonial", "AuthorProfile", "SiteSettings", "TrialOffer"} <= {
@@ -410,14 +410,14 @@ def test_every_snippet_and_setting_is_watched():
 def test_the_page_cache_answers_right_after_whitenoise(settings):
     middleware = settings.MIDDLEWARE
     whitenoise = middleware.index("whitenoise.middleware.WhiteNoiseMiddleware")
-    assert middleware[whitenoise + 1] == "config.page_cache.PageCacheMiddleware"
+    assert middleware[whitenoise + 1] == "web.page_cache.PageCacheMiddleware"
     # Before anything that reads the session, the CSRF cookie or the basket.
     assert whitenoise + 1 < middleware.index("django.contrib.sessions.middleware.SessionMiddleware")
 
 
 def test_a_page_rendered_before_a_change_is_not_stored_as_current(client, content, monkeypatch):
     """A change committed while a page is being rendered: that render is not kept."""
-    from config import page_cache_purges
+    from web import page_cache_purges
 
     original = Page.serve
 

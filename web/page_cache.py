@@ -11,7 +11,7 @@ An entry is keyed by scheme, host, path, query string, the accepted encodings an
 local date (pages show "today" next to the offer's terms), and stamped with the content
 generation it was rendered under: any change to content bumps the generation
 (``page_cache_generation_bump``), which retires every entry at once, here and, through
-``config.page_cache_purges``, at the CDN.
+``web.page_cache_purges``, at the CDN.
 
 ``PAGE_CACHE_SECONDS`` (0 turns the cache and the CDN header off) is how long an entry lives
 here and what ``s-maxage`` tells a CDN; browsers always ask again (``max-age=0``).
@@ -33,13 +33,13 @@ from django.utils.cache import (
     set_response_etag,
 )
 
-from config.content_security import page_allowances, page_allowances_restore
+from web.content_security import page_allowances, page_allowances_restore
 
 GENERATION_KEY = "page-cache:generation"
 ENTRY_KEY_PREFIX = "page-cache:entry:"
 HEADER = "X-Page-Cache"
 
-# Never looked up: staff, shop, API (config.api caches it in HTTP), documents (their own
+# Never looked up: staff, shop, API (web.api caches it in HTTP), documents (their own
 # privacy checks), search results (endless query strings), health checks, files.
 PATHS_NEVER_CACHED = (
     "/cms/",

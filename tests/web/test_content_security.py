@@ -11,10 +11,10 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from config.content_security import csp_settings, media_origins, policy_directives, stripe_sources
 from tests.config.test_settings import PRODUCTION_ENV
 from tests.conftest import run_python
 from tests.shop.factories import program_with_trial
+from web.content_security import csp_settings, media_origins, policy_directives, stripe_sources
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ every hit."""
 import pytest
 import redis
 
-from config.shared_cache import RedisCache
+from web.shared_cache import RedisCache
 
 URL = "redis://127.0.0.1:6379/14"
 
@@ -39,4 +39,4 @@ def test_one_client_serves_every_call(shared, monkeypatch):
 def test_settings_use_it_when_redis_is_configured():
     from tests.config.test_settings import PRODUCTION_ENV, load
 
-    assert load(**PRODUCTION_ENV)["cache"] == "config.shared_cache.RedisCache"
+    assert load(**PRODUCTION_ENV)["cache"] == "web.shared_cache.RedisCache"

@@ -15,7 +15,7 @@ import sentry_sdk
 from django.test import Client
 from django.urls import path
 
-from config.observability import error_tracking_start
+from web.observability import error_tracking_start
 
 
 def stdout_handler() -> logging.Handler:

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import exception_handler
 
-from config.proxies import client_ip
+from web.client_address import client_ip
 
 # Query parameters every list accepts besides its filters.
 PAGING_PARAMETERS = ("limit", "offset")
@@ -166,7 +166,7 @@ class AnonymousApiThrottle(AnonRateThrottle):
     """Anonymous requests per address, at API_ANON_THROTTLE_RATE (read on every request so
     the rate can be changed without a restart of the settings module).
 
-    The address is the site's own reading (config.proxies), never the whole
+    The address is the site's own reading (web.client_address), never the whole
     X-Forwarded-For header, which a visitor can vary to start a fresh count."""
 
     def get_rate(self):

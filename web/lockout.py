@@ -3,7 +3,7 @@
 django-axes counts failures on every sign-in form (the shop's, the CMS's, the Django admin's)
 per account and per address; password reset requests are limited per address and per account
 with django-ratelimit. The address is the one the rest of the site reads
-(``config.proxies.client_ip``), so a made-up ``X-Forwarded-For`` never starts a fresh count.
+(``web.client_address.client_ip``), so a made-up ``X-Forwarded-For`` never starts a fresh count.
 """
 
 from datetime import timedelta
@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django_ratelimit.core import get_usage
 
-from config.proxies import client_ip
+from web.client_address import client_ip
 
 # The named routes of the two password reset forms: Oscar's (customers) and Wagtail's (staff).
 PASSWORD_RESET_ROUTES = frozenset({"password-reset", "wagtailadmin_password_reset"})

@@ -141,7 +141,7 @@ def test_compression_comes_right_after_whitenoise(settings):
     # pages are stored compressed and static files are never compressed twice.
     middleware = settings.MIDDLEWARE
     whitenoise = middleware.index("whitenoise.middleware.WhiteNoiseMiddleware")
-    compression = middleware.index("config.compression.PublicResponseCompressionMiddleware")
+    compression = middleware.index("web.compression.PublicResponseCompressionMiddleware")
     between = middleware[whitenoise + 1 : compression]
     assert all("cache" in name.lower() for name in between), between
     assert compression < middleware.index("django.contrib.sessions.middleware.SessionMiddleware")

@@ -1,5 +1,5 @@
 """The CDN is asked to drop the right addresses when content changes: a local stand-in takes
-the HTTP PURGE requests Wagtail's front-end cache sends (config.page_cache_purges)."""
+the HTTP PURGE requests Wagtail's front-end cache sends (web.page_cache_purges)."""
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -9,15 +9,15 @@ import pytest
 from django.core.cache import cache
 from wagtail.models import Site
 
-from config.page_cache_purges import (
+from home.models import HomePage, SiteSettings
+from tests.home.factories import ArticlePageFactory, StandardPageFactory
+from web.page_cache_purges import (
     CLOUDFLARE_BACKEND,
     CLOUDFRONT_BACKEND,
     HTTP_BACKEND,
     _after_commit,
     frontend_cache_from_env,
 )
-from home.models import HomePage, SiteSettings
-from tests.home.factories import ArticlePageFactory, StandardPageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +127,7 @@ def test_unpublishing_purges_the_page(cdn, pages, django_capture_on_commit_callb
 def test_without_a_cdn_no_addresses_are_gathered(
     settings, pages, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from config import page_cache_purges
+    from web import page_cache_purges
 
     def gathered():
         raise AssertionError("addresses gathered with no CDN to tell")

@@ -3,7 +3,7 @@
 Every page shows the navigation, the site settings and its badges; articles show glossary
 terms, testimonials, author profiles, images and the offer's live terms and price; the site
 contents page lists every page. So any such change retires every cached page at once (a new
-content generation, config.page_cache) and, when a CDN is configured, asks it to purge every
+content generation, web.page_cache) and, when a CDN is configured, asks it to purge every
 live page's address, robots.txt and the sitemap. Wagtail itself purges a published page's own
 addresses; the rest of the site is purged here.
 """
@@ -14,7 +14,7 @@ from django.apps import apps
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from config.page_cache import page_cache_generation_bump
+from web.page_cache import page_cache_generation_bump
 
 # Models whose rows pages show, by "app_label.ModelName", besides snippets and settings.
 CONTENT_MODELS = (
@@ -180,7 +180,7 @@ def purges_connect() -> None:
     """Wire the signals that mean pages have changed (called once, at start-up)."""
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
-    dispatch = "config.page_cache_purges"
+    dispatch = "web.page_cache_purges"
     page_published.connect(content_changed, dispatch_uid=f"{dispatch}.published")
     page_unpublished.connect(content_changed, dispatch_uid=f"{dispatch}.unpublished")
     post_page_move.connect(_page_moved, dispatch_uid=f"{dispatch}.moved")
