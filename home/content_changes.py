@@ -79,10 +79,11 @@ def is_content(model) -> bool:
 def rendered_content_seconds() -> int:
     """How long a rendered part is kept at most: a day, or less while public media have
     signed addresses that expire (an image in a kept article must still load)."""
-    seconds = getattr(settings, "RENDERED_CONTENT_SECONDS", 24 * 60 * 60)
+    seconds = settings.RENDERED_CONTENT_SECONDS
     media = storages["default"]
     if getattr(media, "querystring_auth", False) and not getattr(media, "custom_domain", None):
-        seconds = min(seconds, getattr(settings, "AWS_QUERYSTRING_EXPIRE", 3600) // 2)
+        # How long the storage signs an address for (its AWS_QUERYSTRING_EXPIRE).
+        seconds = min(seconds, media.querystring_expire // 2)
     return seconds
 
 

@@ -19,11 +19,20 @@ def storages_from_env(
 ) -> dict:
     """Return ``STORAGES`` plus the ``AWS_*`` settings django-storages reads."""
     bucket = env("AWS_STORAGE_BUCKET_NAME", default="")
-    settings: dict = {}
+    # Read by our own S3 storages (media_config.storages) whichever storages are configured,
+    # so they are always defined.
+    settings: dict = {
+        "AWS_PRIVATE_BUCKET_NAME": env("AWS_PRIVATE_BUCKET_NAME", default=bucket),
+        # botocore waits 60 s to connect and 60 s per read, five times over: a customer's
+        # click would hang for minutes when S3 is down. These fail within seconds and
+        # let the page say so (see media_config.storages.TimeLimitedS3Storage).
+        "AWS_S3_CONNECT_TIMEOUT": env.float("AWS_S3_CONNECT_TIMEOUT", default=3),
+        "AWS_S3_READ_TIMEOUT": env.float("AWS_S3_READ_TIMEOUT", default=20),
+        "AWS_S3_MAX_ATTEMPTS": env.int("AWS_S3_MAX_ATTEMPTS", default=2),
+    }
     if bucket:
         settings.update(
             AWS_STORAGE_BUCKET_NAME=bucket,
-            AWS_PRIVATE_BUCKET_NAME=env("AWS_PRIVATE_BUCKET_NAME", default=bucket),
             AWS_S3_REGION_NAME=env("AWS_S3_REGION_NAME", default="us-east-1"),
             AWS_S3_ENDPOINT_URL=env("AWS_S3_ENDPOINT_URL", default=None),
             AWS_S3_ADDRESSING_STYLE=env("AWS_S3_ADDRESSING_STYLE", default="auto"),
@@ -35,12 +44,6 @@ def storages_from_env(
             AWS_S3_FILE_OVERWRITE=False,
             AWS_QUERYSTRING_EXPIRE=env.int("AWS_QUERYSTRING_EXPIRE", default=300),
             AWS_S3_CUSTOM_DOMAIN=env("AWS_S3_CUSTOM_DOMAIN", default=None),
-            # botocore waits 60 s to connect and 60 s per read, five times over: a customer's
-            # click would hang for minutes when S3 is down. These fail within seconds and
-            # let the page say so (see media_config.storages.TimeLimitedS3Storage).
-            AWS_S3_CONNECT_TIMEOUT=env.float("AWS_S3_CONNECT_TIMEOUT", default=3),
-            AWS_S3_READ_TIMEOUT=env.float("AWS_S3_READ_TIMEOUT", default=20),
-            AWS_S3_MAX_ATTEMPTS=env.int("AWS_S3_MAX_ATTEMPTS", default=2),
         )
         storages = {
             "default": {"BACKEND": "media_config.storages.PublicMediaS3Storage"},

@@ -12,11 +12,6 @@ from django.dispatch import receiver
 from django.utils.functional import LazyObject, empty
 from storages.backends.s3 import S3Storage
 
-# Defaults for the time limits when the settings do not name them (media_config.settings).
-S3_CONNECT_TIMEOUT = 3
-S3_READ_TIMEOUT = 20
-S3_MAX_ATTEMPTS = 2
-
 # What a storage raises when it cannot be reached or answers with an error: S3 timeouts,
 # refused connections and 5xx answers, or a local disk that fails.
 STORAGE_UNAVAILABLE = (BotoCoreError, ClientError, OSError)
@@ -32,12 +27,9 @@ class TimeLimitedS3Storage(S3Storage):
         # signature version stay as configured.
         self.client_config = self.client_config.merge(
             Config(
-                connect_timeout=getattr(settings, "AWS_S3_CONNECT_TIMEOUT", S3_CONNECT_TIMEOUT),
-                read_timeout=getattr(settings, "AWS_S3_READ_TIMEOUT", S3_READ_TIMEOUT),
-                retries={
-                    "mode": "standard",
-                    "total_max_attempts": getattr(settings, "AWS_S3_MAX_ATTEMPTS", S3_MAX_ATTEMPTS),
-                },
+                connect_timeout=settings.AWS_S3_CONNECT_TIMEOUT,
+                read_timeout=settings.AWS_S3_READ_TIMEOUT,
+                retries={"mode": "standard", "total_max_attempts": settings.AWS_S3_MAX_ATTEMPTS},
             )
         )
 
@@ -70,7 +62,7 @@ class PublicMediaS3Storage(TimeLimitedS3Storage):
         super().__init__(**kwargs)
         # A bucket that also holds program files gets no public policy (media_bucket_policy
         # refuses it; production asks ALLOW_SHARED_MEDIA_BUCKET): its media stay signed.
-        private_bucket = getattr(settings, "AWS_PRIVATE_BUCKET_NAME", None) or self.bucket_name
+        private_bucket = settings.AWS_PRIVATE_BUCKET_NAME or self.bucket_name
         self.shared_with_program_files = private_bucket == self.bucket_name
         self.querystring_auth = self.shared_with_program_files
         self._signing = None
@@ -95,7 +87,7 @@ class PublicMediaS3Storage(TimeLimitedS3Storage):
         # cut to 59 characters, plus its filter, so a replaced or re-uploaded image would
         # otherwise get an old name whose copy browsers and CDNs keep for a year.
         # sorl-thumbnail finds its thumbnails by their computed names (unique per source).
-        if not name.startswith(getattr(settings, "THUMBNAIL_PREFIX", "cache/")):
+        if not name.startswith(settings.THUMBNAIL_PREFIX):
             directory, file_name = posixpath.split(name)
             root, ext = posixpath.splitext(file_name)
             name = posixpath.join(directory, self.get_alternative_name(root, ext))
@@ -112,9 +104,7 @@ class PrivateS3Storage(TimeLimitedS3Storage):
 
     def get_default_settings(self):
         defaults = super().get_default_settings()
-        defaults["bucket_name"] = getattr(
-            settings, "AWS_PRIVATE_BUCKET_NAME", defaults["bucket_name"]
-        )
+        defaults["bucket_name"] = settings.AWS_PRIVATE_BUCKET_NAME or defaults["bucket_name"]
         return defaults
 
 

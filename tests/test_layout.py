@@ -15,6 +15,7 @@ TOP_LEVEL = [
     "requirements.txt",
     "Procfile",
     "config",
+    "web",
     "pyproject.toml",
     "Makefile",
     "README.md",
@@ -30,6 +31,11 @@ def test_top_level_layout():
 def test_settings_split_by_environment():
     for name in ("base", "dev", "test", "production"):
         assert (ROOT / "config" / "settings" / f"{name}.py").is_file()
+
+
+def test_config_holds_only_settings_urls_and_wsgi():
+    names = sorted(p.name for p in (ROOT / "config").iterdir() if p.name != "__pycache__")
+    assert names == ["__init__.py", "settings", "urls.py", "wsgi.py"]
 
 
 def test_site_holds_only_templates_and_static():

@@ -2,6 +2,7 @@
 JSON errors with a message, anonymous throttling, and HTTP caching (Cache-Control, ETag)."""
 
 from django.conf import settings
+from django.http import JsonResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
@@ -213,6 +214,4 @@ def schema_endpoints_ours(endpoints, **kwargs):
 
 def api_not_found(request, *args, **kwargs):
     """Any other address under /api/: a JSON 404, not the site's HTML page."""
-    from django.http import JsonResponse
-
     return JsonResponse({"message": "There is nothing at this address."}, status=404)

@@ -13,6 +13,7 @@ own pre-compressed copies.
 
 from compression_middleware.middleware import CompressionMiddleware
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.utils.cache import cc_delim_re
 
 # What is worth compressing and may be public. Images, PDFs and audio are compressed already.
@@ -35,8 +36,8 @@ def personal_cookie_names() -> tuple[str, ...]:
     """Cookies whose presence means the page may be about this visitor."""
     return (
         settings.SESSION_COOKIE_NAME,
-        getattr(settings, "OSCAR_BASKET_COOKIE_OPEN", "oscar_open_basket"),
-        getattr(settings, "MESSAGE_COOKIE_NAME", "messages"),
+        settings.OSCAR_BASKET_COOKIE_OPEN,
+        CookieStorage.cookie_name,
     )
 
 

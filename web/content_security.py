@@ -146,7 +146,8 @@ def media_origins_from(values: dict) -> list[str]:
 
 
 class _RunningSettings:
-    """The running settings, read like the ``globals()`` of a settings module."""
+    """The running settings, read like the ``globals()`` of a settings module (the bucket
+    settings exist only while S3 is configured, media_config.settings)."""
 
     def get(self, name: str, default=None):
         return getattr(settings, name, default)

@@ -67,11 +67,11 @@ _HEADERS_NOT_STORED = frozenset({"set-cookie", HEADER.lower()})
 
 
 def cache_seconds() -> int:
-    return max(0, int(getattr(settings, "PAGE_CACHE_SECONDS", 0) or 0))
+    return max(0, settings.PAGE_CACHE_SECONDS)
 
 
 def stale_seconds() -> int:
-    return max(0, int(getattr(settings, "PAGE_CACHE_STALE_SECONDS", 60) or 0))
+    return max(0, settings.PAGE_CACHE_STALE_SECONDS)
 
 
 def cookies_that_bypass() -> tuple[str, ...]:
@@ -79,7 +79,7 @@ def cookies_that_bypass() -> tuple[str, ...]:
     password), a basket, a message waiting to be shown."""
     return (
         settings.SESSION_COOKIE_NAME,
-        getattr(settings, "OSCAR_BASKET_COOKIE_OPEN", "oscar_open_basket"),
+        settings.OSCAR_BASKET_COOKIE_OPEN,
         CookieStorage.cookie_name,
     )
 

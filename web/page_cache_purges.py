@@ -11,69 +11,22 @@ addresses; the rest of the site is purged here.
 from functools import cache, partial
 
 from django.apps import apps
+from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from wagtail.contrib.frontend_cache.utils import PurgeBatch, purge_urls_from_cache
+from wagtail.contrib.settings.models import BaseGenericSetting, BaseSiteSetting
+from wagtail.contrib.settings.registry import registry as settings_registry
+from wagtail.models import Page, Site
+from wagtail.signals import page_published, page_unpublished, post_page_move
+from wagtail.snippets.models import get_snippet_models
 
 from web.page_cache import page_cache_generation_bump
-
-# Models whose rows pages show, by "app_label.ModelName", besides snippets and settings.
-CONTENT_MODELS = (
-    "home.SiteSettings",
-    "home.TrustBadge",
-    "home.NavigationSettings",
-    "home.NavigationItem",
-    "home.GlossaryTerm",
-    "home.Testimonial",
-    "home.AuthorProfile",
-    # The offer block's terms and price, and whether the program is on sale.
-    "billing.TrialOffer",
-    "catalogue.Product",
-    "partner.StockRecord",
-    # Host names and site roots; who may see a page; pictures and documents pages link to.
-    "wagtailcore.Site",
-    "wagtailcore.PageViewRestriction",
-    "wagtailimages.Image",
-    "wagtaildocs.Document",
-)
-
-HTTP_BACKEND = "wagtail.contrib.frontend_cache.backends.HTTPBackend"
-CLOUDFLARE_BACKEND = "wagtail.contrib.frontend_cache.backends.CloudflareBackend"
-CLOUDFRONT_BACKEND = "wagtail.contrib.frontend_cache.backends.CloudfrontBackend"
-
-
-def frontend_cache_from_env(env) -> dict:
-    """``WAGTAILFRONTENDCACHE`` from the environment; empty (no CDN) by default.
-
-    - ``FRONTEND_CACHE_PURGE_URL``: a cache that takes HTTP PURGE requests (Varnish, nginx).
-    - ``CLOUDFLARE_API_TOKEN`` with ``CLOUDFLARE_ZONE_ID``.
-    - ``CLOUDFRONT_DISTRIBUTION_ID`` (AWS credentials as boto3 finds them).
-    """
-    backends = {}
-    purge_url = env("FRONTEND_CACHE_PURGE_URL", default="")
-    if purge_url:
-        backends["purge_url"] = {"BACKEND": HTTP_BACKEND, "LOCATION": purge_url}
-    cloudflare_token = env("CLOUDFLARE_API_TOKEN", default="")
-    if cloudflare_token:
-        backends["cloudflare"] = {
-            "BACKEND": CLOUDFLARE_BACKEND,
-            "BEARER_TOKEN": cloudflare_token,
-            "ZONEID": env("CLOUDFLARE_ZONE_ID"),
-        }
-    distribution = env("CLOUDFRONT_DISTRIBUTION_ID", default="")
-    if distribution:
-        backends["cloudfront"] = {
-            "BACKEND": CLOUDFRONT_BACKEND,
-            "DISTRIBUTION_ID": distribution,
-        }
-    return backends
 
 
 def site_urls_to_purge() -> set[str]:
     """Every live page's addresses (private ones too: a page just made private may still be
     kept from when it was public), and each site's robots.txt and sitemap."""
-    from wagtail.contrib.frontend_cache.utils import PurgeBatch
-    from wagtail.models import Page, Site
-
     batch = PurgeBatch()
     batch.add_pages(Page.objects.live().specific())
     for site in Site.objects.all():
@@ -83,23 +36,17 @@ def site_urls_to_purge() -> set[str]:
 
 
 def cdn_configured() -> bool:
-    from django.conf import settings
-
-    return bool(getattr(settings, "WAGTAILFRONTENDCACHE", None))
+    return bool(settings.WAGTAILFRONTENDCACHE)
 
 
 def cdn_purge_site() -> None:
     """Ask the CDN (if any) to drop every page of the site."""
-    from wagtail.contrib.frontend_cache.utils import purge_urls_from_cache
-
     if cdn_configured():
         purge_urls_from_cache(sorted(site_urls_to_purge()))
 
 
 def urls_of_url_path(url_path: str) -> list[str]:
     """The full addresses a page's ``url_path`` has on each site it is under."""
-    from wagtail.models import Site
-
     return [
         root.root_url + url_path[len(root.root_path) - 1 :]
         for root in Site.get_site_root_paths()
@@ -124,8 +71,6 @@ def content_changed(*, gone_urls: list[str] | tuple = (), **kwargs) -> None:
         return
     page_cache_generation_bump()
     if gone_urls and cdn_configured():
-        from wagtail.contrib.frontend_cache.utils import purge_urls_from_cache
-
         transaction.on_commit(partial(purge_urls_from_cache, sorted(set(gone_urls))))
     connection = transaction.get_connection()
     if connection.in_atomic_block and any(
@@ -136,8 +81,6 @@ def content_changed(*, gone_urls: list[str] | tuple = (), **kwargs) -> None:
 
 
 def _is_site_setting(model) -> bool:
-    from wagtail.contrib.settings.models import BaseGenericSetting, BaseSiteSetting
-
     return isinstance(model, type) and issubclass(model, BaseSiteSetting | BaseGenericSetting)
 
 
@@ -147,8 +90,6 @@ def _row_saved(sender, **kwargs) -> None:
 
 
 def _row_deleted(sender, instance, **kwargs) -> None:
-    from wagtail.models import Page
-
     if isinstance(instance, Page):
         gone = urls_of_url_path(instance.url_path) if cdn_configured() else []
         content_changed(gone_urls=gone)
@@ -167,19 +108,15 @@ def _page_moved(sender, instance, url_path_before, url_path_after, **kwargs) -> 
 
 @cache
 def content_models() -> frozenset:
-    """The models whose rows pages show: those listed above, every snippet and every setting
-    (read on the first save, once every app has registered its snippets and settings)."""
-    from wagtail.contrib.settings.registry import registry as settings_registry
-    from wagtail.snippets.models import get_snippet_models
-
-    listed = [apps.get_model(name) for name in CONTENT_MODELS]
+    """The models whose rows pages show: those of ``PAGE_CACHE_CONTENT_MODELS``, every snippet
+    and every setting (read on the first save, once every app has registered its snippets and
+    settings)."""
+    listed = [apps.get_model(name) for name in settings.PAGE_CACHE_CONTENT_MODELS]
     return frozenset([*listed, *get_snippet_models(), *settings_registry])
 
 
 def purges_connect() -> None:
     """Wire the signals that mean pages have changed (called once, at start-up)."""
-    from wagtail.signals import page_published, page_unpublished, post_page_move
-
     dispatch = "web.page_cache_purges"
     page_published.connect(content_changed, dispatch_uid=f"{dispatch}.published")
     page_unpublished.connect(content_changed, dispatch_uid=f"{dispatch}.unpublished")

@@ -11,10 +11,10 @@ import environ
 from oscar.defaults import *  # noqa: F403  Oscar's documented way to load its defaults
 
 from media_config.settings import storages_from_env
+from web.cdn import frontend_cache_from_env
 from web.client_address import proxy_count_setting
 from web.content_security import csp_settings_from
 from web.observability import error_tracking_start
-from web.page_cache_purges import frontend_cache_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 SITE_DIR = BASE_DIR / "site"
@@ -217,9 +217,29 @@ RENDERED_CONTENT_SECONDS = env.int("RENDERED_CONTENT_SECONDS", default=24 * 60 *
 # s-maxage tells a CDN; 0 turns both off. Stale pages may be served this long while refreshed.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
 PAGE_CACHE_STALE_SECONDS = env.int("PAGE_CACHE_STALE_SECONDS", default=60)
+# Models whose rows pages show, besides every snippet and setting: saving or deleting one
+# retires every cached page (web.page_cache_purges).
+PAGE_CACHE_CONTENT_MODELS = (
+    "home.SiteSettings",
+    "home.TrustBadge",
+    "home.NavigationSettings",
+    "home.NavigationItem",
+    "home.GlossaryTerm",
+    "home.Testimonial",
+    "home.AuthorProfile",
+    # The offer block's terms and price, and whether the program is on sale.
+    "billing.TrialOffer",
+    "catalogue.Product",
+    "partner.StockRecord",
+    # Host names and site roots; who may see a page; pictures and documents pages link to.
+    "wagtailcore.Site",
+    "wagtailcore.PageViewRestriction",
+    "wagtailimages.Image",
+    "wagtaildocs.Document",
+)
 
 # A CDN in front of the site, told which pages to drop when content changes
-# (web.page_cache_purges; Wagtail purges a page's own addresses when it is published).
+# (web.cdn, web.page_cache_purges; Wagtail purges a page's own addresses when it is published).
 WAGTAILFRONTENDCACHE = frontend_cache_from_env(env)
 
 # Sessions in the database: nothing is kept inside a web process.
@@ -459,6 +479,8 @@ OSCAR_LINE_STATUS_PIPELINE = OSCAR_ORDER_STATUS_PIPELINE
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
 HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"
 THUMBNAIL_DEBUG = False
+# sorl-thumbnail's own default, named here: thumbnails are public media (media_config.storages).
+THUMBNAIL_PREFIX = "cache/"
 
 # Logging: one JSON object a line on stdout (LOG_FORMAT=plain for humans).
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

@@ -11,13 +11,8 @@ from wagtail.models import Site
 
 from home.models import HomePage, SiteSettings
 from tests.home.factories import ArticlePageFactory, StandardPageFactory
-from web.page_cache_purges import (
-    CLOUDFLARE_BACKEND,
-    CLOUDFRONT_BACKEND,
-    HTTP_BACKEND,
-    _after_commit,
-    frontend_cache_from_env,
-)
+from web.cdn import CLOUDFLARE_BACKEND, CLOUDFRONT_BACKEND, HTTP_BACKEND, frontend_cache_from_env
+from web.page_cache_purges import _after_commit
 
 pytestmark = pytest.mark.django_db
 
