@@ -167,7 +167,7 @@ def account_delete(*, user_id: int, password: str, now=None) -> bool:
 
         _orders_anonymise(user=user)
         DownloadGrant.objects.filter(user=user).update(
-            ends_at=now, ended_reason=GRANT_REVOKED_REASON
+            ends_at=now, ended_reason=GRANT_REVOKED_REASON, ended_by_plan=False
         )
         DownloadLog.objects.filter(user=user).update(ip_address=None, user_agent="")
         for model, field in (

@@ -12,8 +12,9 @@
   the first installment that will now never be paid.
 - Refunded: no, from the refund on.
 
-``grant_sync`` writes the same answer into ``DownloadGrant.ends_at``, so the download views
-(which read the grant) and these rules never disagree.
+``grant_sync`` writes the answer into the order's download grants: when access ends
+(``DownloadGrant.ends_at``) and the sentence the customer then reads (``ended_reason``).
+The download views read only the grant, so they and these rules never disagree.
 """
 
 from datetime import datetime, timedelta
@@ -26,13 +27,32 @@ from shop.downloads.models import DownloadGrant
 
 Status = InstallmentPlan.Status
 
+# What the customer reads on "My downloads" once the plan has closed (or paused) their
+# access; ``{ended_on}`` is the day it ended.
 ENDED_REASONS = {
-    Status.TRIAL_QUIT: "The free tryout was quit.",
-    Status.PAYMENT_FAILED: "A payment failed and could not be collected.",
-    Status.CONFIRMATION_NEEDED: "A payment waits for your confirmation.",
-    Status.CANCELLED: "The remaining payments were cancelled.",
-    Status.REFUNDED: "The payment was refunded.",
+    Status.TRIAL_QUIT: "You quit the free tryout, so access ended on {ended_on}.",
+    Status.PAYMENT_FAILED: (
+        "A payment did not go through, so downloads are paused until it is paid. "
+        "See My program to update your card."
+    ),
+    Status.CONFIRMATION_NEEDED: (
+        "A payment waits for your confirmation with your bank, so downloads are paused "
+        "until it is confirmed. See My program."
+    ),
+    Status.CANCELLED: "The plan was cancelled, so the program can no longer be downloaded.",
+    Status.REFUNDED: "The order was refunded, so the program can no longer be downloaded.",
 }
+
+
+def _day(at: datetime) -> str:
+    """ "March 3, 2025", in the site's time zone."""
+    at = timezone.localtime(at, timezone.get_default_timezone())
+    return f"{at:%B} {at.day}, {at:%Y}"
+
+
+def plan_ended_reason(plan: InstallmentPlan, ends: datetime) -> str:
+    """The customer's sentence for a plan that ends their access at ``ends``."""
+    return ENDED_REASONS.get(plan.status, "").format(ended_on=_day(ends))
 
 
 def grace_days() -> int:
@@ -79,35 +99,12 @@ def plan_allows_download(plan: InstallmentPlan, at: datetime | None = None, char
     return ends is None or at < ends
 
 
-# "Look the order's plan up": a caller that loaded the plans of many grants passes each one
-# (or None for an order without a plan) instead.
-PLAN_NOT_LOADED = object()
-
-
-def grant_plan(grant: DownloadGrant, plan=PLAN_NOT_LOADED) -> InstallmentPlan | None:
-    """The plan of the grant's order, as given or looked up."""
-    if plan is PLAN_NOT_LOADED:
-        return InstallmentPlan.objects.filter(order_id=grant.order_id).first()
-    return plan
-
-
-def download_allowed(
-    grant: DownloadGrant, at: datetime | None = None, *, plan=PLAN_NOT_LOADED
-) -> bool:
-    """The one check for a download: the grant is open and its order's plan allows it.
-    ``plan``: the order's plan with its installments prefetched, when already loaded."""
-    at = at or timezone.now()
-    if not grant.is_active(at):
-        return False
-    plan = grant_plan(grant, plan)
-    if plan is None:
-        return True
-    # Read from the prefetch when there is one; else one query, only if the status needs it.
-    return plan_allows_download(plan, at, plan.charges.all())
-
-
 def grant_sync(plan: InstallmentPlan) -> None:
-    """Keep the order's download grants in step with the plan: same end, with the reason."""
+    """Keep the order's download grants in step with the plan: the same end, and the
+    customer's sentence for it."""
     ends = plan_access_ends_at(plan)
-    reason = ENDED_REASONS.get(plan.status, "") if ends else ""
-    DownloadGrant.objects.filter(order_id=plan.order_id).update(ends_at=ends, ended_reason=reason)
+    DownloadGrant.objects.filter(order_id=plan.order_id).update(
+        ends_at=ends,
+        ended_reason=plan_ended_reason(plan, ends) if ends else "",
+        ended_by_plan=ends is not None,
+    )

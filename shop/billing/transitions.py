@@ -235,6 +235,8 @@ def _move(
         if target is not None:
             plan.status = target
         plan.save(update_fields=["status", "updated_at", *extra_fields])
+        # The download views read only the grant. A move that keeps the plan's status and
+        # dates (an attempt claimed, a card saved) never brings the end of access forward.
         grant_sync(plan)
         order_status_follow(plan)
     event_record(

@@ -207,6 +207,12 @@ class DownloadGrantAdmin(admin.ModelAdmin):
     ]
     readonly_fields = ["user", "product", "order"]
 
+    def save_model(self, request, obj, form, change):
+        if {"ends_at", "ended_reason"} & set(form.changed_data):
+            # The author's own reason: the customer reads it with the day access ended.
+            obj.ended_by_plan = False
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(DownloadLog)
 class DownloadLogAdmin(admin.ModelAdmin):

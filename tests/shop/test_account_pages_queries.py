@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from shop.billing.access import grant_sync
 from shop.billing.models import InstallmentPlan, ScheduledCharge
 from shop.billing.services import SavedCard
 from shop.billing.testing import plans_in_bulk
@@ -67,6 +68,7 @@ def _in_state(plan: InstallmentPlan, status: str, now) -> None:
     plan.save()
     first.save()
     second.save()
+    grant_sync(plan)
 
 
 @pytest.fixture
