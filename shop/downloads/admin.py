@@ -22,6 +22,7 @@ from shop.downloads.services import (
     program_file_delete,
     program_file_store,
 )
+from shop.downloads.tasks import program_file_checksum_later
 
 
 class DirectUploadWidget(forms.Widget):
@@ -163,6 +164,7 @@ class ProgramFileAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if form.verified_upload:
             program_file_attach_upload(program_file=obj, upload=form.verified_upload)
+            program_file_checksum_later(program_file=obj)
         elif "file" in form.changed_data and form.cleaned_data.get("file"):
             upload = form.cleaned_data["file"]
             if "original_filename" in form.changed_data and obj.original_filename:
