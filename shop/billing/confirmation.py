@@ -204,3 +204,9 @@ def waiting_intents_cancel(intent_ids: list[str]) -> None:
         charge = ScheduledCharge.objects.filter(payment_intent_id=intent_id).first()
         if charge is not None:
             charge_outcome_record(charge_id=charge.pk, result=result)
+
+
+def waiting_intents_owed_cancel(sender, *, intent_ids: list[str], **kwargs) -> None:
+    """Cancel the PaymentIntents a plan change left waiting for the customer
+    (``transitions.waiting_intents_owed``)."""
+    waiting_intents_cancel(intent_ids)

@@ -1,10 +1,12 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
+from babel.numbers import format_currency
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from shop.billing.money import CurrencyNotHandled, amount_problem, currency_decimals
 
@@ -89,8 +91,6 @@ class TrialOffer(models.Model):
     def validate_against_price(self, price: Decimal, currency: str) -> None:
         """Refuse terms that would charge more or less than the product's price, or in
         another currency: the reader pays exactly the price shown on the product page."""
-        from babel.numbers import format_currency
-
         currency = currency.upper()
         if (self.currency or "").upper() != currency:
             raise ValidationError(
@@ -202,8 +202,6 @@ class InstallmentPlan(models.Model):
 
     @property
     def in_trial(self) -> bool:
-        from django.utils import timezone
-
         return self.status == self.Status.TRIALING and timezone.now() < self.trial_ends_at
 
 

@@ -63,6 +63,12 @@ def refund_issue(*, refund_id: int, now: datetime | None = None) -> str:
     return InstallmentRefund.Status.SUCCEEDED
 
 
+def refunds_owed_issue(sender, *, refund_ids: list[int], **kwargs) -> None:
+    """Ask Stripe for the refunds a plan change claimed (``transitions.refunds_owed``)."""
+    for refund_id in refund_ids:
+        refund_issue(refund_id=refund_id)
+
+
 def installment_refund(
     *, charge_id: int, amount_cents: int | None = None, actor=None, now=None
 ) -> int:

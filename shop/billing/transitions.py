@@ -23,6 +23,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Sum
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from oscar.apps.order.exceptions import InvalidOrderStatus
@@ -108,6 +109,14 @@ ORDER_STATUS_FOR_PLAN = {
 UNPAID = (Charge.SCHEDULED, Charge.FAILED, Charge.AWAITING_CONFIRMATION)
 
 
+# What a change owes Stripe once its transaction commits: the refunds it claimed
+# (``refund_ids``) and the PaymentIntents left waiting for the customer (``intent_ids``).
+# Their senders record Stripe's answers through this module, so they listen here
+# (connected in BillingConfig.ready) rather than being imported by it.
+refunds_owed = Signal()
+waiting_intents_owed = Signal()
+
+
 class MoveRefused(RefusedWithMessage):
     """The move is not allowed from the plan's current state; ``user_message`` says why."""
 
@@ -144,12 +153,9 @@ def _after_commit(change: Change) -> Change:
         for email in change.emails:
             email_queue(order=plan.order, plan=plan, code=email.code, key=key, extra=email.extra)
     if change.refunds or change.intents_to_cancel:
-        from shop.billing.confirmation import waiting_intents_cancel
-        from shop.billing.refunds import refund_issue
-
         refunds, intents = list(change.refunds), list(change.intents_to_cancel)
-        transaction.on_commit(lambda: [refund_issue(refund_id=r) for r in refunds])
-        transaction.on_commit(lambda: waiting_intents_cancel(intents))
+        transaction.on_commit(lambda: refunds_owed.send(Change, refund_ids=refunds))
+        transaction.on_commit(lambda: waiting_intents_owed.send(Change, intent_ids=intents))
     return change
 
 
