@@ -22,25 +22,23 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import ChargeStatus, InstallmentPlan, PlanStatus, ScheduledCharge
 from shop.downloads.models import DownloadGrant
-
-Status = InstallmentPlan.Status
 
 # What the customer reads on "My downloads" once the plan has closed (or paused) their
 # access; ``{ended_on}`` is the day it ended.
 ENDED_REASONS = {
-    Status.TRIAL_QUIT: "You quit the free tryout, so access ended on {ended_on}.",
-    Status.PAYMENT_FAILED: (
+    PlanStatus.TRIAL_QUIT: "You quit the free tryout, so access ended on {ended_on}.",
+    PlanStatus.PAYMENT_FAILED: (
         "A payment did not go through, so downloads are paused until it is paid. "
         "See My program to update your card."
     ),
-    Status.CONFIRMATION_NEEDED: (
+    PlanStatus.CONFIRMATION_NEEDED: (
         "A payment waits for your confirmation with your bank, so downloads are paused "
         "until it is confirmed. See My program."
     ),
-    Status.CANCELLED: "The plan was cancelled, so the program can no longer be downloaded.",
-    Status.REFUNDED: "The order was refunded, so the program can no longer be downloaded.",
+    PlanStatus.CANCELLED: "The plan was cancelled, so the program can no longer be downloaded.",
+    PlanStatus.REFUNDED: "The order was refunded, so the program can no longer be downloaded.",
 }
 
 
@@ -70,21 +68,21 @@ def _first_charge(plan: InstallmentPlan, status: str, charges) -> ScheduledCharg
 def plan_access_ends_at(plan: InstallmentPlan, charges=None) -> datetime | None:
     """When the plan's download ends; None while it stays open. ``charges``: the plan's
     installments, when already loaded."""
-    if plan.status in (Status.TRIALING, Status.INSTALLMENT_PAID, Status.PAID_IN_FULL):
+    if plan.status in (PlanStatus.TRIALING, PlanStatus.INSTALLMENT_PAID, PlanStatus.PAID_IN_FULL):
         return None
-    if plan.status == Status.TRIAL_QUIT:
+    if plan.status == PlanStatus.TRIAL_QUIT:
         return plan.trial_ends_at
-    if plan.status == Status.PAYMENT_FAILED:
+    if plan.status == PlanStatus.PAYMENT_FAILED:
         if plan.suspended_at:
             return plan.suspended_at
-        failed = _first_charge(plan, ScheduledCharge.Status.FAILED, charges)
+        failed = _first_charge(plan, ChargeStatus.FAILED, charges)
         if failed is None:
             return None
         return failed.due_at + timedelta(days=grace_days())
-    if plan.status == Status.CONFIRMATION_NEEDED:
+    if plan.status == PlanStatus.CONFIRMATION_NEEDED:
         if plan.suspended_at:
             return plan.suspended_at
-        waiting = _first_charge(plan, ScheduledCharge.Status.AWAITING_CONFIRMATION, charges)
+        waiting = _first_charge(plan, ChargeStatus.AWAITING_CONFIRMATION, charges)
         return waiting.confirm_by if waiting is not None else None
     # Cancelled or refunded: the time stored when it happened (refunded: at once).
     return plan.access_ends_at or plan.updated_at

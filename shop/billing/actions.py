@@ -19,13 +19,16 @@ from shop import gateway
 from shop.billing import transitions
 from shop.billing.charging import ChargeAttempt, charge_installment
 from shop.billing.confirmation import confirmation_release
-from shop.billing.models import CardUpdate, InstallmentPlan, ScheduledCharge
+from shop.billing.models import (
+    CardUpdate,
+    ChargeStatus,
+    InstallmentPlan,
+    PlanStatus,
+    ScheduledCharge,
+)
 from shop.billing.transitions import MoveRefused, plan_cancel_access_end  # noqa: F401
 
 logger = logging.getLogger(__name__)
-
-Status = ScheduledCharge.Status
-PlanStatus = InstallmentPlan.Status
 
 
 def card_retries_per_day() -> int:
@@ -42,7 +45,7 @@ def plan_payments_cancel(
     can never go through afterwards; if it already has, it is recorded as paid."""
     now = now or timezone.now()
     for charge in ScheduledCharge.objects.filter(
-        plan_id=plan_id, status=Status.AWAITING_CONFIRMATION
+        plan_id=plan_id, status=ChargeStatus.AWAITING_CONFIRMATION
     ):
         try:
             confirmation_release(
@@ -73,7 +76,7 @@ def installment_retry_now(
     """Try a failed installment at once, whatever its retry time (also for a suspended
     plan). A second click finds it paid or in progress and does nothing."""
     charge = ScheduledCharge.objects.get(pk=charge_id)
-    if charge.status != Status.FAILED:
+    if charge.status != ChargeStatus.FAILED:
         raise MoveRefused(
             f"Installment {charge.sequence} is “{charge.get_status_display()}”: "
             "only a failed payment can be retried."
@@ -116,11 +119,11 @@ def plan_card_update(
     )
     if update is None:
         return []  # the same card saved twice at once: the other request retries
-    for waiting in plan.charges.filter(status=Status.AWAITING_CONFIRMATION):
+    for waiting in plan.charges.filter(status=ChargeStatus.AWAITING_CONFIRMATION):
         confirmation_release(
             charge_id=waiting.pk, reason="the customer chose another card", actor=actor, now=now
         )
-    failed = plan.charges.filter(status=Status.FAILED).order_by("sequence").first()
+    failed = plan.charges.filter(status=ChargeStatus.FAILED).order_by("sequence").first()
     if failed is None:
         return []
     if not _card_retry_allowed(plan, update, now):

@@ -24,13 +24,10 @@ from django.utils import timezone
 
 from shop import gateway
 from shop.billing import transitions
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import ChargeStatus, ScheduledCharge
 from shop.billing.transitions import money
 
 logger = logging.getLogger(__name__)
-
-Status = ScheduledCharge.Status
-PlanStatus = InstallmentPlan.Status
 
 
 def _money(cents: int, *, currency: str = "USD"):
@@ -136,7 +133,7 @@ def reconcile_charge(charge: ScheduledCharge, *, now: datetime | None = None) ->
     the PaymentIntents carrying its charge id. Returns what was found."""
     now = now or timezone.now()
     charge = ScheduledCharge.objects.select_related("plan").get(pk=charge.pk)
-    if charge.status != Status.PROCESSING:
+    if charge.status != ChargeStatus.PROCESSING:
         return f"not processing ({charge.status})"
     intents = gateway.payment_intents_for(
         customer_id=charge.plan.stripe_customer_id,
@@ -168,5 +165,5 @@ def stale_processing_charges(*, now: datetime):
     """Installments left PROCESSING longer than ``BILLING_PROCESSING_STALE_MINUTES``."""
     minutes = int(getattr(settings, "BILLING_PROCESSING_STALE_MINUTES", 10))
     return ScheduledCharge.objects.filter(
-        status=Status.PROCESSING, processing_started_at__lt=now - timedelta(minutes=minutes)
+        status=ChargeStatus.PROCESSING, processing_started_at__lt=now - timedelta(minutes=minutes)
     )

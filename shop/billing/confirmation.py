@@ -25,7 +25,7 @@ from django.utils import timezone
 from shop import gateway
 from shop.billing import transitions
 from shop.billing.charging import charge_outcome_record
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import ChargeStatus, ScheduledCharge
 from shop.billing.transitions import (
     MoveRefused,
     confirmation_email_context,
@@ -35,12 +35,9 @@ from shop.billing.transitions import (
 
 logger = logging.getLogger(__name__)
 
-Status = ScheduledCharge.Status
-PlanStatus = InstallmentPlan.Status
-
 
 def awaiting_charges():
-    return ScheduledCharge.objects.filter(status=Status.AWAITING_CONFIRMATION)
+    return ScheduledCharge.objects.filter(status=ChargeStatus.AWAITING_CONFIRMATION)
 
 
 def confirmation_reminders_due(*, now: datetime):
@@ -85,7 +82,7 @@ def confirmation_email_resend(*, charge_id: int, actor=None, now: datetime | Non
     now = now or timezone.now()
     with transaction.atomic():
         plan, charge = plan_and_charge_lock(charge_id=charge_id)
-        if charge.status != Status.AWAITING_CONFIRMATION:
+        if charge.status != ChargeStatus.AWAITING_CONFIRMATION:
             raise MoveRefused(
                 f"Installment {charge.sequence} is “{charge.get_status_display()}”: "
                 "it does not wait for the customer's confirmation."
@@ -153,7 +150,7 @@ def confirmation_release(*, charge_id: int, reason: str, actor=None, now=None) -
     release, or the waiting payment had gone through meanwhile (then recorded as paid)."""
     now = now or timezone.now()
     charge = ScheduledCharge.objects.get(pk=charge_id)
-    if charge.status != Status.AWAITING_CONFIRMATION:
+    if charge.status != ChargeStatus.AWAITING_CONFIRMATION:
         return False
     intent_id = charge.payment_intent_id
     if _waiting_intent_cancel(charge, now) in ("succeeded", "processing"):
@@ -175,7 +172,7 @@ def confirmation_expire(*, charge_id: int, now: datetime | None = None) -> str:
     Returns "suspended", "paid" (it went through after all) or "" (nothing to do)."""
     now = now or timezone.now()
     charge = ScheduledCharge.objects.get(pk=charge_id)
-    if charge.status != Status.AWAITING_CONFIRMATION or charge.confirm_by > now:
+    if charge.status != ChargeStatus.AWAITING_CONFIRMATION or charge.confirm_by > now:
         return ""
     intent_id = charge.payment_intent_id
     status = _waiting_intent_cancel(charge, now)

@@ -46,13 +46,11 @@ from shop.billing.confirmation import (
     confirmations_expired,
 )
 from shop.billing.emails import emails_send_unsent
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import ChargeStatus, InstallmentPlan, PlanStatus, ScheduledCharge
 from shop.billing.refunds import refunds_retry
 from shop.billing.reminders import plan_reminder_send, reminders_due
 
 logger = logging.getLogger(__name__)
-
-Status = ScheduledCharge.Status
 
 # What a dropped database connection raises (a restart, a network cut).
 DATABASE_LOST = (OperationalError, InterfaceError)
@@ -84,8 +82,8 @@ def charges_due(*, now: datetime):
             plan__status__in=CHARGEABLE_PLAN_STATUSES, plan__suspended_at__isnull=True
         )
         .filter(
-            Q(status=Status.SCHEDULED, due_at__lte=now)
-            | Q(status=Status.FAILED, next_attempt_at__lte=now)
+            Q(status=ChargeStatus.SCHEDULED, due_at__lte=now)
+            | Q(status=ChargeStatus.FAILED, next_attempt_at__lte=now)
         )
         .order_by("due_at", "sequence")
     )
@@ -95,9 +93,9 @@ def plans_to_suspend(*, now: datetime):
     """Plans in "Payment failed" with an installment that will not be retried and whose
     grace period (``BILLING_GRACE_DAYS`` after its due date) is over."""
     return InstallmentPlan.objects.filter(
-        status=InstallmentPlan.Status.PAYMENT_FAILED,
+        status=PlanStatus.PAYMENT_FAILED,
         suspended_at__isnull=True,
-        charges__status=Status.FAILED,
+        charges__status=ChargeStatus.FAILED,
         charges__next_attempt_at__isnull=True,
         charges__due_at__lte=now - timedelta(days=grace_days()),
     ).distinct()

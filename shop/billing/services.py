@@ -14,6 +14,7 @@ from shop import gateway
 from shop.billing import transitions
 from shop.billing.models import (
     InstallmentPlan,
+    PlanStatus,
     ScheduledCharge,
     TrialClaim,
     TrialConsent,
@@ -117,7 +118,7 @@ def plan_start(
         order=order,
         user=user,
         product=offer.product,
-        status=InstallmentPlan.Status.TRIALING,
+        status=PlanStatus.TRIALING,
         with_trial=with_trial,
         trial_started_at=start,
         trial_ends_at=trial_ends_at,

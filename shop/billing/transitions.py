@@ -35,9 +35,12 @@ from shop.billing.confirm_links import confirm_link_path
 from shop.billing.emails import email_queue
 from shop.billing.models import (
     CardUpdate,
+    ChargeStatus,
     InstallmentPlan,
     InstallmentRefund,
     PlanEvent,
+    PlanStatus,
+    RefundStatus,
     ScheduledCharge,
 )
 from shop.billing.money import from_minor_units
@@ -48,66 +51,72 @@ logger = logging.getLogger(__name__)
 PaymentEvent = get_model("order", "PaymentEvent")
 PaymentEventType = get_model("order", "PaymentEventType")
 
-S = InstallmentPlan.Status
-Charge = ScheduledCharge.Status
-
 # Plans whose installments may still be collected (a suspended one only on purpose).
 OPEN_FOR_PAYMENT = frozenset(
-    {S.TRIALING, S.INSTALLMENT_PAID, S.PAYMENT_FAILED, S.CONFIRMATION_NEEDED}
+    {
+        PlanStatus.TRIALING,
+        PlanStatus.INSTALLMENT_PAID,
+        PlanStatus.PAYMENT_FAILED,
+        PlanStatus.CONFIRMATION_NEEDED,
+    }
 )
-ANY = frozenset(S)
+ANY = frozenset(PlanStatus)
 
 # The allowed moves, readable at a glance: move -> (from these statuses, to this status).
 # ``None`` as the target keeps the status (the move is recorded all the same).
 ALLOWED_MOVES: dict[str, tuple[frozenset, str | None]] = {
     # move                     from                                   to
-    "trial_started": (frozenset({S.TRIALING}), None),
-    "plan_started": (frozenset({S.TRIALING}), None),
+    "trial_started": (frozenset({PlanStatus.TRIALING}), None),
+    "plan_started": (frozenset({PlanStatus.TRIALING}), None),
     "charge_attempted": (OPEN_FOR_PAYMENT, None),
     "attempt_lost": (ANY, None),
-    "installment_paid": (OPEN_FOR_PAYMENT, S.INSTALLMENT_PAID),
-    "paid_in_full": (OPEN_FOR_PAYMENT, S.PAID_IN_FULL),
-    "payment_failed": (OPEN_FOR_PAYMENT, S.PAYMENT_FAILED),
-    "confirmation_needed": (OPEN_FOR_PAYMENT, S.CONFIRMATION_NEEDED),
+    "installment_paid": (OPEN_FOR_PAYMENT, PlanStatus.INSTALLMENT_PAID),
+    "paid_in_full": (OPEN_FOR_PAYMENT, PlanStatus.PAID_IN_FULL),
+    "payment_failed": (OPEN_FOR_PAYMENT, PlanStatus.PAYMENT_FAILED),
+    "confirmation_needed": (OPEN_FOR_PAYMENT, PlanStatus.CONFIRMATION_NEEDED),
     "confirmation_released": (
-        frozenset({S.CONFIRMATION_NEEDED, S.PAYMENT_FAILED}),
-        S.PAYMENT_FAILED,
+        frozenset({PlanStatus.CONFIRMATION_NEEDED, PlanStatus.PAYMENT_FAILED}),
+        PlanStatus.PAYMENT_FAILED,
     ),
-    "suspended": (frozenset({S.PAYMENT_FAILED, S.CONFIRMATION_NEEDED}), S.PAYMENT_FAILED),
-    "trial_quit": (frozenset({S.TRIALING}), S.TRIAL_QUIT),
+    "suspended": (
+        frozenset({PlanStatus.PAYMENT_FAILED, PlanStatus.CONFIRMATION_NEEDED}),
+        PlanStatus.PAYMENT_FAILED,
+    ),
+    "trial_quit": (frozenset({PlanStatus.TRIALING}), PlanStatus.TRIAL_QUIT),
     "payments_cancelled": (
-        frozenset({S.INSTALLMENT_PAID, S.PAYMENT_FAILED, S.CONFIRMATION_NEEDED}),
-        S.CANCELLED,
+        frozenset(
+            {PlanStatus.INSTALLMENT_PAID, PlanStatus.PAYMENT_FAILED, PlanStatus.CONFIRMATION_NEEDED}
+        ),
+        PlanStatus.CANCELLED,
     ),
     "card_updated": (OPEN_FOR_PAYMENT, None),
     "refund_requested": (ANY, None),
     "partially_refunded": (ANY, None),
     "refunded": (
-        OPEN_FOR_PAYMENT - {S.TRIALING} | {S.PAID_IN_FULL, S.CANCELLED},
-        S.REFUNDED,
+        OPEN_FOR_PAYMENT - {PlanStatus.TRIALING} | {PlanStatus.PAID_IN_FULL, PlanStatus.CANCELLED},
+        PlanStatus.REFUNDED,
     ),
     # A payment Stripe took for a plan or installment that can no longer be charged.
     "late_payment_refunding": (ANY, None),
     # Messages that change no status.
-    "reminder_sent": (frozenset({S.TRIALING}), None),
-    "confirmation_reminder_sent": (frozenset({S.CONFIRMATION_NEEDED}), None),
-    "confirmation_email_resent": (frozenset({S.CONFIRMATION_NEEDED}), None),
+    "reminder_sent": (frozenset({PlanStatus.TRIALING}), None),
+    "confirmation_reminder_sent": (frozenset({PlanStatus.CONFIRMATION_NEEDED}), None),
+    "confirmation_email_resent": (frozenset({PlanStatus.CONFIRMATION_NEEDED}), None),
 }
 
 ORDER_STATUS_FOR_PLAN = {
-    S.TRIALING: "Trialing",
-    S.INSTALLMENT_PAID: "Installment 1 paid",
-    S.PAID_IN_FULL: "Paid in full",
-    S.TRIAL_QUIT: "Trial quit",
-    S.PAYMENT_FAILED: "Payment failed",
-    S.CONFIRMATION_NEEDED: "Confirmation needed",
-    S.CANCELLED: "Cancelled",
-    S.REFUNDED: "Refunded",
+    PlanStatus.TRIALING: "Trialing",
+    PlanStatus.INSTALLMENT_PAID: "Installment 1 paid",
+    PlanStatus.PAID_IN_FULL: "Paid in full",
+    PlanStatus.TRIAL_QUIT: "Trial quit",
+    PlanStatus.PAYMENT_FAILED: "Payment failed",
+    PlanStatus.CONFIRMATION_NEEDED: "Confirmation needed",
+    PlanStatus.CANCELLED: "Cancelled",
+    PlanStatus.REFUNDED: "Refunded",
 }
 
 # Installments not yet paid, cancelled when a plan closes.
-UNPAID = (Charge.SCHEDULED, Charge.FAILED, Charge.AWAITING_CONFIRMATION)
-
+UNPAID = (ChargeStatus.SCHEDULED, ChargeStatus.FAILED, ChargeStatus.AWAITING_CONFIRMATION)
 
 # What a change owes Stripe once its transaction commits: the refunds it claimed
 # (``refund_ids``) and the PaymentIntents left waiting for the customer (``intent_ids``).
@@ -340,9 +349,9 @@ def trial_quit(*, plan_id: int, actor=None, actor_label: str = "customer", now=N
     now = now or timezone.now()
     with transaction.atomic():
         plan = plan_lock(plan_id)
-        if plan.status == S.TRIAL_QUIT:
+        if plan.status == PlanStatus.TRIAL_QUIT:
             return Change(plan)
-        if plan.status == S.TRIALING and now >= plan.trial_ends_at:
+        if plan.status == PlanStatus.TRIALING and now >= plan.trial_ends_at:
             logger.warning("plan %s: trial_quit refused after the tryout's end", plan.pk)
             raise MoveRefused("The free tryout has already ended, so it can no longer be quit.")
         try:
@@ -351,7 +360,9 @@ def trial_quit(*, plan_id: int, actor=None, actor_label: str = "customer", now=N
             raise MoveRefused(
                 "The free tryout has already ended, so it can no longer be quit."
             ) from exc
-        cancelled = plan.charges.filter(status=Charge.SCHEDULED).update(status=Charge.CANCELLED)
+        cancelled = plan.charges.filter(status=ChargeStatus.SCHEDULED).update(
+            status=ChargeStatus.CANCELLED
+        )
         _move(
             plan,
             "trial_quit",
@@ -374,14 +385,14 @@ def charge_refusal(charge: ScheduledCharge, now: datetime, *, force: bool) -> st
         return "beyond the plan's installments"
     if charge.due_at > now:
         return "not due yet"
-    if charge.status == Charge.FAILED:
+    if charge.status == ChargeStatus.FAILED:
         if not force and (charge.next_attempt_at is None or charge.next_attempt_at > now):
             return "no retry due"
-    elif charge.status != Charge.SCHEDULED:
+    elif charge.status != ChargeStatus.SCHEDULED:
         return f"installment is {charge.status}"
-    if plan.charges.filter(sequence__lt=charge.sequence).exclude(status=Charge.PAID).exists():
+    if plan.charges.filter(sequence__lt=charge.sequence).exclude(status=ChargeStatus.PAID).exists():
         return "an earlier installment is unpaid"
-    if plan.charges.filter(status=Charge.PAID).count() >= plan.installment_count:
+    if plan.charges.filter(status=ChargeStatus.PAID).count() >= plan.installment_count:
         return "plan already paid in full"
     return ""
 
@@ -400,7 +411,7 @@ def charge_attempted(
             return reason
         # The conditional UPDATE is the real guard (databases without row locks too).
         claimed = ScheduledCharge.objects.filter(pk=charge.pk, status=charge.status).update(
-            status=Charge.PROCESSING,
+            status=ChargeStatus.PROCESSING,
             attempts=F("attempts") + 1,
             processing_started_at=now,
             next_attempt_at=None,
@@ -424,14 +435,14 @@ def attempt_lost(*, charge_id: int, attempts: int, now: datetime) -> bool:
     """Stripe never saw this attempt: put the installment back to be tried again."""
     with transaction.atomic():
         plan, charge = plan_and_charge_lock(charge_id=charge_id)
-        if charge.status != Charge.PROCESSING or charge.attempts != attempts:
+        if charge.status != ChargeStatus.PROCESSING or charge.attempts != attempts:
             return False
         if plan.status in OPEN_FOR_PAYMENT:
-            back = Charge.SCHEDULED if charge.attempts <= 1 else Charge.FAILED
+            back = ChargeStatus.SCHEDULED if charge.attempts <= 1 else ChargeStatus.FAILED
         else:
-            back = Charge.CANCELLED  # the plan closed meanwhile: nothing more to collect
+            back = ChargeStatus.CANCELLED  # the plan closed meanwhile: nothing more to collect
         charge.status = back
-        charge.next_attempt_at = now if back == Charge.FAILED else None
+        charge.next_attempt_at = now if back == ChargeStatus.FAILED else None
         charge.save(update_fields=["status", "next_attempt_at"])
         _move(
             plan,
@@ -439,7 +450,7 @@ def attempt_lost(*, charge_id: int, attempts: int, now: datetime) -> bool:
             actor_label="reconcile",
             kind="charge_reconciled",
             note=f"Installment {charge.sequence}: attempt {charge.attempts} never reached "
-            + ("Stripe; it will be tried again." if back != Charge.CANCELLED else "Stripe."),
+            + ("Stripe; it will be tried again." if back != ChargeStatus.CANCELLED else "Stripe."),
             data={"charge_id": charge.pk, "attempt": charge.attempts},
         )
     return True
@@ -479,7 +490,7 @@ def installment_paid(
     with transaction.atomic():
         plan, charge = plan_and_charge_lock(charge_id=charge_id)
         intent_id = result.payment_intent_id or ""
-        recorded = charge.status in (Charge.PAID, Charge.REFUNDED)
+        recorded = charge.status in (ChargeStatus.PAID, ChargeStatus.REFUNDED)
         if recorded and charge.payment_intent_id == intent_id:
             return Change(plan)  # already recorded
         mismatch = payment_mismatch(charge, result)
@@ -491,9 +502,9 @@ def installment_paid(
                 mismatch,
             )
             return Change(plan)
-        if charge.status in (Charge.PAID, Charge.REFUNDED):
+        if charge.status in (ChargeStatus.PAID, ChargeStatus.REFUNDED):
             return _unwanted_payment(plan, charge, result, InstallmentRefund.Reason.DOUBLE_CHARGE)
-        charge.status = Charge.PAID
+        charge.status = ChargeStatus.PAID
         charge.paid_at = now
         charge.payment_intent_id = intent_id
         charge.next_attempt_at = None
@@ -511,7 +522,7 @@ def installment_paid(
         )
         _source_debit(plan, charge, intent_id)
         # Counted once, under the plan's lock, with this installment already paid.
-        paid = plan.charges.filter(status=Charge.PAID).count()
+        paid = plan.charges.filter(status=ChargeStatus.PAID).count()
         collectable = (
             plan.status in ALLOWED_MOVES["installment_paid"][0] and paid <= plan.installment_count
         )
@@ -557,7 +568,7 @@ def _unwanted_payment(plan, charge, result, reason) -> Change:
         f"installment {charge.sequence} was already paid"
         if reason == InstallmentRefund.Reason.DOUBLE_CHARGE
         else f"the plan is “{plan.get_status_display()}”"
-        + (" and the installment was cancelled" if charge.status == Charge.CANCELLED else "")
+        + (" and the installment was cancelled" if charge.status == ChargeStatus.CANCELLED else "")
     )
     logger.warning("plan %s: unwanted payment %s (%s): refunding", plan.pk, intent_id, why)
     _move(
@@ -584,7 +595,9 @@ def payment_failed(
     with transaction.atomic():
         plan, charge = plan_and_charge_lock(charge_id=charge_id)
         attempt = result.metadata.get("attempt")
-        if charge.status != Charge.PROCESSING or (attempt and attempt != str(charge.attempts)):
+        if charge.status != ChargeStatus.PROCESSING or (
+            attempt and attempt != str(charge.attempts)
+        ):
             return Change(plan)  # an older attempt, or already recorded
         return _payment_failed(plan, charge, result, now, actor_label)
 
@@ -594,7 +607,7 @@ def _payment_failed(plan, charge, result, now, actor_label) -> Change:
     charge.payment_intent_id = result.payment_intent_id or charge.payment_intent_id
     if plan.status not in OPEN_FOR_PAYMENT:
         # The plan closed while the attempt was in flight: nothing more to collect.
-        charge.status = Charge.CANCELLED
+        charge.status = ChargeStatus.CANCELLED
         charge.next_attempt_at = None
         charge.save(
             update_fields=["status", "failure_code", "payment_intent_id", "next_attempt_at"]
@@ -607,7 +620,7 @@ def _payment_failed(plan, charge, result, now, actor_label) -> Change:
             data={"charge_id": charge.pk, "payment_intent": result.payment_intent_id},
         )
         return Change(plan)
-    charge.status = Charge.FAILED
+    charge.status = ChargeStatus.FAILED
     days = retry_days()
     if charge.attempts <= len(days):
         charge.next_attempt_at = max(
@@ -671,7 +684,9 @@ def confirmation_needed(
     with transaction.atomic():
         plan, charge = plan_and_charge_lock(charge_id=charge_id)
         attempt = result.metadata.get("attempt")
-        if charge.status != Charge.PROCESSING or (attempt and attempt != str(charge.attempts)):
+        if charge.status != ChargeStatus.PROCESSING or (
+            attempt and attempt != str(charge.attempts)
+        ):
             return Change(plan)
         if not result.payment_intent_id or plan.status not in OPEN_FOR_PAYMENT:
             # Nothing the customer could confirm, or nothing to confirm any more.
@@ -680,7 +695,7 @@ def confirmation_needed(
                 change.intents_to_cancel.append(result.payment_intent_id)
                 _after_commit(Change(plan, intents_to_cancel=[result.payment_intent_id]))
             return change
-        charge.status = Charge.AWAITING_CONFIRMATION
+        charge.status = ChargeStatus.AWAITING_CONFIRMATION
         charge.failure_code = (result.failure_code or "authentication_required")[:64]
         charge.payment_intent_id = result.payment_intent_id
         charge.next_attempt_at = None
@@ -718,9 +733,9 @@ def _waiting_charge_fail(charge_id: int, intent_id: str):
     """Lock the plan and installment and, if it still waits on ``intent_id``, make it
     "Failed" with no automatic retry. (plan, charge), or None when settled meanwhile."""
     plan, charge = plan_and_charge_lock(charge_id=charge_id)
-    if charge.status != Charge.AWAITING_CONFIRMATION or charge.payment_intent_id != intent_id:
+    if charge.status != ChargeStatus.AWAITING_CONFIRMATION or charge.payment_intent_id != intent_id:
         return None
-    charge.status = Charge.FAILED
+    charge.status = ChargeStatus.FAILED
     charge.next_attempt_at = None
     charge.save(update_fields=["status", "next_attempt_at"])
     return plan, charge
@@ -773,9 +788,9 @@ def plan_suspended(
             plan = plan_lock(plan_id, skip_locked=True)
             if plan is None or plan.suspended_at is not None:
                 return Change(plan or InstallmentPlan.objects.get(pk=plan_id))
-            charge = plan.charges.filter(status=Charge.FAILED).order_by("sequence").first()
+            charge = plan.charges.filter(status=ChargeStatus.FAILED).order_by("sequence").first()
             if (
-                plan.status != S.PAYMENT_FAILED
+                plan.status != PlanStatus.PAYMENT_FAILED
                 or charge is None
                 or charge.next_attempt_at is not None
                 or charge.due_at > now - timedelta(days=grace_days())
@@ -823,21 +838,21 @@ def payments_cancelled(
     caller cancels a waiting PaymentIntent at Stripe first)."""
     with transaction.atomic():
         plan = plan_lock(plan_id)
-        if plan.status == S.CANCELLED:
+        if plan.status == PlanStatus.CANCELLED:
             return Change(plan)
         if plan.status not in ALLOWED_MOVES["payments_cancelled"][0]:
             _check(plan, "payments_cancelled")
-        if plan.charges.filter(status=Charge.PROCESSING).exists():
+        if plan.charges.filter(status=ChargeStatus.PROCESSING).exists():
             raise MoveRefused(
                 "A payment is being taken right now. Please try again in a few minutes."
             )
-        if plan.charges.filter(status=Charge.AWAITING_CONFIRMATION).exists():
+        if plan.charges.filter(status=ChargeStatus.AWAITING_CONFIRMATION).exists():
             raise MoveRefused(
                 "A payment is waiting for confirmation right now. Please try again in a minute."
             )
         plan.access_ends_at = plan_cancel_access_end(plan, now)
         cancelled = plan.charges.filter(status__in=UNPAID).update(
-            status=Charge.CANCELLED, next_attempt_at=None
+            status=ChargeStatus.CANCELLED, next_attempt_at=None
         )
         _move(
             plan,
@@ -914,11 +929,14 @@ def refund_requested(
     otherwise succeed on a refunded plan)."""
     with transaction.atomic():
         plan, charge = plan_and_charge_lock(charge_id=charge_id)
-        if charge.status not in (Charge.PAID, Charge.REFUNDED) or not charge.payment_intent_id:
+        if (
+            charge.status not in (ChargeStatus.PAID, ChargeStatus.REFUNDED)
+            or not charge.payment_intent_id
+        ):
             raise MoveRefused(f"Installment {charge.sequence} has not been paid.")
         pending = (
             charge.refunds.filter(
-                status=InstallmentRefund.Status.REQUESTED,
+                status=RefundStatus.REQUESTED,
                 payment_intent_id=charge.payment_intent_id,
             ).aggregate(total=Sum("amount_cents"))["total"]
             or 0
@@ -937,7 +955,7 @@ def refund_requested(
                 f"{charge.sequence} can be refunded."
             )
         full = charge.refunded_cents + pending + amount >= charge.amount_cents
-        if full and plan.charges.filter(status=Charge.PROCESSING).exists():
+        if full and plan.charges.filter(status=ChargeStatus.PROCESSING).exists():
             raise MoveRefused(
                 "A payment of this plan is being taken right now. Please try the refund again "
                 "in a few minutes, once it is recorded."
@@ -974,11 +992,11 @@ def refund_answered(
         refund = InstallmentRefund.objects.get(pk=refund_id)
         plan, charge = plan_and_charge_lock(charge_id=refund.charge_id)
         refund.refresh_from_db()
-        if refund.status != InstallmentRefund.Status.REQUESTED:
+        if refund.status != RefundStatus.REQUESTED:
             return Change(plan)
         refund.finished_at = now
         if info is None:
-            refund.status = InstallmentRefund.Status.FAILED
+            refund.status = RefundStatus.FAILED
             refund.failure_message = failure[:500]
             refund.save(update_fields=["status", "failure_message", "finished_at"])
             event_record(
@@ -989,7 +1007,7 @@ def refund_answered(
                 data={"refund_id": refund.pk},
             )
             return Change(plan, "refund_failed")
-        refund.status = InstallmentRefund.Status.SUCCEEDED
+        refund.status = RefundStatus.SUCCEEDED
         refund.stripe_refund_id = info.id
         refund.save(update_fields=["status", "stripe_refund_id", "finished_at"])
         if refund.payment_intent_id != charge.payment_intent_id:
@@ -1004,7 +1022,7 @@ def refund_answered(
             return Change(plan, "unwanted_payment_refunded")
         total = (
             charge.refunds.filter(
-                status=InstallmentRefund.Status.SUCCEEDED,
+                status=RefundStatus.SUCCEEDED,
                 payment_intent_id=charge.payment_intent_id,
             ).aggregate(total=Sum("amount_cents"))["total"]
             or 0
@@ -1040,24 +1058,24 @@ def refund_recorded(
         plan, charge = plan_and_charge_lock(charge_id=charge_id)
         refunded_total_cents = min(refunded_total_cents, charge.amount_cents)
         increase = refunded_total_cents - charge.refunded_cents
-        if increase <= 0 or charge.status not in (Charge.PAID, Charge.REFUNDED):
+        if increase <= 0 or charge.status not in (ChargeStatus.PAID, ChargeStatus.REFUNDED):
             return Change(plan)
         charge.refunded_cents = refunded_total_cents
         full = charge.refunded_cents >= charge.amount_cents
         if full:
-            charge.status = Charge.REFUNDED
+            charge.status = ChargeStatus.REFUNDED
         charge.save(update_fields=["refunded_cents", "status"])
         _source_refund(plan, charge, increase, reference)
         change = Change(plan)
         cancelled = 0
         if full and plan.status in ALLOWED_MOVES["refunded"][0]:
             change.intents_to_cancel = list(
-                plan.charges.filter(status=Charge.AWAITING_CONFIRMATION).values_list(
+                plan.charges.filter(status=ChargeStatus.AWAITING_CONFIRMATION).values_list(
                     "payment_intent_id", flat=True
                 )
             )
             cancelled = plan.charges.filter(status__in=UNPAID).update(
-                status=Charge.CANCELLED, next_attempt_at=None
+                status=ChargeStatus.CANCELLED, next_attempt_at=None
             )
             plan.access_ends_at = now
             move = "refunded"

@@ -25,7 +25,7 @@ from shop.billing.actions import (
 from shop.billing.confirm_links import ConfirmLinkInvalid, confirm_link_charge, confirm_link_path
 from shop.billing.confirmation import confirmation_email_resend, confirmation_result_record
 from shop.billing.forms import RefundAmountForm
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import ChargeStatus, InstallmentPlan, ScheduledCharge
 from shop.billing.money import from_minor_units
 from shop.billing.refunds import installment_refund
 from shop.billing.reminders import QuitLinkInvalid, quit_link_plan
@@ -34,8 +34,6 @@ from shop.billing.services import PlanActionNotAllowed, plan_trial_quit
 from shop.billing.webhooks import stripe_event_handle
 
 logger = logging.getLogger(__name__)
-
-Status = ScheduledCharge.Status
 
 
 class ProgramView(LoginRequiredMixin, TemplateView):
@@ -326,7 +324,9 @@ class CardUpdateView(PlanCustomerMixin, TemplateView):
         stripe_js_allow(self.request)
         context = self.get_context_data(
             plan=plan,
-            failed=plan.charges.filter(status__in=[Status.FAILED, Status.AWAITING_CONFIRMATION]),
+            failed=plan.charges.filter(
+                status__in=[ChargeStatus.FAILED, ChargeStatus.AWAITING_CONFIRMATION]
+            ),
             setup_intent=intent,
             stripe_publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
             stripe_js_url=settings.STRIPE_JS_URL,
@@ -352,7 +352,7 @@ class CardUpdateView(PlanCustomerMixin, TemplateView):
         request.session.get(CARD_SETUP_SESSION_KEY, {}).pop(str(plan.pk), None)
         request.session.modified = True
         outcomes = {a.outcome for a in attempts}
-        waiting = plan.charges.filter(status=Status.AWAITING_CONFIRMATION).first()
+        waiting = plan.charges.filter(status=ChargeStatus.AWAITING_CONFIRMATION).first()
         if waiting is not None:
             # The new card's bank asks for its own check: straight to the confirmation page.
             messages.info(

@@ -30,8 +30,8 @@ from .errors import (
 from .results import (
     CardInfo,
     ChargeResult,
-    ChargeStatus,
     PaymentRecord,
+    PaymentStatus,
     RefundInfo,
     SetupIntentInfo,
     WebhookEvent,
@@ -202,7 +202,7 @@ def _card_info(method: Any) -> CardInfo:
     )
 
 
-def _charge_status(intent: Any) -> tuple[ChargeStatus, str, str]:
+def _payment_status(intent: Any) -> tuple[PaymentStatus, str, str]:
     """Our status for a PaymentIntent, with its failure and decline codes ("" when none)."""
     status = intent.status
     error = _field(intent, "last_payment_error")
@@ -224,7 +224,7 @@ def _charge_status(intent: Any) -> tuple[ChargeStatus, str, str]:
 
 
 def _charge_result(intent: Any) -> ChargeResult:
-    status, code, decline_code = _charge_status(intent)
+    status, code, decline_code = _payment_status(intent)
     return ChargeResult(
         status=status,
         payment_intent_id=intent.id,
@@ -368,7 +368,7 @@ def _card_refusal_result(
         code,
         decline_code,
     )
-    status: ChargeStatus = "requires_action" if code == "authentication_required" else "failed"
+    status: PaymentStatus = "requires_action" if code == "authentication_required" else "failed"
     client_secret = _field(_field(err.error, "payment_intent"), "client_secret")
     if status == "requires_action" and client_secret is None and intent_id:
         # The cardholder needs the secret to confirm on-session; fetch it if not sent.

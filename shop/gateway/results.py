@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-ChargeStatus = Literal["succeeded", "requires_action", "failed", "processing"]
+PaymentStatus = Literal["succeeded", "requires_action", "failed", "processing"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class CardInfo:
 class ChargeResult:
     """One attempt to take money; `failure_message` is safe to show to the visitor."""
 
-    status: ChargeStatus
+    status: PaymentStatus
     payment_intent_id: str | None
     client_secret: str | None
     failure_code: str = ""

@@ -9,7 +9,7 @@ from django.utils import timezone
 from oscar.test.factories import create_order
 
 from shop.billing.access import grant_sync
-from shop.billing.models import InstallmentPlan
+from shop.billing.models import InstallmentPlan, PlanStatus
 from shop.downloads.models import DownloadGrant, ProgramFile
 from shop.downloads.services import program_file_store
 
@@ -18,7 +18,7 @@ def grant_with_plan(
     *,
     user,
     product,
-    status: str = InstallmentPlan.Status.TRIALING,
+    status: str = PlanStatus.TRIALING,
     started: timedelta = timedelta(days=1),
     trial_days: int = 14,
     ends_at=None,

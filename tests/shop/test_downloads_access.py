@@ -6,12 +6,11 @@ import pytest
 from django.utils import timezone
 
 from shop.billing.access import grant_sync
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import ChargeStatus, InstallmentPlan, PlanStatus, ScheduledCharge
 from shop.downloads.access import grant_allows_download
 from tests.shop.download_factories import grant_with_plan
 from tests.shop.factories import program_with_trial
 
-Status = InstallmentPlan.Status
 pytestmark = pytest.mark.django_db
 
 
@@ -27,7 +26,9 @@ def program():
     return program_with_trial()
 
 
-@pytest.mark.parametrize("status", [Status.TRIALING, Status.INSTALLMENT_PAID, Status.PAID_IN_FULL])
+@pytest.mark.parametrize(
+    "status", [PlanStatus.TRIALING, PlanStatus.INSTALLMENT_PAID, PlanStatus.PAID_IN_FULL]
+)
 def test_trialing_and_paying_customers_may_download(customer, program, status):
     grant = grant_with_plan(user=customer, product=program, status=status)
 
@@ -36,7 +37,7 @@ def test_trialing_and_paying_customers_may_download(customer, program, status):
 
 def test_quit_tryout_downloads_until_the_trial_ends(customer, program):
     grant = grant_with_plan(
-        user=customer, product=program, status=Status.TRIAL_QUIT, started=timedelta(days=3)
+        user=customer, product=program, status=PlanStatus.TRIAL_QUIT, started=timedelta(days=3)
     )
     trial_end = grant.order.installment_plan.trial_ends_at
     grant.ends_at = trial_end
@@ -50,7 +51,7 @@ def test_quit_tryout_downloads_until_the_trial_ends(customer, program):
 
 def test_quit_tryout_is_closed_once_the_trial_has_ended(customer, program):
     grant = grant_with_plan(
-        user=customer, product=program, status=Status.TRIAL_QUIT, started=timedelta(days=20)
+        user=customer, product=program, status=PlanStatus.TRIAL_QUIT, started=timedelta(days=20)
     )
 
     allowed, reason = grant_allows_download(grant)
@@ -62,7 +63,7 @@ def test_failed_payment_keeps_access_during_the_grace_period(customer, program):
     grant = grant_with_plan(
         user=customer,
         product=program,
-        status=Status.PAYMENT_FAILED,
+        status=PlanStatus.PAYMENT_FAILED,
         started=timedelta(days=15),
         ends_at=timezone.now() + timedelta(days=3),
     )
@@ -72,7 +73,7 @@ def test_failed_payment_keeps_access_during_the_grace_period(customer, program):
 
 def test_failed_payment_without_grace_suspends_downloads(customer, program):
     grant = grant_with_plan(
-        user=customer, product=program, status=Status.PAYMENT_FAILED, started=timedelta(days=15)
+        user=customer, product=program, status=PlanStatus.PAYMENT_FAILED, started=timedelta(days=15)
     )
     # The installment failed ten days ago: past the seven days of grace.
     plan = InstallmentPlan.objects.get(order_id=grant.order_id)
@@ -82,7 +83,7 @@ def test_failed_payment_without_grace_suspends_downloads(customer, program):
         due_at=timezone.now() - timedelta(days=10),
         amount_cents=9850,
         currency="USD",
-        status=ScheduledCharge.Status.FAILED,
+        status=ChargeStatus.FAILED,
     )
     grant_sync(plan)
     grant.refresh_from_db()
@@ -94,7 +95,7 @@ def test_failed_payment_without_grace_suspends_downloads(customer, program):
 
 @pytest.mark.parametrize(
     ("status", "words"),
-    [(Status.REFUNDED, "refunded"), (Status.CANCELLED, "cancelled")],
+    [(PlanStatus.REFUNDED, "refunded"), (PlanStatus.CANCELLED, "cancelled")],
 )
 def test_refunded_and_cancelled_orders_may_not_download(customer, program, status, words):
     grant = grant_with_plan(user=customer, product=program, status=status)
@@ -108,7 +109,7 @@ def test_an_ended_grant_says_why_in_plain_words(customer, program):
     grant = grant_with_plan(
         user=customer,
         product=program,
-        status=Status.PAID_IN_FULL,
+        status=PlanStatus.PAID_IN_FULL,
         ends_at=timezone.now() - timedelta(hours=1),
         ended_reason="The author closed this edition.",
     )
