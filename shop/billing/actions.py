@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from shop import gateway
 from shop.billing import transitions
-from shop.billing.charging import ChargeAttempt, charge_installment
+from shop.billing.charging import AttemptOutcome, ChargeAttempt, charge_installment
 from shop.billing.confirmation import confirmation_release
 from shop.billing.models import (
     CardUpdate,
@@ -107,7 +107,7 @@ def plan_card_update(
     intent = gateway.setup_intent_retrieve(setup_intent_id)
     if intent.customer_id != plan.stripe_customer_id:
         raise MoveRefused("Your card details did not reach us. Please enter them again.")
-    if intent.status != "succeeded" or not intent.payment_method_id:
+    if intent.status != gateway.IntentStatus.SUCCEEDED or not intent.payment_method_id:
         raise MoveRefused(
             "Your card could not be saved. Please check the details or try another card."
         )
@@ -136,7 +136,7 @@ def plan_card_update(
             f"(one try per card, at most {card_retries_per_day()} new cards a day).",
             data={"setup_intent": intent.id},
         )
-        return [ChargeAttempt(failed.pk, "skipped", "card retry limit")]
+        return [ChargeAttempt(failed.pk, AttemptOutcome.SKIPPED, "card retry limit")]
     CardUpdate.objects.filter(pk=update.pk).update(retried=True)
     return [
         charge_installment(

@@ -102,7 +102,9 @@ def plan_invariants_problems(
         payments = [
             p for p in gateway.payment_records_all() if p.customer_id == plan.stripe_customer_id
         ]
-    succeeded = {p.payment_intent_id: p for p in payments if p.status == "succeeded"}
+    succeeded = {
+        p.payment_intent_id: p for p in payments if p.status == gateway.IntentStatus.SUCCEEDED
+    }
     waiting = {
         c.payment_intent_id for c in charges if c.status == ChargeStatus.AWAITING_CONFIRMATION
     }

@@ -50,7 +50,7 @@ def plan_reconcile(
             note(None, f"{intent.payment_intent_id} names no installment of this plan")
     for charge in charges.values():
         mine = [i for i in intents if i.metadata.get("charge_id") == str(charge.pk)]
-        paid = [i for i in mine if i.status == "succeeded"]
+        paid = [i for i in mine if i.status == gateway.PaymentStatus.SUCCEEDED]
         extra = [
             i
             for i in paid

@@ -94,7 +94,7 @@ def plan_reminder_send(*, plan_id: int, now: datetime | None = None) -> bool:
         first = plan.charges.order_by("sequence").first()
         transitions.notice_sent(
             plan=plan,
-            move="reminder_sent",
+            move=transitions.Move.REMINDER_SENT,
             note=f"Reminder: first payment on {first.due_at:%Y-%m-%d}, quit link until then.",
             email=transitions.Email(
                 "TRIAL_REMINDER", {"charge": first, "quit_path": quit_link_path(plan)}

@@ -35,11 +35,13 @@ from shop.billing import transitions
 from shop.billing.access import grace_days
 from shop.billing.charging import (
     CHARGEABLE_PLAN_STATUSES,
+    AttemptOutcome,
     charge_installment,
     reconcile_charge,
     stale_processing_charges,
 )
 from shop.billing.confirmation import (
+    ExpiryOutcome,
     confirmation_expire,
     confirmation_reminder_send,
     confirmation_reminders_due,
@@ -158,7 +160,7 @@ def billing_run(*, now: datetime | None = None) -> RunReport:
         except DATABASE_LOST:
             _database_lost("charging", charge_id)
             continue
-        if attempt.outcome != "skipped":
+        if attempt.outcome != AttemptOutcome.SKIPPED:
             report.charged[charge_id] = attempt.outcome
     for plan_id in list(reminders_due(now=now).values_list("pk", flat=True)):
         if _unless_refused(plan_reminder_send, plan_id=plan_id, now=now):
@@ -168,7 +170,8 @@ def billing_run(*, now: datetime | None = None) -> RunReport:
             report.confirmation_reminded.append(charge_id)
     for charge_id, plan_id in list(confirmations_expired(now=now).values_list("pk", "plan_id")):
         try:
-            if _unless_refused(confirmation_expire, charge_id=charge_id, now=now) == "suspended":
+            expired = _unless_refused(confirmation_expire, charge_id=charge_id, now=now)
+            if expired == ExpiryOutcome.SUSPENDED:
                 report.suspended.append(plan_id)
         except gateway.PaymentProviderUnavailable:
             logger.warning("charge %s: expiry postponed, provider unavailable", charge_id)

@@ -191,7 +191,7 @@ def first_installment_paid_record(*, plan: InstallmentPlan, payment_intent_id: s
     transitions.installment_paid(
         charge_id=charge.pk,
         result=gateway.ChargeResult(
-            status="succeeded",
+            status=gateway.PaymentStatus.SUCCEEDED,
             payment_intent_id=payment_intent_id,
             client_secret=None,
             amount_cents=charge.amount_cents,

@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import transaction
@@ -51,6 +52,35 @@ logger = logging.getLogger(__name__)
 PaymentEvent = get_model("order", "PaymentEvent")
 PaymentEventType = get_model("order", "PaymentEventType")
 
+
+class Move(StrEnum):
+    """Each change of a plan, by the name its event is recorded under."""
+
+    TRIAL_STARTED = "trial_started"
+    PLAN_STARTED = "plan_started"
+    CHARGE_ATTEMPTED = "charge_attempted"
+    ATTEMPT_LOST = "attempt_lost"
+    INSTALLMENT_PAID = "installment_paid"
+    PAID_IN_FULL = "paid_in_full"
+    PAYMENT_FAILED = "payment_failed"
+    CONFIRMATION_NEEDED = "confirmation_needed"
+    CONFIRMATION_RELEASED = "confirmation_released"
+    SUSPENDED = "suspended"
+    TRIAL_QUIT = "trial_quit"
+    PAYMENTS_CANCELLED = "payments_cancelled"
+    CARD_UPDATED = "card_updated"
+    REFUND_REQUESTED = "refund_requested"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+    LATE_PAYMENT_REFUNDING = "late_payment_refunding"
+    REMINDER_SENT = "reminder_sent"
+    CONFIRMATION_REMINDER_SENT = "confirmation_reminder_sent"
+    CONFIRMATION_EMAIL_RESENT = "confirmation_email_resent"
+    # Recorded whatever the plan's status, as events only: they change nothing in the plan.
+    REFUND_FAILED = "refund_failed"
+    UNWANTED_PAYMENT_REFUNDED = "unwanted_payment_refunded"
+
+
 # Plans whose installments may still be collected (a suspended one only on purpose).
 OPEN_FOR_PAYMENT = frozenset(
     {
@@ -64,44 +94,44 @@ ANY = frozenset(PlanStatus)
 
 # The allowed moves, readable at a glance: move -> (from these statuses, to this status).
 # ``None`` as the target keeps the status (the move is recorded all the same).
-ALLOWED_MOVES: dict[str, tuple[frozenset, str | None]] = {
+ALLOWED_MOVES: dict[Move, tuple[frozenset, str | None]] = {
     # move                     from                                   to
-    "trial_started": (frozenset({PlanStatus.TRIALING}), None),
-    "plan_started": (frozenset({PlanStatus.TRIALING}), None),
-    "charge_attempted": (OPEN_FOR_PAYMENT, None),
-    "attempt_lost": (ANY, None),
-    "installment_paid": (OPEN_FOR_PAYMENT, PlanStatus.INSTALLMENT_PAID),
-    "paid_in_full": (OPEN_FOR_PAYMENT, PlanStatus.PAID_IN_FULL),
-    "payment_failed": (OPEN_FOR_PAYMENT, PlanStatus.PAYMENT_FAILED),
-    "confirmation_needed": (OPEN_FOR_PAYMENT, PlanStatus.CONFIRMATION_NEEDED),
-    "confirmation_released": (
+    Move.TRIAL_STARTED: (frozenset({PlanStatus.TRIALING}), None),
+    Move.PLAN_STARTED: (frozenset({PlanStatus.TRIALING}), None),
+    Move.CHARGE_ATTEMPTED: (OPEN_FOR_PAYMENT, None),
+    Move.ATTEMPT_LOST: (ANY, None),
+    Move.INSTALLMENT_PAID: (OPEN_FOR_PAYMENT, PlanStatus.INSTALLMENT_PAID),
+    Move.PAID_IN_FULL: (OPEN_FOR_PAYMENT, PlanStatus.PAID_IN_FULL),
+    Move.PAYMENT_FAILED: (OPEN_FOR_PAYMENT, PlanStatus.PAYMENT_FAILED),
+    Move.CONFIRMATION_NEEDED: (OPEN_FOR_PAYMENT, PlanStatus.CONFIRMATION_NEEDED),
+    Move.CONFIRMATION_RELEASED: (
         frozenset({PlanStatus.CONFIRMATION_NEEDED, PlanStatus.PAYMENT_FAILED}),
         PlanStatus.PAYMENT_FAILED,
     ),
-    "suspended": (
+    Move.SUSPENDED: (
         frozenset({PlanStatus.PAYMENT_FAILED, PlanStatus.CONFIRMATION_NEEDED}),
         PlanStatus.PAYMENT_FAILED,
     ),
-    "trial_quit": (frozenset({PlanStatus.TRIALING}), PlanStatus.TRIAL_QUIT),
-    "payments_cancelled": (
+    Move.TRIAL_QUIT: (frozenset({PlanStatus.TRIALING}), PlanStatus.TRIAL_QUIT),
+    Move.PAYMENTS_CANCELLED: (
         frozenset(
             {PlanStatus.INSTALLMENT_PAID, PlanStatus.PAYMENT_FAILED, PlanStatus.CONFIRMATION_NEEDED}
         ),
         PlanStatus.CANCELLED,
     ),
-    "card_updated": (OPEN_FOR_PAYMENT, None),
-    "refund_requested": (ANY, None),
-    "partially_refunded": (ANY, None),
-    "refunded": (
+    Move.CARD_UPDATED: (OPEN_FOR_PAYMENT, None),
+    Move.REFUND_REQUESTED: (ANY, None),
+    Move.PARTIALLY_REFUNDED: (ANY, None),
+    Move.REFUNDED: (
         OPEN_FOR_PAYMENT - {PlanStatus.TRIALING} | {PlanStatus.PAID_IN_FULL, PlanStatus.CANCELLED},
         PlanStatus.REFUNDED,
     ),
     # A payment Stripe took for a plan or installment that can no longer be charged.
-    "late_payment_refunding": (ANY, None),
+    Move.LATE_PAYMENT_REFUNDING: (ANY, None),
     # Messages that change no status.
-    "reminder_sent": (frozenset({PlanStatus.TRIALING}), None),
-    "confirmation_reminder_sent": (frozenset({PlanStatus.CONFIRMATION_NEEDED}), None),
-    "confirmation_email_resent": (frozenset({PlanStatus.CONFIRMATION_NEEDED}), None),
+    Move.REMINDER_SENT: (frozenset({PlanStatus.TRIALING}), None),
+    Move.CONFIRMATION_REMINDER_SENT: (frozenset({PlanStatus.CONFIRMATION_NEEDED}), None),
+    Move.CONFIRMATION_EMAIL_RESENT: (frozenset({PlanStatus.CONFIRMATION_NEEDED}), None),
 }
 
 ORDER_STATUS_FOR_PLAN = {
@@ -338,7 +368,7 @@ def notice_sent(
 def plan_opened(*, plan: InstallmentPlan, actor, note: str, data: dict) -> Change:
     """The plan just written at checkout: its first event ("trial_started", or
     "plan_started" without the tryout). Inside the checkout's transaction."""
-    move = "trial_started" if plan.with_trial else "plan_started"
+    move = Move.TRIAL_STARTED if plan.with_trial else Move.PLAN_STARTED
     _move(plan, move, actor=actor, actor_label="customer", note=note, data=data)
     return Change(plan, move)
 
@@ -355,7 +385,7 @@ def trial_quit(*, plan_id: int, actor=None, actor_label: str = "customer", now=N
             logger.warning("plan %s: trial_quit refused after the tryout's end", plan.pk)
             raise MoveRefused("The free tryout has already ended, so it can no longer be quit.")
         try:
-            _check(plan, "trial_quit")
+            _check(plan, Move.TRIAL_QUIT)
         except MoveRefused as exc:
             raise MoveRefused(
                 "The free tryout has already ended, so it can no longer be quit."
@@ -365,12 +395,12 @@ def trial_quit(*, plan_id: int, actor=None, actor_label: str = "customer", now=N
         )
         _move(
             plan,
-            "trial_quit",
+            Move.TRIAL_QUIT,
             actor=actor,
             actor_label=actor_label,
             note=f"{cancelled} scheduled payments cancelled; download open until trial end.",
         )
-        return _after_commit(Change(plan, "trial_quit", emails=[Email("TRIAL_QUIT")]))
+        return _after_commit(Change(plan, Move.TRIAL_QUIT, emails=[Email("TRIAL_QUIT")]))
 
 
 # Charging
@@ -422,7 +452,7 @@ def charge_attempted(
         charge.plan = plan
         _move(
             plan,
-            "charge_attempted",
+            Move.CHARGE_ATTEMPTED,
             actor=actor,
             actor_label=actor_label,
             note=f"Installment {charge.sequence}: attempt {charge.attempts}.",
@@ -446,7 +476,7 @@ def attempt_lost(*, charge_id: int, attempts: int, now: datetime) -> bool:
         charge.save(update_fields=["status", "next_attempt_at"])
         _move(
             plan,
-            "attempt_lost",
+            Move.ATTEMPT_LOST,
             actor_label="reconcile",
             kind="charge_reconciled",
             note=f"Installment {charge.sequence}: attempt {charge.attempts} never reached "
@@ -524,11 +554,12 @@ def installment_paid(
         # Counted once, under the plan's lock, with this installment already paid.
         paid = plan.charges.filter(status=ChargeStatus.PAID).count()
         collectable = (
-            plan.status in ALLOWED_MOVES["installment_paid"][0] and paid <= plan.installment_count
+            plan.status in ALLOWED_MOVES[Move.INSTALLMENT_PAID][0]
+            and paid <= plan.installment_count
         )
         if not collectable or charge.sequence > plan.installment_count:
             return _unwanted_payment(plan, charge, result, InstallmentRefund.Reason.LATE_PAYMENT)
-        move = "paid_in_full" if paid >= plan.installment_count else "installment_paid"
+        move = Move.PAID_IN_FULL if paid >= plan.installment_count else Move.INSTALLMENT_PAID
         plan.suspended_at = None  # a payment collected after suspension reopens the download
         _move(
             plan,
@@ -542,7 +573,7 @@ def installment_paid(
             extra_fields=("suspended_at",),
         )
         emails = [Email("INSTALLMENT_PAID", {"charge": charge})]
-        if move == "paid_in_full":
+        if move == Move.PAID_IN_FULL:
             emails.append(Email("PAID_IN_FULL", {"charge": charge}))
         return _after_commit(Change(plan, move, emails=emails))
 
@@ -573,13 +604,13 @@ def _unwanted_payment(plan, charge, result, reason) -> Change:
     logger.warning("plan %s: unwanted payment %s (%s): refunding", plan.pk, intent_id, why)
     _move(
         plan,
-        "late_payment_refunding",
+        Move.LATE_PAYMENT_REFUNDING,
         actor_label="system",
         note=f"Stripe took {money(refund.amount_cents, refund.currency)} {refund.currency} "
         f"({intent_id}) but {why}: it is refunded automatically.",
         data={"charge_id": charge.pk, "payment_intent": intent_id, "refund_id": refund.pk},
     )
-    return _after_commit(Change(plan, "late_payment_refunding", refunds=[refund.pk]))
+    return _after_commit(Change(plan, Move.LATE_PAYMENT_REFUNDING, refunds=[refund.pk]))
 
 
 def retry_days() -> list[int]:
@@ -632,7 +663,7 @@ def _payment_failed(plan, charge, result, now, actor_label) -> Change:
     retry = f"retry on {charge.next_attempt_at:%Y-%m-%d}" if charge.next_attempt_at else "no retry"
     _move(
         plan,
-        "payment_failed",
+        Move.PAYMENT_FAILED,
         actor_label=actor_label,
         kind="charge_failed",
         note=f"Installment {charge.sequence}, attempt {charge.attempts}: "
@@ -654,7 +685,7 @@ def _payment_failed(plan, charge, result, now, actor_label) -> Change:
             "update_card_path": reverse("billing:card-update", args=[plan.pk]),
         },
     )
-    return _after_commit(Change(plan, "payment_failed", emails=[email]))
+    return _after_commit(Change(plan, Move.PAYMENT_FAILED, emails=[email]))
 
 
 def confirmation_deadline(charge: ScheduledCharge, now: datetime) -> tuple[datetime, datetime]:
@@ -714,7 +745,7 @@ def confirmation_needed(
         )
         _move(
             plan,
-            "confirmation_needed",
+            Move.CONFIRMATION_NEEDED,
             actor_label=actor_label,
             note=f"Installment {charge.sequence}, attempt {charge.attempts}: the bank asks the "
             "customer to confirm the payment; they can until "
@@ -726,7 +757,7 @@ def confirmation_needed(
             },
         )
         email = Email("PAYMENT_CONFIRMATION_NEEDED", confirmation_email_context(charge))
-        return _after_commit(Change(plan, "confirmation_needed", emails=[email]))
+        return _after_commit(Change(plan, Move.CONFIRMATION_NEEDED, emails=[email]))
 
 
 def _waiting_charge_fail(charge_id: int, intent_id: str):
@@ -754,14 +785,14 @@ def confirmation_released(
         plan, charge = failed
         _move(
             plan,
-            "confirmation_released",
+            Move.CONFIRMATION_RELEASED,
             actor=actor,
             actor_label="customer" if actor else "system",
             note=f"Installment {charge.sequence}: the payment waiting for confirmation was "
             f"cancelled at Stripe ({reason}).",
             data={"charge_id": charge.pk, "payment_intent": intent_id},
         )
-        return Change(plan, "confirmation_released")
+        return Change(plan, Move.CONFIRMATION_RELEASED)
 
 
 def plan_suspended(
@@ -804,13 +835,13 @@ def plan_suspended(
         plan.suspended_at = plan.suspended_at or now
         _move(
             plan,
-            "suspended",
+            Move.SUSPENDED,
             kind="plan_suspended",
             note=note,
             data={"charge_id": charge.pk, "payment_intent": intent_id or None},
             extra_fields=("suspended_at",),
         )
-        return _after_commit(Change(plan, "suspended", emails=[Email("PLAN_SUSPENDED", extra)]))
+        return _after_commit(Change(plan, Move.SUSPENDED, emails=[Email("PLAN_SUSPENDED", extra)]))
 
 
 # The customer's and the author's decisions
@@ -840,8 +871,8 @@ def payments_cancelled(
         plan = plan_lock(plan_id)
         if plan.status == PlanStatus.CANCELLED:
             return Change(plan)
-        if plan.status not in ALLOWED_MOVES["payments_cancelled"][0]:
-            _check(plan, "payments_cancelled")
+        if plan.status not in ALLOWED_MOVES[Move.PAYMENTS_CANCELLED][0]:
+            _check(plan, Move.PAYMENTS_CANCELLED)
         if plan.charges.filter(status=ChargeStatus.PROCESSING).exists():
             raise MoveRefused(
                 "A payment is being taken right now. Please try again in a few minutes."
@@ -856,7 +887,7 @@ def payments_cancelled(
         )
         _move(
             plan,
-            "payments_cancelled",
+            Move.PAYMENTS_CANCELLED,
             actor=actor,
             actor_label=actor_label,
             note=f"{cancelled} remaining payments cancelled; download open until "
@@ -865,7 +896,7 @@ def payments_cancelled(
             extra_fields=("access_ends_at",),
         )
         return _after_commit(
-            Change(plan, "payments_cancelled", emails=[Email("PAYMENTS_CANCELLED")])
+            Change(plan, Move.PAYMENTS_CANCELLED, emails=[Email("PAYMENTS_CANCELLED")])
         )
 
 
@@ -879,7 +910,7 @@ def card_updated(
         if CardUpdate.objects.filter(setup_intent_id=setup_intent_id).exists():
             return Change(plan), None
         try:
-            _check(plan, "card_updated")
+            _check(plan, Move.CARD_UPDATED)
         except MoveRefused as exc:
             raise MoveRefused("This plan has no payments left to take.") from exc
         update = CardUpdate.objects.create(
@@ -904,13 +935,13 @@ def card_updated(
         )
         _move(
             plan,
-            "card_updated",
+            Move.CARD_UPDATED,
             actor=actor,
             actor_label="customer",
             note=f"Card {old} replaced by {card.brand} ····{card.last4}.",
             data={"setup_intent": setup_intent_id, "payment_method": card.id},
         )
-        return Change(plan, "card_updated"), update
+        return Change(plan, Move.CARD_UPDATED), update
 
 
 # Refunds
@@ -972,7 +1003,7 @@ def refund_requested(
         )
         _move(
             plan,
-            "refund_requested",
+            Move.REFUND_REQUESTED,
             actor=actor,
             actor_label="author",
             note=f"Installment {charge.sequence}: refund of {money(amount, charge.currency)} "
@@ -1006,7 +1037,7 @@ def refund_answered(
                 note=f"Stripe refused the refund of installment {charge.sequence}: {failure}",
                 data={"refund_id": refund.pk},
             )
-            return Change(plan, "refund_failed")
+            return Change(plan, Move.REFUND_FAILED)
         refund.status = RefundStatus.SUCCEEDED
         refund.stripe_refund_id = info.id
         refund.save(update_fields=["status", "stripe_refund_id", "finished_at"])
@@ -1019,7 +1050,7 @@ def refund_answered(
                 f"{refund.payment_intent_id} refunded automatically.",
                 data={"refund_id": refund.pk, "stripe_refund": info.id},
             )
-            return Change(plan, "unwanted_payment_refunded")
+            return Change(plan, Move.UNWANTED_PAYMENT_REFUNDED)
         total = (
             charge.refunds.filter(
                 status=RefundStatus.SUCCEEDED,
@@ -1068,7 +1099,7 @@ def refund_recorded(
         _source_refund(plan, charge, increase, reference)
         change = Change(plan)
         cancelled = 0
-        if full and plan.status in ALLOWED_MOVES["refunded"][0]:
+        if full and plan.status in ALLOWED_MOVES[Move.REFUNDED][0]:
             change.intents_to_cancel = list(
                 plan.charges.filter(status=ChargeStatus.AWAITING_CONFIRMATION).values_list(
                     "payment_intent_id", flat=True
@@ -1078,9 +1109,9 @@ def refund_recorded(
                 status=ChargeStatus.CANCELLED, next_attempt_at=None
             )
             plan.access_ends_at = now
-            move = "refunded"
+            move = Move.REFUNDED
         else:
-            move = "partially_refunded"
+            move = Move.PARTIALLY_REFUNDED
         closing = f"; plan refunded, {cancelled} remaining payments cancelled."
         _move(
             plan,
@@ -1089,9 +1120,9 @@ def refund_recorded(
             actor_label=actor_label,
             kind="charge_refunded" if full else "charge_partially_refunded",
             note=f"Installment {charge.sequence}: {money(increase, charge.currency)} "
-            f"{charge.currency} refunded" + (closing if move == "refunded" else "."),
+            f"{charge.currency} refunded" + (closing if move == Move.REFUNDED else "."),
             data={"charge_id": charge.pk, "reference": reference, "cents": increase},
-            extra_fields=("access_ends_at",) if move == "refunded" else (),
+            extra_fields=("access_ends_at",) if move == Move.REFUNDED else (),
         )
         change.move = move
         change.emails = [

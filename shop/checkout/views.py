@@ -67,6 +67,11 @@ OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
 UnableToTakePayment = get_class("payment.exceptions", "UnableToTakePayment")
 
 SETUP_INTENT_SESSION_KEY = "trial_checkout_setup_intent"
+# A SetupIntent in these states can still save the card the customer enters.
+SETUP_STILL_OPEN = {
+    gateway.IntentStatus.REQUIRES_PAYMENT_METHOD,
+    gateway.IntentStatus.REQUIRES_CONFIRMATION,
+}
 # Set when the card turned out to have had the tryout: the page then offers the plan without it.
 NO_TRIAL_SESSION_KEY = "trial_checkout_without_trial"
 
@@ -225,7 +230,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
         saved = self.request.session.get(SETUP_INTENT_SESSION_KEY) or {}
         if saved.get("basket") == basket.pk:
             intent = gateway.setup_intent_retrieve(saved["id"])
-            if intent.status in {"requires_payment_method", "requires_confirmation"}:
+            if intent.status in SETUP_STILL_OPEN:
                 return intent
         abuse.card_setup_spend(request=self.request)
         intent = gateway.setup_intent_create(
@@ -312,7 +317,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
         intent = gateway.setup_intent_retrieve(form.cleaned_data["setup_intent_id"])
         if customer is None or intent.customer_id != customer.customer_id:
             raise CheckoutStopped("Your card details did not reach us. Please enter them again.")
-        if intent.status != "succeeded" or not intent.payment_method_id:
+        if intent.status != gateway.IntentStatus.SUCCEEDED or not intent.payment_method_id:
             abuse.card_decline_record(request=self.request)
             raise CheckoutStopped(
                 "Your card could not be saved. Please check the details or try another card."
@@ -436,9 +441,12 @@ class PaymentDetailsView(views.PaymentDetailsView):
         if payment.order_id is not None or result is None:
             self.request.session["checkout_order_id"] = payment.order_id
             return redirect(self.get_success_url())
-        if result.status in ("requires_action", "processing"):
+        if result.status in (
+            gateway.PaymentStatus.REQUIRES_ACTION,
+            gateway.PaymentStatus.PROCESSING,
+        ):
             return self.render_confirm_page(payment=payment, result=result)
-        if result.status != "succeeded":
+        if result.status != gateway.PaymentStatus.SUCCEEDED:
             abuse.card_decline_record(request=self.request)
             self.request.session.pop(SETUP_INTENT_SESSION_KEY, None)
             return self.render_checkout_page(
@@ -464,7 +472,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
         """Once Stripe says the payment succeeded for this customer, amount and currency,
         write the order (and the plan) from the terms the customer signed, at once."""
         paid = checkout_payment_verified(payment=payment)
-        if paid.status != "succeeded":
+        if paid.status != gateway.PaymentStatus.SUCCEEDED:
             raise CheckoutStopped("Your payment has not gone through yet. Please try again.")
         basket = self.request.basket
         with transaction.atomic():

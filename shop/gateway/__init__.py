@@ -32,6 +32,7 @@ from .errors import (
 from .results import (
     CardInfo,
     ChargeResult,
+    IntentStatus,
     PaymentRecord,
     PaymentStatus,
     RefundInfo,
@@ -45,6 +46,7 @@ __all__ = [
     "CardNotUsable",
     "ChargeResult",
     "GatewayError",
+    "IntentStatus",
     "PaymentRecord",
     "PaymentProviderUnavailable",
     "PaymentStatus",

@@ -17,8 +17,10 @@ import stripe
 from django.conf import settings
 
 from .errors import (
+    AUTHENTICATION_REQUIRED,
     CARD_NOT_USABLE_CODES,
     MESSAGE_CONFIGURATION,
+    RESOURCE_MISSING,
     CardDeclined,
     CardNotUsable,
     GatewayError,
@@ -30,6 +32,7 @@ from .errors import (
 from .results import (
     CardInfo,
     ChargeResult,
+    IntentStatus,
     PaymentRecord,
     PaymentStatus,
     RefundInfo,
@@ -156,7 +159,7 @@ def _error_for(err: stripe.StripeError, *, action: str, card_saving: bool) -> Ga
         logger.warning("webhook refused: %s", detail)
         return WebhookSignatureInvalid()
     if isinstance(err, stripe.InvalidRequestError) and (
-        err.http_status == 404 or err.code == "resource_missing"
+        err.http_status == 404 or err.code == RESOURCE_MISSING
     ):
         logger.warning("payment provider has no such object: %s", detail)
         return ProviderObjectMissing()
@@ -208,19 +211,19 @@ def _payment_status(intent: Any) -> tuple[PaymentStatus, str, str]:
     error = _field(intent, "last_payment_error")
     code = _field(error, "code", "") or ""
     decline_code = _field(error, "decline_code", "") or ""
-    if status == "succeeded":
-        return "succeeded", "", ""
+    if status == IntentStatus.SUCCEEDED:
+        return PaymentStatus.SUCCEEDED, "", ""
     # Manual capture is never requested, so an authorised payment is still on its way.
-    if status in ("processing", "requires_capture"):
-        return "processing", "", ""
+    if status in (IntentStatus.PROCESSING, IntentStatus.REQUIRES_CAPTURE):
+        return PaymentStatus.PROCESSING, "", ""
     # Real Stripe leaves an off-session payment needing the cardholder in
     # requires_payment_method with this code; the cardholder can still confirm it.
-    if status == "canceled":
+    if status == IntentStatus.CANCELED:
         # Whatever went wrong before, it can no longer be paid.
-        return "failed", "canceled", decline_code
-    if status == "requires_action" or code == "authentication_required":
-        return "requires_action", code or "authentication_required", decline_code
-    return "failed", code or "payment_failed", decline_code
+        return PaymentStatus.FAILED, "canceled", decline_code
+    if status == IntentStatus.REQUIRES_ACTION or code == AUTHENTICATION_REQUIRED:
+        return PaymentStatus.REQUIRES_ACTION, code or AUTHENTICATION_REQUIRED, decline_code
+    return PaymentStatus.FAILED, code or "payment_failed", decline_code
 
 
 def _charge_result(intent: Any) -> ChargeResult:
@@ -368,9 +371,11 @@ def _card_refusal_result(
         code,
         decline_code,
     )
-    status: PaymentStatus = "requires_action" if code == "authentication_required" else "failed"
+    status = (
+        PaymentStatus.REQUIRES_ACTION if code == AUTHENTICATION_REQUIRED else PaymentStatus.FAILED
+    )
     client_secret = _field(_field(err.error, "payment_intent"), "client_secret")
-    if status == "requires_action" and client_secret is None and intent_id:
+    if status == PaymentStatus.REQUIRES_ACTION and client_secret is None and intent_id:
         # The cardholder needs the secret to confirm on-session; fetch it if not sent.
         client_secret = payment_intent_retrieve(intent_id).client_secret
     return ChargeResult(

@@ -16,6 +16,10 @@ MESSAGE_CONFIGURATION = (
 )
 MESSAGE_WEBHOOK = "The notification could not be verified."
 
+# The provider's codes the gateway acts on.
+AUTHENTICATION_REQUIRED = "authentication_required"
+RESOURCE_MISSING = "resource_missing"
+
 # Card problems by the provider's error or decline code; anything else gets the plain message.
 CARD_MESSAGES: dict[str, str] = {
     "card_declined": MESSAGE_DECLINED,
