@@ -1,8 +1,10 @@
 """Who may download: the grant's dates and every state of the billing rules."""
 
+import importlib
 from datetime import timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.utils import timezone
 
 from shop.billing.access import grant_sync
@@ -125,3 +127,38 @@ def test_a_grant_that_has_not_started_gives_nothing_yet(customer, program):
     allowed, reason = grant_allows_download(grant)
     assert not allowed
     assert "starts on" in reason
+
+
+def test_reasons_written_before_read_as_customers_saw_them(customer, program):
+    migration = importlib.import_module("shop.downloads.migrations.0003_grant_ended_by_plan")
+    ended = timezone.now() - timedelta(days=1)
+    quit_ = grant_with_plan(
+        user=customer,
+        product=program,
+        status=PlanStatus.TRIAL_QUIT,
+        ends_at=ended,
+        ended_reason="The free tryout was quit.",
+    )
+    closed = grant_with_plan(
+        user=customer,
+        product=program,
+        status=PlanStatus.PAID_IN_FULL,
+        ends_at=ended,
+        ended_reason="The author closed this edition.",
+    )
+
+    migration.reasons_as_sentences(django_apps, None)
+
+    quit_.refresh_from_db()
+    assert quit_.ended_by_plan
+    assert grant_allows_download(quit_) == (
+        False,
+        f"You quit the free tryout, so access ended on {ended:%B} {ended.day}, {ended:%Y}.",
+    )
+    closed.refresh_from_db()
+    assert not closed.ended_by_plan
+    assert closed.ended_reason == "The author closed this edition."
+
+    migration.sentences_as_reasons(django_apps, None)
+    quit_.refresh_from_db()
+    assert quit_.ended_reason == "The free tryout was quit."
