@@ -13,16 +13,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shop.billing.models import ChargeStatus, ScheduledCharge
+from shop.errors import RefusedWithMessage
 
 CONFIRM_LINK_SALT = "shop.billing.payment-confirm-link"
 
 
-class ConfirmLinkInvalid(Exception):
+class ConfirmLinkInvalid(RefusedWithMessage):
     """The link cannot be used; ``user_message`` says why, ``status`` is the HTTP answer."""
 
     def __init__(self, user_message: str, *, status: int = 400, charge=None):
         super().__init__(user_message)
-        self.user_message = user_message
         self.status = status
         self.charge = charge
 

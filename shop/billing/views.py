@@ -38,6 +38,7 @@ from shop.billing.reminders import QuitLinkInvalid, quit_link_plan
 from shop.billing.selectors import program_plans_for
 from shop.billing.services import PlanActionNotAllowed, plan_trial_quit
 from shop.billing.webhooks import stripe_event_handle
+from shop.errors import RefusedWithMessage
 
 logger = logging.getLogger(__name__)
 
@@ -240,8 +241,6 @@ class StaffPlanActionView(View):
                 return self.get(request, *args, form=form, **kwargs)
         try:
             message = self.act(form)
-        except PlanActionNotAllowed as exc:
-            messages.error(request, exc.user_message)
         except gateway.PaymentProviderUnavailable as exc:
             if self.action == StaffAction.REFUND:
                 # The refund is claimed: the billing run asks Stripe again with the same key.
@@ -252,7 +251,7 @@ class StaffPlanActionView(View):
                 )
             else:
                 messages.error(request, exc.user_message)
-        except gateway.GatewayError as exc:
+        except RefusedWithMessage as exc:
             messages.error(request, exc.user_message)
         else:
             messages.success(request, message)
@@ -370,9 +369,7 @@ class CardUpdateView(PlanCustomerMixin, TemplateView):
                 setup_intent_id=request.POST.get("setup_intent_id", ""),
                 actor=request.user,
             )
-        except PlanActionNotAllowed as exc:
-            return self.render_page(plan, error=exc.user_message, status=400)
-        except gateway.GatewayError as exc:
+        except RefusedWithMessage as exc:
             return self.render_page(plan, error=exc.user_message, status=400)
         request.session.get(CARD_SETUP_SESSION_KEY, {}).pop(str(plan.pk), None)
         request.session.modified = True

@@ -27,7 +27,7 @@ from config.proxies import client_ip
 from shop import abuse, gateway
 from shop.billing.models import InstallmentPlan, StripeCustomer, TrialOffer
 from shop.billing.money import from_minor_units
-from shop.billing.selectors import BasketNotTrialReady, basket_trial_offer, trial_disclosure
+from shop.billing.selectors import basket_trial_offer, trial_disclosure
 from shop.billing.services import (
     ConsentRecord,
     SavedCard,
@@ -40,7 +40,6 @@ from shop.billing.services import (
 from shop.checkout.forms import EU_WITHDRAWAL_COUNTRIES, TrialCheckoutForm
 from shop.checkout.models import CheckoutPayment
 from shop.checkout.payments import (
-    PaymentNotTaken,
     checkout_payment_refund,
     checkout_payment_take,
     checkout_payment_verified,
@@ -103,7 +102,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
             self.offer = basket_trial_offer(request.basket)
             if self.offer is None and not request.basket.is_empty:
                 self.purchase = basket_purchase_disclosure(request.basket)
-        except (BasketNotTrialReady, BasketNotPayable) as exc:
+        except RefusedWithMessage as exc:
             messages.error(request, exc.user_message)
             return redirect("basket:summary")
         if self.preview:
@@ -169,7 +168,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
                 order, created = self.trial_order_place(card=card, consent=consent, start=start)
             else:
                 return self.payment_take(card=card, consent=consent, terms=terms)
-        except (gateway.GatewayError, TrialNotAllowed, CheckoutStopped) as exc:
+        except RefusedWithMessage as exc:
             # Stripe out of reach is ours to look into; a refused card or tryout is not.
             log = (
                 logger.error if isinstance(exc, gateway.PaymentProviderUnavailable) else logger.info
@@ -274,7 +273,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
         if not already_tried:
             try:
                 intent = self.current_setup_intent()
-            except (gateway.GatewayError, abuse.TooManyAttempts) as exc:
+            except RefusedWithMessage as exc:
                 error = error or exc.user_message
         stripe_js_allow(self.request)
         context = self.get_context_data(
@@ -457,7 +456,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
             )
         try:
             order, created = self.paid_order_place(payment=payment)
-        except (gateway.GatewayError, PaymentNotTaken, CheckoutStopped) as exc:
+        except RefusedWithMessage as exc:
             logger.warning("Paid checkout %s not placed: %s", payment.pk, exc)
             self.request.session.pop(SETUP_INTENT_SESSION_KEY, None)
             return self.render_checkout_page(form=None, error=exc.user_message, status=400)

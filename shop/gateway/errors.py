@@ -4,6 +4,8 @@ Every exception carries `user_message` (safe to show) and `code` (for logs and b
 the provider's own wording and identifiers only ever go to the log.
 """
 
+from shop.errors import RefusedWithMessage
+
 MESSAGE_UNAVAILABLE = (
     "We could not reach our payment provider just now. Nothing has been charged; "
     "please try again in a few minutes."
@@ -78,7 +80,7 @@ def card_message_for(*codes: str | None) -> str:
     return MESSAGE_NOT_USABLE
 
 
-class GatewayError(Exception):
+class GatewayError(RefusedWithMessage):
     """The payment provider did not do what was asked; `user_message` is safe to show."""
 
     default_message = MESSAGE_CONFIGURATION
@@ -87,9 +89,8 @@ class GatewayError(Exception):
     action = ""
 
     def __init__(self, user_message: str | None = None, *, code: str | None = None) -> None:
-        self.user_message = user_message or self.default_message
+        super().__init__(user_message or self.default_message)
         self.code = code or self.default_code
-        super().__init__(self.user_message)
 
 
 class PaymentProviderUnavailable(GatewayError):
