@@ -54,7 +54,7 @@ def plan_ended_reason(plan: InstallmentPlan, ends: datetime) -> str:
 
 
 def grace_days() -> int:
-    return int(getattr(settings, "BILLING_GRACE_DAYS", 7))
+    return settings.BILLING_GRACE_DAYS
 
 
 def _first_charge(plan: InstallmentPlan, status: str, charges) -> ScheduledCharge | None:

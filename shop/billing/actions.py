@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 
 def card_retries_per_day() -> int:
-    return int(getattr(settings, "BILLING_CARD_RETRIES_PER_DAY", 3))
+    return settings.BILLING_CARD_RETRIES_PER_DAY
 
 
 def plan_payments_cancel(

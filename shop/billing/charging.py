@@ -181,7 +181,7 @@ def reconcile_charge(charge: ScheduledCharge, *, now: datetime | None = None) ->
 
 def stale_processing_charges(*, now: datetime):
     """Installments left PROCESSING longer than ``BILLING_PROCESSING_STALE_MINUTES``."""
-    minutes = int(getattr(settings, "BILLING_PROCESSING_STALE_MINUTES", 10))
+    minutes = settings.BILLING_PROCESSING_STALE_MINUTES
     return ScheduledCharge.objects.filter(
         status=ChargeStatus.PROCESSING, processing_started_at__lt=now - timedelta(minutes=minutes)
     )

@@ -31,7 +31,7 @@ class QuitLinkInvalid(RefusedWithMessage):
 
 
 def reminder_days_before() -> int:
-    return int(getattr(settings, "BILLING_REMINDER_DAYS_BEFORE", 7))
+    return settings.BILLING_REMINDER_DAYS_BEFORE
 
 
 def quit_link_token(plan: InstallmentPlan) -> str:

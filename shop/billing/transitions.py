@@ -615,7 +615,7 @@ def _unwanted_payment(plan, charge, result, reason) -> Change:
 
 def retry_days() -> list[int]:
     """Days after the due date on which a failed installment is tried again."""
-    return [int(day) for day in getattr(settings, "BILLING_RETRY_DAYS", (1, 3, 6))]
+    return list(settings.BILLING_RETRY_DAYS)
 
 
 def payment_failed(

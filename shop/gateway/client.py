@@ -42,13 +42,6 @@ from .results import (
 
 logger = logging.getLogger(__name__)
 
-# Seconds to open a connection and to wait for an answer, and retries after a network
-# error (POSTs carry an idempotency key, so a retry never charges twice at Stripe). Short,
-# so a visitor waits a few seconds at most; settings of the same names override them.
-CONNECT_TIMEOUT_SECONDS = 2.0
-READ_TIMEOUT_SECONDS = 8.0
-MAX_NETWORK_RETRIES = 1
-
 # Stripe's own answer for webhooks older than this many seconds is "replay": refuse them.
 WEBHOOK_TOLERANCE_SECONDS = 300
 
@@ -77,9 +70,9 @@ def _client() -> stripe.StripeClient:
     return _client_cached(
         settings.STRIPE_SECRET_KEY,
         settings.STRIPE_API_BASE,
-        float(getattr(settings, "STRIPE_CONNECT_TIMEOUT_SECONDS", CONNECT_TIMEOUT_SECONDS)),
-        float(getattr(settings, "STRIPE_READ_TIMEOUT_SECONDS", READ_TIMEOUT_SECONDS)),
-        int(getattr(settings, "STRIPE_MAX_NETWORK_RETRIES", MAX_NETWORK_RETRIES)),
+        float(settings.STRIPE_CONNECT_TIMEOUT_SECONDS),
+        float(settings.STRIPE_READ_TIMEOUT_SECONDS),
+        int(settings.STRIPE_MAX_NETWORK_RETRIES),
     )
 
 
@@ -244,7 +237,7 @@ def _charge_result(intent: Any) -> ChargeResult:
 
 def currency_supported(currency: str) -> bool:
     """Whether the shop's payment account takes this currency (`STRIPE_CURRENCIES`)."""
-    accepted = {code.upper() for code in getattr(settings, "STRIPE_CURRENCIES", ["USD"])}
+    accepted = {code.upper() for code in settings.STRIPE_CURRENCIES}
     return bool(currency) and currency.upper() in accepted
 
 
