@@ -276,11 +276,6 @@ class StaffPlanActionView(View):
 
 
 CARD_SETUP_SESSION_KEY = "billing_card_setup_intents"
-# A SetupIntent in these states can still save the card the customer enters.
-SETUP_STILL_OPEN = (
-    gateway.IntentStatus.REQUIRES_PAYMENT_METHOD,
-    gateway.IntentStatus.REQUIRES_CONFIRMATION,
-)
 
 
 class PlanCustomerMixin(LoginRequiredMixin):
@@ -327,7 +322,7 @@ class CardUpdateView(PlanCustomerMixin, TemplateView):
         try:
             if str(plan.pk) in stored:
                 intent = gateway.setup_intent_retrieve(stored[str(plan.pk)])
-                if intent.status in SETUP_STILL_OPEN:
+                if intent.status in gateway.SETUP_STILL_OPEN:
                     return intent
             abuse.card_setup_spend(request=self.request)
             intent = gateway.setup_intent_create(

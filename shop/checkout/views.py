@@ -66,11 +66,6 @@ OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
 UnableToTakePayment = get_class("payment.exceptions", "UnableToTakePayment")
 
 SETUP_INTENT_SESSION_KEY = "trial_checkout_setup_intent"
-# A SetupIntent in these states can still save the card the customer enters.
-SETUP_STILL_OPEN = {
-    gateway.IntentStatus.REQUIRES_PAYMENT_METHOD,
-    gateway.IntentStatus.REQUIRES_CONFIRMATION,
-}
 # Set when the card turned out to have had the tryout: the page then offers the plan without it.
 NO_TRIAL_SESSION_KEY = "trial_checkout_without_trial"
 
@@ -229,7 +224,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
         saved = self.request.session.get(SETUP_INTENT_SESSION_KEY) or {}
         if saved.get("basket") == basket.pk:
             intent = gateway.setup_intent_retrieve(saved["id"])
-            if intent.status in SETUP_STILL_OPEN:
+            if intent.status in gateway.SETUP_STILL_OPEN:
                 return intent
         abuse.card_setup_spend(request=self.request)
         intent = gateway.setup_intent_create(

@@ -30,6 +30,7 @@ from .errors import (
     WebhookSignatureInvalid,
 )
 from .results import (
+    SETUP_STILL_OPEN,
     CardInfo,
     ChargeResult,
     IntentStatus,
@@ -41,6 +42,7 @@ from .results import (
 )
 
 __all__ = [
+    "SETUP_STILL_OPEN",
     "CardDeclined",
     "CardInfo",
     "CardNotUsable",

@@ -30,6 +30,12 @@ class IntentStatus(StrEnum):
     SUCCEEDED = "succeeded"
 
 
+# A SetupIntent in these states can still save the card the customer enters.
+SETUP_STILL_OPEN = frozenset(
+    {IntentStatus.REQUIRES_PAYMENT_METHOD, IntentStatus.REQUIRES_CONFIRMATION}
+)
+
+
 @dataclass(frozen=True)
 class SetupIntentInfo:
     """A request to save a card for later off-session charges."""
