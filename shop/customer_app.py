@@ -7,6 +7,7 @@ class CustomerConfig(apps.CustomerConfig):
 
     def ready(self):
         super().ready()
+        # Here, not at the top: Oscar's views import models, loaded only once apps are ready.
         from shop import signup
 
         self.login_view = signup.AccountAuthView

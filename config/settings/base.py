@@ -340,6 +340,12 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
 STRIPE_JS_URL = env("STRIPE_JS_URL", default=f"{STRIPE_API_BASE}/js.stripe.com/v3/")
 # Currencies the payment account takes; a basket priced in any other is refused at checkout.
 STRIPE_CURRENCIES = env.list("STRIPE_CURRENCIES", default=["USD"])
+# Seconds to open a connection to Stripe and to wait for its answer, and retries after a
+# network error (POSTs carry an idempotency key, so a retry never charges twice at Stripe).
+# Short, so a visitor waits a few seconds at most.
+STRIPE_CONNECT_TIMEOUT_SECONDS = 2.0
+STRIPE_READ_TIMEOUT_SECONDS = 8.0
+STRIPE_MAX_NETWORK_RETRIES = 1
 
 # Content Security Policy (web.content_security): enforced unless CSP_REPORT_ONLY is set,
 # which only reports what would be blocked; CSP_REPORT_URI receives the browsers' reports.

@@ -21,7 +21,13 @@ from oscar.core.loading import get_class, get_model
 
 from shop.billing import transitions
 from shop.billing.actions import plan_payments_cancel
-from shop.billing.models import InstallmentPlan, ScheduledCharge, TrialConsent
+from shop.billing.models import (
+    ChargeStatus,
+    InstallmentPlan,
+    PlanStatus,
+    ScheduledCharge,
+    TrialConsent,
+)
 from shop.downloads.models import DownloadGrant, DownloadLog
 from shop.errors import RefusedWithMessage
 
@@ -40,18 +46,15 @@ UserRecord = get_model("analytics", "UserRecord")
 UserProductView = get_model("analytics", "UserProductView")
 Dispatcher = get_class("communication.utils", "Dispatcher")
 
-PlanStatus = InstallmentPlan.Status
-Charge = ScheduledCharge.Status
-
 ACCOUNT_DELETED_EMAIL = "ACCOUNT_DELETED"
 GRANT_REVOKED_REASON = "The account was deleted."
 # Plans whose remaining payments are cancelled (a tryout is quit instead).
 RUNNING = (PlanStatus.INSTALLMENT_PAID, PlanStatus.PAYMENT_FAILED, PlanStatus.CONFIRMATION_NEEDED)
 STILL_CHARGEABLE = (
-    Charge.SCHEDULED,
-    Charge.FAILED,
-    Charge.AWAITING_CONFIRMATION,
-    Charge.PROCESSING,
+    ChargeStatus.SCHEDULED,
+    ChargeStatus.FAILED,
+    ChargeStatus.AWAITING_CONFIRMATION,
+    ChargeStatus.PROCESSING,
 )
 
 
@@ -65,7 +68,7 @@ def account_is_deleted(*, user) -> bool:
 
 
 def _payment_in_progress_refusal(user) -> None:
-    if ScheduledCharge.objects.filter(plan__user=user, status=Charge.PROCESSING).exists():
+    if ScheduledCharge.objects.filter(plan__user=user, status=ChargeStatus.PROCESSING).exists():
         raise AccountDeletionRefused(
             "A payment is being taken right now. Please try again in a few minutes."
         )
@@ -167,7 +170,7 @@ def account_delete(*, user_id: int, password: str, now=None) -> bool:
 
         _orders_anonymise(user=user)
         DownloadGrant.objects.filter(user=user).update(
-            ends_at=now, ended_reason=GRANT_REVOKED_REASON
+            ends_at=now, ended_reason=GRANT_REVOKED_REASON, ended_by_plan=False
         )
         DownloadLog.objects.filter(user=user).update(ip_address=None, user_agent="")
         for model, field in (

@@ -12,8 +12,9 @@
   the first installment that will now never be paid.
 - Refunded: no, from the refund on.
 
-``grant_sync`` writes the same answer into ``DownloadGrant.ends_at``, so the download views
-(which read the grant) and these rules never disagree.
+``grant_sync`` writes the answer into the order's download grants: when access ends
+(``DownloadGrant.ends_at``) and the sentence the customer then reads (``ended_reason``).
+The download views read only the grant, so they and these rules never disagree.
 """
 
 from datetime import datetime, timedelta
@@ -21,22 +22,39 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import ChargeStatus, InstallmentPlan, PlanStatus, ScheduledCharge
 from shop.downloads.models import DownloadGrant
 
-Status = InstallmentPlan.Status
-
+# What the customer reads on "My downloads" once the plan has closed (or paused) their
+# access; ``{ended_on}`` is the day it ended.
 ENDED_REASONS = {
-    Status.TRIAL_QUIT: "The free tryout was quit.",
-    Status.PAYMENT_FAILED: "A payment failed and could not be collected.",
-    Status.CONFIRMATION_NEEDED: "A payment waits for your confirmation.",
-    Status.CANCELLED: "The remaining payments were cancelled.",
-    Status.REFUNDED: "The payment was refunded.",
+    PlanStatus.TRIAL_QUIT: "You quit the free tryout, so access ended on {ended_on}.",
+    PlanStatus.PAYMENT_FAILED: (
+        "A payment did not go through, so downloads are paused until it is paid. "
+        "See My program to update your card."
+    ),
+    PlanStatus.CONFIRMATION_NEEDED: (
+        "A payment waits for your confirmation with your bank, so downloads are paused "
+        "until it is confirmed. See My program."
+    ),
+    PlanStatus.CANCELLED: "The plan was cancelled, so the program can no longer be downloaded.",
+    PlanStatus.REFUNDED: "The order was refunded, so the program can no longer be downloaded.",
 }
 
 
+def _day(at: datetime) -> str:
+    """ "March 3, 2025", in the site's time zone."""
+    at = timezone.localtime(at, timezone.get_default_timezone())
+    return f"{at:%B} {at.day}, {at:%Y}"
+
+
+def plan_ended_reason(plan: InstallmentPlan, ends: datetime) -> str:
+    """The customer's sentence for a plan that ends their access at ``ends``."""
+    return ENDED_REASONS.get(plan.status, "").format(ended_on=_day(ends))
+
+
 def grace_days() -> int:
-    return int(getattr(settings, "BILLING_GRACE_DAYS", 7))
+    return settings.BILLING_GRACE_DAYS
 
 
 def _first_charge(plan: InstallmentPlan, status: str, charges) -> ScheduledCharge | None:
@@ -50,21 +68,21 @@ def _first_charge(plan: InstallmentPlan, status: str, charges) -> ScheduledCharg
 def plan_access_ends_at(plan: InstallmentPlan, charges=None) -> datetime | None:
     """When the plan's download ends; None while it stays open. ``charges``: the plan's
     installments, when already loaded."""
-    if plan.status in (Status.TRIALING, Status.INSTALLMENT_PAID, Status.PAID_IN_FULL):
+    if plan.status in (PlanStatus.TRIALING, PlanStatus.INSTALLMENT_PAID, PlanStatus.PAID_IN_FULL):
         return None
-    if plan.status == Status.TRIAL_QUIT:
+    if plan.status == PlanStatus.TRIAL_QUIT:
         return plan.trial_ends_at
-    if plan.status == Status.PAYMENT_FAILED:
+    if plan.status == PlanStatus.PAYMENT_FAILED:
         if plan.suspended_at:
             return plan.suspended_at
-        failed = _first_charge(plan, ScheduledCharge.Status.FAILED, charges)
+        failed = _first_charge(plan, ChargeStatus.FAILED, charges)
         if failed is None:
             return None
         return failed.due_at + timedelta(days=grace_days())
-    if plan.status == Status.CONFIRMATION_NEEDED:
+    if plan.status == PlanStatus.CONFIRMATION_NEEDED:
         if plan.suspended_at:
             return plan.suspended_at
-        waiting = _first_charge(plan, ScheduledCharge.Status.AWAITING_CONFIRMATION, charges)
+        waiting = _first_charge(plan, ChargeStatus.AWAITING_CONFIRMATION, charges)
         return waiting.confirm_by if waiting is not None else None
     # Cancelled or refunded: the time stored when it happened (refunded: at once).
     return plan.access_ends_at or plan.updated_at
@@ -79,35 +97,12 @@ def plan_allows_download(plan: InstallmentPlan, at: datetime | None = None, char
     return ends is None or at < ends
 
 
-# "Look the order's plan up": a caller that loaded the plans of many grants passes each one
-# (or None for an order without a plan) instead.
-PLAN_NOT_LOADED = object()
-
-
-def grant_plan(grant: DownloadGrant, plan=PLAN_NOT_LOADED) -> InstallmentPlan | None:
-    """The plan of the grant's order, as given or looked up."""
-    if plan is PLAN_NOT_LOADED:
-        return InstallmentPlan.objects.filter(order_id=grant.order_id).first()
-    return plan
-
-
-def download_allowed(
-    grant: DownloadGrant, at: datetime | None = None, *, plan=PLAN_NOT_LOADED
-) -> bool:
-    """The one check for a download: the grant is open and its order's plan allows it.
-    ``plan``: the order's plan with its installments prefetched, when already loaded."""
-    at = at or timezone.now()
-    if not grant.is_active(at):
-        return False
-    plan = grant_plan(grant, plan)
-    if plan is None:
-        return True
-    # Read from the prefetch when there is one; else one query, only if the status needs it.
-    return plan_allows_download(plan, at, plan.charges.all())
-
-
 def grant_sync(plan: InstallmentPlan) -> None:
-    """Keep the order's download grants in step with the plan: same end, with the reason."""
+    """Keep the order's download grants in step with the plan: the same end, and the
+    customer's sentence for it."""
     ends = plan_access_ends_at(plan)
-    reason = ENDED_REASONS.get(plan.status, "") if ends else ""
-    DownloadGrant.objects.filter(order_id=plan.order_id).update(ends_at=ends, ended_reason=reason)
+    DownloadGrant.objects.filter(order_id=plan.order_id).update(
+        ends_at=ends,
+        ended_reason=plan_ended_reason(plan, ends) if ends else "",
+        ended_by_plan=ends is not None,
+    )

@@ -17,19 +17,22 @@ from django.utils import timezone
 
 from shop import gateway
 from shop.billing import transitions
-from shop.billing.charging import ChargeAttempt, charge_installment
+from shop.billing.charging import AttemptOutcome, ChargeAttempt, charge_installment
 from shop.billing.confirmation import confirmation_release
-from shop.billing.models import CardUpdate, InstallmentPlan, ScheduledCharge
+from shop.billing.models import (
+    CardUpdate,
+    ChargeStatus,
+    InstallmentPlan,
+    PlanStatus,
+    ScheduledCharge,
+)
 from shop.billing.transitions import MoveRefused, plan_cancel_access_end  # noqa: F401
 
 logger = logging.getLogger(__name__)
 
-Status = ScheduledCharge.Status
-PlanStatus = InstallmentPlan.Status
-
 
 def card_retries_per_day() -> int:
-    return int(getattr(settings, "BILLING_CARD_RETRIES_PER_DAY", 3))
+    return settings.BILLING_CARD_RETRIES_PER_DAY
 
 
 def plan_payments_cancel(
@@ -42,7 +45,7 @@ def plan_payments_cancel(
     can never go through afterwards; if it already has, it is recorded as paid."""
     now = now or timezone.now()
     for charge in ScheduledCharge.objects.filter(
-        plan_id=plan_id, status=Status.AWAITING_CONFIRMATION
+        plan_id=plan_id, status=ChargeStatus.AWAITING_CONFIRMATION
     ):
         try:
             confirmation_release(
@@ -73,7 +76,7 @@ def installment_retry_now(
     """Try a failed installment at once, whatever its retry time (also for a suspended
     plan). A second click finds it paid or in progress and does nothing."""
     charge = ScheduledCharge.objects.get(pk=charge_id)
-    if charge.status != Status.FAILED:
+    if charge.status != ChargeStatus.FAILED:
         raise MoveRefused(
             f"Installment {charge.sequence} is “{charge.get_status_display()}”: "
             "only a failed payment can be retried."
@@ -104,7 +107,7 @@ def plan_card_update(
     intent = gateway.setup_intent_retrieve(setup_intent_id)
     if intent.customer_id != plan.stripe_customer_id:
         raise MoveRefused("Your card details did not reach us. Please enter them again.")
-    if intent.status != "succeeded" or not intent.payment_method_id:
+    if intent.status != gateway.IntentStatus.SUCCEEDED or not intent.payment_method_id:
         raise MoveRefused(
             "Your card could not be saved. Please check the details or try another card."
         )
@@ -116,11 +119,11 @@ def plan_card_update(
     )
     if update is None:
         return []  # the same card saved twice at once: the other request retries
-    for waiting in plan.charges.filter(status=Status.AWAITING_CONFIRMATION):
+    for waiting in plan.charges.filter(status=ChargeStatus.AWAITING_CONFIRMATION):
         confirmation_release(
             charge_id=waiting.pk, reason="the customer chose another card", actor=actor, now=now
         )
-    failed = plan.charges.filter(status=Status.FAILED).order_by("sequence").first()
+    failed = plan.charges.filter(status=ChargeStatus.FAILED).order_by("sequence").first()
     if failed is None:
         return []
     if not _card_retry_allowed(plan, update, now):
@@ -133,7 +136,7 @@ def plan_card_update(
             f"(one try per card, at most {card_retries_per_day()} new cards a day).",
             data={"setup_intent": intent.id},
         )
-        return [ChargeAttempt(failed.pk, "skipped", "card retry limit")]
+        return [ChargeAttempt(failed.pk, AttemptOutcome.SKIPPED, "card retry limit")]
     CardUpdate.objects.filter(pk=update.pk).update(retried=True)
     return [
         charge_installment(

@@ -13,7 +13,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 
 from shop.billing.confirm_links import confirm_link_path
-from shop.billing.models import InstallmentPlan
+from shop.billing.models import ChargeStatus, InstallmentPlan
 from shop.billing.money import from_minor_units
 from shop.billing.selectors import trial_terms_for_product
 from web.api import ErrorSerializer, ExactFieldFilter, ItemsPagination
@@ -121,7 +121,7 @@ class PlanChargeSerializer(serializers.Serializer):
 def _confirmation(request, charge) -> dict:
     """Where and until when a payment the bank asks about can be confirmed (on the site:
     the bank's check runs in the customer's browser there)."""
-    if charge.status != charge.Status.AWAITING_CONFIRMATION:
+    if charge.status != ChargeStatus.AWAITING_CONFIRMATION:
         return {"confirm_by": None, "confirm_url": None}
     return {
         "confirm_by": charge.confirm_by,

@@ -18,19 +18,17 @@ The rules that keep money right:
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.utils import timezone
 
 from shop import gateway
 from shop.billing import transitions
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import ChargeStatus, ScheduledCharge
 from shop.billing.transitions import money
 
 logger = logging.getLogger(__name__)
-
-Status = ScheduledCharge.Status
-PlanStatus = InstallmentPlan.Status
 
 
 def _money(cents: int, *, currency: str = "USD"):
@@ -38,8 +36,25 @@ def _money(cents: int, *, currency: str = "USD"):
     return money(cents, currency)
 
 
+# What Stripe may answer for an attempt that is over, short of taking the money.
+DECIDED = (gateway.PaymentStatus.FAILED, gateway.PaymentStatus.REQUIRES_ACTION)
+
 # Plans that may still be charged (a suspended plan is excluded separately).
 CHARGEABLE_PLAN_STATUSES = tuple(transitions.OPEN_FOR_PAYMENT)
+
+
+class AttemptOutcome(StrEnum):
+    """What became of one attempt to charge an installment: Stripe's answer, or why there
+    was none."""
+
+    # Not charged: not due, claimed by another run, or refused (the attempt's ``reason``).
+    SKIPPED = "skipped"
+    SUCCEEDED = gateway.PaymentStatus.SUCCEEDED
+    FAILED = gateway.PaymentStatus.FAILED
+    REQUIRES_ACTION = gateway.PaymentStatus.REQUIRES_ACTION
+    PROCESSING = gateway.PaymentStatus.PROCESSING
+    # Stripe could not be reached: a later billing run reconciles the attempt.
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -47,7 +62,7 @@ class ChargeAttempt:
     """What one call of ``charge_installment`` did."""
 
     charge_id: int
-    outcome: str  # skipped | succeeded | failed | requires_action | processing | unknown
+    outcome: AttemptOutcome
     reason: str = ""
 
 
@@ -66,7 +81,7 @@ def charge_installment(
         charge_id=charge_id, now=now, actor=actor, actor_label=actor_label, force=force
     )
     if isinstance(claimed, str):
-        return ChargeAttempt(charge_id, "skipped", claimed)
+        return ChargeAttempt(charge_id, AttemptOutcome.SKIPPED, claimed)
     charge, plan = claimed, claimed.plan
     try:
         result = gateway.charge_off_session(
@@ -91,11 +106,11 @@ def charge_installment(
             charge.attempts,
             exc.action or "charge_off_session",
         )
-        return ChargeAttempt(charge.pk, "unknown", "payment provider unavailable")
+        return ChargeAttempt(charge.pk, AttemptOutcome.UNKNOWN, "payment provider unavailable")
     except gateway.GatewayError as exc:
         logger.error("charge %s refused by the provider: %s", charge.pk, exc)
         result = gateway.ChargeResult(
-            status="failed",
+            status=gateway.PaymentStatus.FAILED,
             payment_intent_id=None,
             client_secret=None,
             failure_code=exc.code or "gateway_error",
@@ -103,7 +118,7 @@ def charge_installment(
             metadata={"charge_id": str(charge.pk), "attempt": str(charge.attempts)},
         )
     charge_outcome_record(charge_id=charge.pk, result=result, now=now, actor_label=actor_label)
-    return ChargeAttempt(charge.pk, result.status)
+    return ChargeAttempt(charge.pk, AttemptOutcome(result.status))
 
 
 def charge_outcome_record(
@@ -120,11 +135,11 @@ def charge_outcome_record(
     installment, or one for a plan closed meanwhile, is refunded automatically; a failure
     only counts for the attempt in flight."""
     now = now or timezone.now()
-    if result.status == "succeeded":
+    if result.status == gateway.PaymentStatus.SUCCEEDED:
         move = transitions.installment_paid
-    elif result.status == "requires_action":
+    elif result.status == gateway.PaymentStatus.REQUIRES_ACTION:
         move = transitions.confirmation_needed
-    elif result.status == "failed":
+    elif result.status == gateway.PaymentStatus.FAILED:
         move = transitions.payment_failed
     else:
         return False  # "processing": stays as it is until Stripe decides
@@ -136,14 +151,14 @@ def reconcile_charge(charge: ScheduledCharge, *, now: datetime | None = None) ->
     the PaymentIntents carrying its charge id. Returns what was found."""
     now = now or timezone.now()
     charge = ScheduledCharge.objects.select_related("plan").get(pk=charge.pk)
-    if charge.status != Status.PROCESSING:
+    if charge.status != ChargeStatus.PROCESSING:
         return f"not processing ({charge.status})"
     intents = gateway.payment_intents_for(
         customer_id=charge.plan.stripe_customer_id,
         metadata_key="charge_id",
         metadata_value=str(charge.pk),
     )
-    succeeded = [i for i in intents if i.status == "succeeded"]
+    succeeded = [i for i in intents if i.status == gateway.PaymentStatus.SUCCEEDED]
     if succeeded:
         for intent in succeeded:
             charge_outcome_record(
@@ -151,9 +166,9 @@ def reconcile_charge(charge: ScheduledCharge, *, now: datetime | None = None) ->
             )
         return "paid"
     current = [i for i in intents if i.metadata.get("attempt") == str(charge.attempts)]
-    if any(i.status == "processing" for i in current):
+    if any(i.status == gateway.PaymentStatus.PROCESSING for i in current):
         return "still processing at Stripe"
-    decided = [i for i in current if i.status in ("failed", "requires_action")]
+    decided = [i for i in current if i.status in DECIDED]
     if decided:
         charge_outcome_record(
             charge_id=charge.pk, result=decided[0], now=now, actor_label="reconcile"
@@ -166,7 +181,7 @@ def reconcile_charge(charge: ScheduledCharge, *, now: datetime | None = None) ->
 
 def stale_processing_charges(*, now: datetime):
     """Installments left PROCESSING longer than ``BILLING_PROCESSING_STALE_MINUTES``."""
-    minutes = int(getattr(settings, "BILLING_PROCESSING_STALE_MINUTES", 10))
+    minutes = settings.BILLING_PROCESSING_STALE_MINUTES
     return ScheduledCharge.objects.filter(
-        status=Status.PROCESSING, processing_started_at__lt=now - timedelta(minutes=minutes)
+        status=ChargeStatus.PROCESSING, processing_started_at__lt=now - timedelta(minutes=minutes)
     )

@@ -12,17 +12,17 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
-from shop.billing.models import ScheduledCharge
+from shop.billing.models import ChargeStatus, ScheduledCharge
+from shop.errors import RefusedWithMessage
 
 CONFIRM_LINK_SALT = "shop.billing.payment-confirm-link"
 
 
-class ConfirmLinkInvalid(Exception):
+class ConfirmLinkInvalid(RefusedWithMessage):
     """The link cannot be used; ``user_message`` says why, ``status`` is the HTTP answer."""
 
     def __init__(self, user_message: str, *, status: int = 400, charge=None):
         super().__init__(user_message)
-        self.user_message = user_message
         self.status = status
         self.charge = charge
 
@@ -77,7 +77,7 @@ def confirm_link_charge(token: str, *, user, now: datetime | None = None) -> Sch
             status=403,
         )
     waiting = (
-        charge.status == ScheduledCharge.Status.AWAITING_CONFIRMATION
+        charge.status == ChargeStatus.AWAITING_CONFIRMATION
         and charge.payment_intent_id == intent_id
     )
     if not waiting:
@@ -93,12 +93,11 @@ def confirm_link_charge(token: str, *, user, now: datetime | None = None) -> Sch
 
 
 def _no_longer_waiting(charge: ScheduledCharge) -> str:
-    Status = ScheduledCharge.Status
-    if charge.status in (Status.PAID, Status.REFUNDED):
+    if charge.status in (ChargeStatus.PAID, ChargeStatus.REFUNDED):
         return f"Nothing to confirm: payment {charge.sequence} has already been made. Thank you."
-    if charge.status == Status.CANCELLED:
+    if charge.status == ChargeStatus.CANCELLED:
         return f"Nothing to confirm: payment {charge.sequence} was cancelled."
-    if charge.status == Status.AWAITING_CONFIRMATION:
+    if charge.status == ChargeStatus.AWAITING_CONFIRMATION:
         return (
             "This link is for an earlier request. Please use the most recent email, or "
             "open “My program” in your account."

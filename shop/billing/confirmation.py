@@ -18,6 +18,7 @@ The rules that keep money right:
 
 import logging
 from datetime import datetime
+from enum import StrEnum
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,7 +26,7 @@ from django.utils import timezone
 from shop import gateway
 from shop.billing import transitions
 from shop.billing.charging import charge_outcome_record
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import ChargeStatus, ScheduledCharge
 from shop.billing.transitions import (
     MoveRefused,
     confirmation_email_context,
@@ -35,12 +36,34 @@ from shop.billing.transitions import (
 
 logger = logging.getLogger(__name__)
 
-Status = ScheduledCharge.Status
-PlanStatus = InstallmentPlan.Status
+# A waiting payment in these states went through, or will: it cannot be cancelled any more.
+GONE_THROUGH = (gateway.PaymentStatus.SUCCEEDED, gateway.PaymentStatus.PROCESSING)
+
+
+class ConfirmationOutcome(StrEnum):
+    """What the confirmation page learns from Stripe once the bank's check is over."""
+
+    PAID = "paid"
+    # The bank accepted; the money is on its way.
+    PROCESSING = "processing"
+    # The check was not finished.
+    WAITING = "waiting"
+    # The bank refused, or the check failed.
+    FAILED = "failed"
+
+
+class ExpiryOutcome(StrEnum):
+    """What became of a payment whose time to be confirmed is over."""
+
+    SUSPENDED = "suspended"
+    # It went through after all.
+    PAID = "paid"
+    # Nothing to do: settled meanwhile, or still on its way.
+    NOTHING = ""
 
 
 def awaiting_charges():
-    return ScheduledCharge.objects.filter(status=Status.AWAITING_CONFIRMATION)
+    return ScheduledCharge.objects.filter(status=ChargeStatus.AWAITING_CONFIRMATION)
 
 
 def confirmation_reminders_due(*, now: datetime):
@@ -69,7 +92,7 @@ def confirmation_reminder_send(*, charge_id: int, now: datetime | None = None) -
         )
         transitions.notice_sent(
             plan=charge.plan,
-            move="confirmation_reminder_sent",
+            move=transitions.Move.CONFIRMATION_REMINDER_SENT,
             note=f"Reminder: installment {charge.sequence} still waits for the customer's "
             f"confirmation, until {charge.confirm_by:%Y-%m-%d %H:%M} UTC.",
             data={"charge_id": charge.pk, "payment_intent": charge.payment_intent_id},
@@ -85,7 +108,7 @@ def confirmation_email_resend(*, charge_id: int, actor=None, now: datetime | Non
     now = now or timezone.now()
     with transaction.atomic():
         plan, charge = plan_and_charge_lock(charge_id=charge_id)
-        if charge.status != Status.AWAITING_CONFIRMATION:
+        if charge.status != ChargeStatus.AWAITING_CONFIRMATION:
             raise MoveRefused(
                 f"Installment {charge.sequence} is “{charge.get_status_display()}”: "
                 "it does not wait for the customer's confirmation."
@@ -96,7 +119,7 @@ def confirmation_email_resend(*, charge_id: int, actor=None, now: datetime | Non
             )
         transitions.notice_sent(
             plan=plan,
-            move="confirmation_email_resent",
+            move=transitions.Move.CONFIRMATION_EMAIL_RESENT,
             actor=actor,
             actor_label="author",
             note=f"The email asking to confirm installment {charge.sequence} was sent again.",
@@ -109,21 +132,21 @@ def confirmation_email_resend(*, charge_id: int, actor=None, now: datetime | Non
 
 def confirmation_result_record(
     *, charge: ScheduledCharge, actor=None, result: gateway.ChargeResult | None = None
-) -> str:
+) -> ConfirmationOutcome:
     """What the confirmation page reports after Stripe.js: read the PaymentIntent from
     Stripe (never the browser's word; ``result`` when the caller has just read it) and
-    record it. Returns "paid", "processing" (the bank accepted; the money is on its way),
-    "waiting" (the check was not finished) or "failed" (the bank refused or the check
-    failed)."""
+    record it. Returns what became of it."""
     result = result or gateway.payment_intent_retrieve(charge.payment_intent_id)
     if result.metadata.get("charge_id") not in (None, str(charge.pk)):
         logger.error("PaymentIntent %s does not belong to charge %s", result, charge.pk)
-        return "failed"
-    if result.status in ("succeeded", "processing"):
+        return ConfirmationOutcome.FAILED
+    if result.status in GONE_THROUGH:
         charge_outcome_record(charge_id=charge.pk, result=result, actor_label="customer")
-        return "paid" if result.status == "succeeded" else "processing"
-    if result.status == "requires_action":
-        return "waiting"
+        if result.status == gateway.PaymentStatus.SUCCEEDED:
+            return ConfirmationOutcome.PAID
+        return ConfirmationOutcome.PROCESSING
+    if result.status == gateway.PaymentStatus.REQUIRES_ACTION:
+        return ConfirmationOutcome.WAITING
     event_record(
         plan=charge.plan,
         kind="confirmation_failed",
@@ -133,15 +156,15 @@ def confirmation_result_record(
         f"({result.failure_code or result.status}).",
         data={"charge_id": charge.pk, "payment_intent": charge.payment_intent_id},
     )
-    return "failed"
+    return ConfirmationOutcome.FAILED
 
 
-def _waiting_intent_cancel(charge: ScheduledCharge, now: datetime) -> str:
+def _waiting_intent_cancel(charge: ScheduledCharge, now: datetime) -> gateway.PaymentStatus:
     """Cancel at Stripe the PaymentIntent the installment waits on, so it can never go
-    through later; returns its status. One that went through meanwhile ("succeeded" or
-    "processing") cannot be cancelled: it is recorded as the payment instead."""
+    through later; returns its status. One that went through meanwhile (``GONE_THROUGH``)
+    cannot be cancelled: it is recorded as the payment instead."""
     cancelled = gateway.payment_intent_cancel(charge.payment_intent_id)
-    if cancelled.status in ("succeeded", "processing"):
+    if cancelled.status in GONE_THROUGH:
         charge_outcome_record(charge_id=charge.pk, result=cancelled, now=now)
     return cancelled.status
 
@@ -153,10 +176,10 @@ def confirmation_release(*, charge_id: int, reason: str, actor=None, now=None) -
     release, or the waiting payment had gone through meanwhile (then recorded as paid)."""
     now = now or timezone.now()
     charge = ScheduledCharge.objects.get(pk=charge_id)
-    if charge.status != Status.AWAITING_CONFIRMATION:
+    if charge.status != ChargeStatus.AWAITING_CONFIRMATION:
         return False
     intent_id = charge.payment_intent_id
-    if _waiting_intent_cancel(charge, now) in ("succeeded", "processing"):
+    if _waiting_intent_cancel(charge, now) in GONE_THROUGH:
         return False
     released = transitions.confirmation_released(
         charge_id=charge_id, intent_id=intent_id, reason=reason, actor=actor
@@ -169,22 +192,23 @@ def confirmations_expired(*, now: datetime):
     return awaiting_charges().filter(confirm_by__lte=now)
 
 
-def confirmation_expire(*, charge_id: int, now: datetime | None = None) -> str:
+def confirmation_expire(*, charge_id: int, now: datetime | None = None) -> ExpiryOutcome:
     """The deadline passed: cancel the waiting PaymentIntent, then suspend the plan by the
-    same rules as a failed payment (no more tries, download ended, customer emailed).
-    Returns "suspended", "paid" (it went through after all) or "" (nothing to do)."""
+    same rules as a failed payment (no more tries, download ended, customer emailed)."""
     now = now or timezone.now()
     charge = ScheduledCharge.objects.get(pk=charge_id)
-    if charge.status != Status.AWAITING_CONFIRMATION or charge.confirm_by > now:
-        return ""
+    if charge.status != ChargeStatus.AWAITING_CONFIRMATION or charge.confirm_by > now:
+        return ExpiryOutcome.NOTHING
     intent_id = charge.payment_intent_id
     status = _waiting_intent_cancel(charge, now)
-    if status in ("succeeded", "processing"):
-        return "paid" if status == "succeeded" else ""
+    if status == gateway.PaymentStatus.SUCCEEDED:
+        return ExpiryOutcome.PAID
+    if status in GONE_THROUGH:
+        return ExpiryOutcome.NOTHING
     change = transitions.plan_suspended(
         plan_id=charge.plan_id, now=now, charge_id=charge_id, intent_id=intent_id
     )
-    return "suspended" if change.changed else ""
+    return ExpiryOutcome.SUSPENDED if change.changed else ExpiryOutcome.NOTHING
 
 
 def waiting_intents_cancel(intent_ids: list[str]) -> None:
@@ -199,8 +223,14 @@ def waiting_intents_cancel(intent_ids: list[str]) -> None:
         except gateway.GatewayError:
             logger.warning("PaymentIntent %s could not be cancelled", intent_id)
             continue
-        if result.status != "succeeded":
+        if result.status != gateway.PaymentStatus.SUCCEEDED:
             continue
         charge = ScheduledCharge.objects.filter(payment_intent_id=intent_id).first()
         if charge is not None:
             charge_outcome_record(charge_id=charge.pk, result=result)
+
+
+def waiting_intents_owed_cancel(sender, *, intent_ids: list[str], **kwargs) -> None:
+    """Cancel the PaymentIntents a plan change left waiting for the customer
+    (``transitions.waiting_intents_owed``)."""
+    waiting_intents_cancel(intent_ids)

@@ -10,19 +10,16 @@ from decimal import Decimal
 
 from shop import gateway
 from shop.billing.access import plan_access_ends_at
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import ChargeStatus, InstallmentPlan, PlanStatus, ScheduledCharge
 from shop.billing.transitions import ORDER_STATUS_FOR_PLAN
 from shop.downloads.models import DownloadGrant
 
-Status = ScheduledCharge.Status
-PlanStatus = InstallmentPlan.Status
-
-PAID = (Status.PAID, Status.REFUNDED)
+PAID = (ChargeStatus.PAID, ChargeStatus.REFUNDED)
 LEFT_TO_COLLECT = (
-    Status.SCHEDULED,
-    Status.PROCESSING,
-    Status.FAILED,
-    Status.AWAITING_CONFIRMATION,
+    ChargeStatus.SCHEDULED,
+    ChargeStatus.PROCESSING,
+    ChargeStatus.FAILED,
+    ChargeStatus.AWAITING_CONFIRMATION,
 )
 # The events after which a plan takes no more money: quit, cancelled, refunded in full.
 CLOSING_EVENTS = ("trial_quit", "payments_cancelled", "charge_refunded")
@@ -67,12 +64,12 @@ def plan_invariants_problems(
         if charge.status not in PAID and charge.refunded_cents:
             problems.append(f"{name(charge)} is not paid but has {charge.refunded_cents} refunded")
         fully = charge.refunded_cents >= charge.amount_cents
-        if charge.status == Status.REFUNDED and not fully:
+        if charge.status == ChargeStatus.REFUNDED and not fully:
             problems.append(
                 f"{name(charge)} is marked refunded with only {charge.refunded_cents} "
                 f"of {charge.amount_cents} given back"
             )
-        if charge.status == Status.PAID and fully:
+        if charge.status == ChargeStatus.PAID and fully:
             problems.append(f"{name(charge)} is fully refunded but still marked paid")
     intent_owners: dict[str, list[ScheduledCharge]] = defaultdict(list)
     for charge in paid:
@@ -105,8 +102,12 @@ def plan_invariants_problems(
         payments = [
             p for p in gateway.payment_records_all() if p.customer_id == plan.stripe_customer_id
         ]
-    succeeded = {p.payment_intent_id: p for p in payments if p.status == "succeeded"}
-    waiting = {c.payment_intent_id for c in charges if c.status == Status.AWAITING_CONFIRMATION}
+    succeeded = {
+        p.payment_intent_id: p for p in payments if p.status == gateway.IntentStatus.SUCCEEDED
+    }
+    waiting = {
+        c.payment_intent_id for c in charges if c.status == ChargeStatus.AWAITING_CONFIRMATION
+    }
     in_flight = set(waiting) - set(intent_owners) if allow_unrecorded_confirmations else set()
     taken = sum(p.amount_cents for p in succeeded.values() if p.payment_intent_id not in in_flight)
     given_back = {p.payment_intent_id: p.refunded_cents for p in payments}
@@ -189,20 +190,24 @@ def _status_problems(plan, charges, paid) -> list[str]:
     what = f"the plan is {plan.status} with installments {statuses}"
     problems = []
     if plan.status == PlanStatus.TRIALING:
-        if paid or Status.CANCELLED in statuses or Status.FAILED in statuses:
+        if paid or ChargeStatus.CANCELLED in statuses or ChargeStatus.FAILED in statuses:
             problems.append(what)
     elif plan.status == PlanStatus.INSTALLMENT_PAID:
-        unsettled = {Status.CANCELLED, Status.FAILED, Status.AWAITING_CONFIRMATION}
+        unsettled = {
+            ChargeStatus.CANCELLED,
+            ChargeStatus.FAILED,
+            ChargeStatus.AWAITING_CONFIRMATION,
+        }
         if not 1 <= len(paid) < count or unsettled.intersection(statuses):
             problems.append(what)
     elif plan.status == PlanStatus.PAID_IN_FULL:
         if len(paid) != count:
             problems.append(what)
     elif plan.status == PlanStatus.PAYMENT_FAILED:
-        if Status.FAILED not in statuses or len(paid) >= count:
+        if ChargeStatus.FAILED not in statuses or len(paid) >= count:
             problems.append(what)
     elif plan.status == PlanStatus.CONFIRMATION_NEEDED:
-        if Status.AWAITING_CONFIRMATION not in statuses:
+        if ChargeStatus.AWAITING_CONFIRMATION not in statuses:
             problems.append(what)
     elif plan.status == PlanStatus.TRIAL_QUIT:
         if paid or left:
@@ -210,7 +215,7 @@ def _status_problems(plan, charges, paid) -> list[str]:
     elif plan.status == PlanStatus.CANCELLED:
         if left:
             problems.append(what)
-    elif plan.status == PlanStatus.REFUNDED and (left or Status.REFUNDED not in statuses):
+    elif plan.status == PlanStatus.REFUNDED and (left or ChargeStatus.REFUNDED not in statuses):
         problems.append(what)
     if plan.status in (PlanStatus.TRIAL_QUIT, PlanStatus.CANCELLED, PlanStatus.REFUNDED):
         closed = plan.events.filter(kind__in=CLOSING_EVENTS).order_by("pk").first()

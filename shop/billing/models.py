@@ -1,10 +1,12 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
+from babel.numbers import format_currency
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from shop.billing.money import CurrencyNotHandled, amount_problem, currency_decimals
 
@@ -89,8 +91,6 @@ class TrialOffer(models.Model):
     def validate_against_price(self, price: Decimal, currency: str) -> None:
         """Refuse terms that would charge more or less than the product's price, or in
         another currency: the reader pays exactly the price shown on the product page."""
-        from babel.numbers import format_currency
-
         currency = currency.upper()
         if (self.currency or "").upper() != currency:
             raise ValidationError(
@@ -129,18 +129,43 @@ class StripeCustomer(models.Model):
         return self.customer_id
 
 
+class PlanStatus(models.TextChoices):
+    """Where an installment plan stands."""
+
+    TRIALING = "trialing", "Trialing"
+    INSTALLMENT_PAID = "installment_paid", "Installment 1 paid"
+    PAID_IN_FULL = "paid_in_full", "Paid in full"
+    TRIAL_QUIT = "trial_quit", "Trial quit"
+    PAYMENT_FAILED = "payment_failed", "Payment failed"
+    CONFIRMATION_NEEDED = "confirmation_needed", "Confirmation needed"
+    CANCELLED = "cancelled", "Cancelled"
+    REFUNDED = "refunded", "Refunded"
+
+
+class ChargeStatus(models.TextChoices):
+    """Where one installment stands."""
+
+    SCHEDULED = "scheduled", "Scheduled"
+    PROCESSING = "processing", "Processing"
+    PAID = "paid", "Paid"
+    FAILED = "failed", "Failed"
+    # The bank asked the cardholder to confirm the charge (3-D Secure): its one
+    # PaymentIntent waits for them; nothing is retried off-session meanwhile.
+    AWAITING_CONFIRMATION = "awaiting_confirmation", "Awaiting confirmation"
+    CANCELLED = "cancelled", "Cancelled"
+    REFUNDED = "refunded", "Refunded"
+
+
+class RefundStatus(models.TextChoices):
+    """Where money given back on one payment stands."""
+
+    REQUESTED = "requested", "Requested"
+    SUCCEEDED = "succeeded", "Refunded"
+    FAILED = "failed", "Refused by Stripe"
+
+
 class InstallmentPlan(models.Model):
     """What a customer agreed to at checkout: a free tryout, then scheduled charges."""
-
-    class Status(models.TextChoices):
-        TRIALING = "trialing", "Trialing"
-        INSTALLMENT_PAID = "installment_paid", "Installment 1 paid"
-        PAID_IN_FULL = "paid_in_full", "Paid in full"
-        TRIAL_QUIT = "trial_quit", "Trial quit"
-        PAYMENT_FAILED = "payment_failed", "Payment failed"
-        CONFIRMATION_NEEDED = "confirmation_needed", "Confirmation needed"
-        CANCELLED = "cancelled", "Cancelled"
-        REFUNDED = "refunded", "Refunded"
 
     order = models.OneToOneField(
         "order.Order", on_delete=models.PROTECT, related_name="installment_plan"
@@ -149,7 +174,9 @@ class InstallmentPlan(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="installment_plans"
     )
     product = models.ForeignKey("catalogue.Product", on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=32, choices=Status.choices, default=Status.TRIALING)
+    status = models.CharField(
+        max_length=32, choices=PlanStatus.choices, default=PlanStatus.TRIALING
+    )
     with_trial = models.BooleanField(default=True)
     trial_started_at = models.DateTimeField()
     trial_ends_at = models.DateTimeField()
@@ -202,31 +229,20 @@ class InstallmentPlan(models.Model):
 
     @property
     def in_trial(self) -> bool:
-        from django.utils import timezone
-
-        return self.status == self.Status.TRIALING and timezone.now() < self.trial_ends_at
+        return self.status == PlanStatus.TRIALING and timezone.now() < self.trial_ends_at
 
 
 class ScheduledCharge(models.Model):
     """One installment of a plan: due on a date, charged once."""
-
-    class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        PROCESSING = "processing", "Processing"
-        PAID = "paid", "Paid"
-        FAILED = "failed", "Failed"
-        # The bank asked the cardholder to confirm the charge (3-D Secure): its one
-        # PaymentIntent waits for them; nothing is retried off-session meanwhile.
-        AWAITING_CONFIRMATION = "awaiting_confirmation", "Awaiting confirmation"
-        CANCELLED = "cancelled", "Cancelled"
-        REFUNDED = "refunded", "Refunded"
 
     plan = models.ForeignKey(InstallmentPlan, on_delete=models.CASCADE, related_name="charges")
     sequence = models.PositiveSmallIntegerField()
     due_at = models.DateTimeField()
     amount_cents = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
-    status = models.CharField(max_length=32, choices=Status.choices, default=Status.SCHEDULED)
+    status = models.CharField(
+        max_length=32, choices=ChargeStatus.choices, default=ChargeStatus.SCHEDULED
+    )
     payment_intent_id = models.CharField(max_length=255, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -274,18 +290,15 @@ class InstallmentRefund(models.Model):
         LATE_PAYMENT = "late_payment", "Payment on a plan that could no longer be charged"
         DOUBLE_CHARGE = "double_charge", "Second payment of one installment"
 
-    class Status(models.TextChoices):
-        REQUESTED = "requested", "Requested"
-        SUCCEEDED = "succeeded", "Refunded"
-        FAILED = "failed", "Refused by Stripe"
-
     plan = models.ForeignKey(InstallmentPlan, on_delete=models.CASCADE, related_name="refunds")
     charge = models.ForeignKey(ScheduledCharge, on_delete=models.CASCADE, related_name="refunds")
     payment_intent_id = models.CharField(max_length=255)
     amount_cents = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
     reason = models.CharField(max_length=32, choices=Reason.choices)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    status = models.CharField(
+        max_length=16, choices=RefundStatus.choices, default=RefundStatus.REQUESTED
+    )
     idempotency_key = models.CharField(max_length=255, unique=True)
     stripe_refund_id = models.CharField(max_length=255, blank=True)
     failure_message = models.CharField(max_length=500, blank=True)

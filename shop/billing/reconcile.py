@@ -12,10 +12,8 @@ from django.utils import timezone
 
 from shop import gateway
 from shop.billing.charging import charge_outcome_record, reconcile_charge
-from shop.billing.models import InstallmentPlan, InstallmentRefund, ScheduledCharge
+from shop.billing.models import ChargeStatus, InstallmentPlan, InstallmentRefund
 from shop.billing.transitions import event_record as plan_event_record
-
-Status = ScheduledCharge.Status
 
 
 @dataclass(frozen=True)
@@ -52,14 +50,14 @@ def plan_reconcile(
             note(None, f"{intent.payment_intent_id} names no installment of this plan")
     for charge in charges.values():
         mine = [i for i in intents if i.metadata.get("charge_id") == str(charge.pk)]
-        paid = [i for i in mine if i.status == "succeeded"]
+        paid = [i for i in mine if i.status == gateway.PaymentStatus.SUCCEEDED]
         extra = [
             i
             for i in paid
             if i.payment_intent_id != charge.payment_intent_id
             and i.payment_intent_id not in given_back
         ]
-        if charge.status in (Status.PAID, Status.REFUNDED) and extra:
+        if charge.status in (ChargeStatus.PAID, ChargeStatus.REFUNDED) and extra:
             ids = ", ".join(i.payment_intent_id for i in extra)
             if fix:
                 # A second payment of one installment is never kept: refunded automatically.
@@ -73,7 +71,7 @@ def plan_reconcile(
                 + ("; refunded automatically" if fix else ""),
                 fix,
             )
-        if charge.status == Status.PROCESSING:
+        if charge.status == ChargeStatus.PROCESSING:
             if fix:
                 note(
                     charge.pk,
@@ -83,14 +81,14 @@ def plan_reconcile(
             else:
                 note(charge.pk, "left processing")
             continue
-        if paid and charge.status not in (Status.PAID, Status.REFUNDED):
+        if paid and charge.status not in (ChargeStatus.PAID, ChargeStatus.REFUNDED):
             problem = f"paid at Stripe ({paid[0].payment_intent_id}) but {charge.status} here"
             if fix:
                 charge_outcome_record(
                     charge_id=charge.pk, result=paid[0], now=now, actor_label="reconcile"
                 )
             note(charge.pk, problem, fix)
-        elif charge.status in (Status.PAID, Status.REFUNDED):
+        elif charge.status in (ChargeStatus.PAID, ChargeStatus.REFUNDED):
             ids = {i.payment_intent_id for i in paid}
             if charge.payment_intent_id not in ids:
                 note(

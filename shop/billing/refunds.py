@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from shop import gateway
 from shop.billing import transitions
-from shop.billing.models import InstallmentRefund
+from shop.billing.models import InstallmentRefund, RefundStatus
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def refund_issue(*, refund_id: int, now: datetime | None = None) -> str:
     """Ask Stripe for a claimed refund and record the answer: "succeeded", "failed", or
     "requested" when Stripe could not be reached (the billing run asks again later)."""
     refund = InstallmentRefund.objects.get(pk=refund_id)
-    if refund.status != InstallmentRefund.Status.REQUESTED:
+    if refund.status != RefundStatus.REQUESTED:
         return refund.status
     try:
         info = gateway.refund_create(
@@ -54,13 +54,19 @@ def refund_issue(*, refund_id: int, now: datetime | None = None) -> str:
             refund.plan_id,
             exc.action or "refund_create",
         )
-        return InstallmentRefund.Status.REQUESTED
+        return RefundStatus.REQUESTED
     except gateway.GatewayError as exc:
         logger.error("refund %s refused by Stripe: %s", refund.pk, exc)
         transitions.refund_answered(refund_id=refund.pk, info=None, failure=exc.user_message)
-        return InstallmentRefund.Status.FAILED
+        return RefundStatus.FAILED
     transitions.refund_answered(refund_id=refund.pk, info=info, now=now)
-    return InstallmentRefund.Status.SUCCEEDED
+    return RefundStatus.SUCCEEDED
+
+
+def refunds_owed_issue(sender, *, refund_ids: list[int], **kwargs) -> None:
+    """Ask Stripe for the refunds a plan change claimed (``transitions.refunds_owed``)."""
+    for refund_id in refund_ids:
+        refund_issue(refund_id=refund_id)
 
 
 def installment_refund(
@@ -74,9 +80,9 @@ def installment_refund(
         charge_id=charge_id, amount_cents=amount_cents, actor=actor
     )
     outcome = refund_issue(refund_id=refund.pk, now=now)
-    if outcome == InstallmentRefund.Status.REQUESTED:
+    if outcome == RefundStatus.REQUESTED:
         raise gateway.PaymentProviderUnavailable()
-    if outcome == InstallmentRefund.Status.FAILED:
+    if outcome == RefundStatus.FAILED:
         refund.refresh_from_db()
         raise transitions.MoveRefused(
             f"Stripe refused the refund: {refund.failure_message or 'no reason given'}."
@@ -87,7 +93,7 @@ def installment_refund(
 def refunds_pending(*, now: datetime):
     """Refunds claimed but not answered for a while (Stripe was unreachable)."""
     return InstallmentRefund.objects.filter(
-        status=InstallmentRefund.Status.REQUESTED, created_at__lt=now - REFUND_RETRY_AFTER
+        status=RefundStatus.REQUESTED, created_at__lt=now - REFUND_RETRY_AFTER
     )
 
 
@@ -96,6 +102,6 @@ def refunds_retry(*, now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     done = []
     for refund_id in list(refunds_pending(now=now).values_list("pk", flat=True)):
-        if refund_issue(refund_id=refund_id, now=now) != InstallmentRefund.Status.REQUESTED:
+        if refund_issue(refund_id=refund_id, now=now) != RefundStatus.REQUESTED:
             done.append(refund_id)
     return done

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shop.billing import transitions
-from shop.billing.models import InstallmentPlan
+from shop.billing.models import InstallmentPlan, PlanStatus
 from shop.errors import RefusedWithMessage
 
 logger = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ class QuitLinkInvalid(RefusedWithMessage):
 
 
 def reminder_days_before() -> int:
-    return int(getattr(settings, "BILLING_REMINDER_DAYS_BEFORE", 7))
+    return settings.BILLING_REMINDER_DAYS_BEFORE
 
 
 def quit_link_token(plan: InstallmentPlan) -> str:
@@ -72,7 +72,7 @@ def reminders_due(*, now: datetime):
     """Plans in their tryout whose reminder is due and not yet sent."""
     lead = timedelta(days=reminder_days_before()) + REMINDER_MARGIN
     return InstallmentPlan.objects.filter(
-        status=InstallmentPlan.Status.TRIALING,
+        status=PlanStatus.TRIALING,
         with_trial=True,
         reminder_sent_at__isnull=True,
         trial_ends_at__gt=now,
@@ -86,7 +86,7 @@ def plan_reminder_send(*, plan_id: int, now: datetime | None = None) -> bool:
     with transaction.atomic():
         # Claimed by a conditional UPDATE: two overlapping runs send it once.
         claimed = InstallmentPlan.objects.filter(
-            pk=plan_id, reminder_sent_at__isnull=True, status=InstallmentPlan.Status.TRIALING
+            pk=plan_id, reminder_sent_at__isnull=True, status=PlanStatus.TRIALING
         ).update(reminder_sent_at=now)
         if not claimed:
             return False
@@ -94,7 +94,7 @@ def plan_reminder_send(*, plan_id: int, now: datetime | None = None) -> bool:
         first = plan.charges.order_by("sequence").first()
         transitions.notice_sent(
             plan=plan,
-            move="reminder_sent",
+            move=transitions.Move.REMINDER_SENT,
             note=f"Reminder: first payment on {first.due_at:%Y-%m-%d}, quit link until then.",
             email=transitions.Email(
                 "TRIAL_REMINDER", {"charge": first, "quit_path": quit_link_path(plan)}

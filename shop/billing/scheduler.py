@@ -35,24 +35,24 @@ from shop.billing import transitions
 from shop.billing.access import grace_days
 from shop.billing.charging import (
     CHARGEABLE_PLAN_STATUSES,
+    AttemptOutcome,
     charge_installment,
     reconcile_charge,
     stale_processing_charges,
 )
 from shop.billing.confirmation import (
+    ExpiryOutcome,
     confirmation_expire,
     confirmation_reminder_send,
     confirmation_reminders_due,
     confirmations_expired,
 )
 from shop.billing.emails import emails_send_unsent
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import ChargeStatus, InstallmentPlan, PlanStatus, ScheduledCharge
 from shop.billing.refunds import refunds_retry
 from shop.billing.reminders import plan_reminder_send, reminders_due
 
 logger = logging.getLogger(__name__)
-
-Status = ScheduledCharge.Status
 
 # What a dropped database connection raises (a restart, a network cut).
 DATABASE_LOST = (OperationalError, InterfaceError)
@@ -84,8 +84,8 @@ def charges_due(*, now: datetime):
             plan__status__in=CHARGEABLE_PLAN_STATUSES, plan__suspended_at__isnull=True
         )
         .filter(
-            Q(status=Status.SCHEDULED, due_at__lte=now)
-            | Q(status=Status.FAILED, next_attempt_at__lte=now)
+            Q(status=ChargeStatus.SCHEDULED, due_at__lte=now)
+            | Q(status=ChargeStatus.FAILED, next_attempt_at__lte=now)
         )
         .order_by("due_at", "sequence")
     )
@@ -95,9 +95,9 @@ def plans_to_suspend(*, now: datetime):
     """Plans in "Payment failed" with an installment that will not be retried and whose
     grace period (``BILLING_GRACE_DAYS`` after its due date) is over."""
     return InstallmentPlan.objects.filter(
-        status=InstallmentPlan.Status.PAYMENT_FAILED,
+        status=PlanStatus.PAYMENT_FAILED,
         suspended_at__isnull=True,
-        charges__status=Status.FAILED,
+        charges__status=ChargeStatus.FAILED,
         charges__next_attempt_at__isnull=True,
         charges__due_at__lte=now - timedelta(days=grace_days()),
     ).distinct()
@@ -160,7 +160,7 @@ def billing_run(*, now: datetime | None = None) -> RunReport:
         except DATABASE_LOST:
             _database_lost("charging", charge_id)
             continue
-        if attempt.outcome != "skipped":
+        if attempt.outcome != AttemptOutcome.SKIPPED:
             report.charged[charge_id] = attempt.outcome
     for plan_id in list(reminders_due(now=now).values_list("pk", flat=True)):
         if _unless_refused(plan_reminder_send, plan_id=plan_id, now=now):
@@ -170,7 +170,8 @@ def billing_run(*, now: datetime | None = None) -> RunReport:
             report.confirmation_reminded.append(charge_id)
     for charge_id, plan_id in list(confirmations_expired(now=now).values_list("pk", "plan_id")):
         try:
-            if _unless_refused(confirmation_expire, charge_id=charge_id, now=now) == "suspended":
+            expired = _unless_refused(confirmation_expire, charge_id=charge_id, now=now)
+            if expired == ExpiryOutcome.SUSPENDED:
                 report.suspended.append(plan_id)
         except gateway.PaymentProviderUnavailable:
             logger.warning("charge %s: expiry postponed, provider unavailable", charge_id)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from babel.numbers import format_currency
 
 from shop.billing.confirm_links import confirm_link_path
-from shop.billing.models import InstallmentPlan, ScheduledCharge, TrialOffer
+from shop.billing.models import ChargeStatus, InstallmentPlan, TrialOffer
 from shop.billing.transitions import plan_cancel_access_end
 from shop.errors import RefusedWithMessage
 
@@ -187,7 +187,7 @@ def program_plans_for(*, user, now: datetime) -> list[InstallmentPlan]:
         # What "Cancel remaining payments" would mean for the download, said on the page.
         plan.cancel_access_end = plan_cancel_access_end(plan, now, charges)
         plan.awaiting = next(
-            (c for c in charges if c.status == ScheduledCharge.Status.AWAITING_CONFIRMATION),
+            (c for c in charges if c.status == ChargeStatus.AWAITING_CONFIRMATION),
             None,
         )
         if plan.awaiting is not None:

@@ -14,6 +14,7 @@ from shop import gateway
 from shop.billing import transitions
 from shop.billing.models import (
     InstallmentPlan,
+    PlanStatus,
     ScheduledCharge,
     TrialClaim,
     TrialConsent,
@@ -117,7 +118,7 @@ def plan_start(
         order=order,
         user=user,
         product=offer.product,
-        status=InstallmentPlan.Status.TRIALING,
+        status=PlanStatus.TRIALING,
         with_trial=with_trial,
         trial_started_at=start,
         trial_ends_at=trial_ends_at,
@@ -190,7 +191,7 @@ def first_installment_paid_record(*, plan: InstallmentPlan, payment_intent_id: s
     transitions.installment_paid(
         charge_id=charge.pk,
         result=gateway.ChargeResult(
-            status="succeeded",
+            status=gateway.PaymentStatus.SUCCEEDED,
             payment_intent_id=payment_intent_id,
             client_secret=None,
             amount_cents=charge.amount_cents,

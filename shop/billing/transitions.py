@@ -19,10 +19,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Sum
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from oscar.apps.order.exceptions import InvalidOrderStatus
@@ -34,9 +36,12 @@ from shop.billing.confirm_links import confirm_link_path
 from shop.billing.emails import email_queue
 from shop.billing.models import (
     CardUpdate,
+    ChargeStatus,
     InstallmentPlan,
     InstallmentRefund,
     PlanEvent,
+    PlanStatus,
+    RefundStatus,
     ScheduledCharge,
 )
 from shop.billing.money import from_minor_units
@@ -47,65 +52,108 @@ logger = logging.getLogger(__name__)
 PaymentEvent = get_model("order", "PaymentEvent")
 PaymentEventType = get_model("order", "PaymentEventType")
 
-S = InstallmentPlan.Status
-Charge = ScheduledCharge.Status
+
+class Move(StrEnum):
+    """Each change of a plan, by the name its event is recorded under."""
+
+    TRIAL_STARTED = "trial_started"
+    PLAN_STARTED = "plan_started"
+    CHARGE_ATTEMPTED = "charge_attempted"
+    ATTEMPT_LOST = "attempt_lost"
+    INSTALLMENT_PAID = "installment_paid"
+    PAID_IN_FULL = "paid_in_full"
+    PAYMENT_FAILED = "payment_failed"
+    CONFIRMATION_NEEDED = "confirmation_needed"
+    CONFIRMATION_RELEASED = "confirmation_released"
+    SUSPENDED = "suspended"
+    TRIAL_QUIT = "trial_quit"
+    PAYMENTS_CANCELLED = "payments_cancelled"
+    CARD_UPDATED = "card_updated"
+    REFUND_REQUESTED = "refund_requested"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+    LATE_PAYMENT_REFUNDING = "late_payment_refunding"
+    REMINDER_SENT = "reminder_sent"
+    CONFIRMATION_REMINDER_SENT = "confirmation_reminder_sent"
+    CONFIRMATION_EMAIL_RESENT = "confirmation_email_resent"
+    # Recorded whatever the plan's status, as events only: they change nothing in the plan.
+    REFUND_FAILED = "refund_failed"
+    UNWANTED_PAYMENT_REFUNDED = "unwanted_payment_refunded"
+
 
 # Plans whose installments may still be collected (a suspended one only on purpose).
 OPEN_FOR_PAYMENT = frozenset(
-    {S.TRIALING, S.INSTALLMENT_PAID, S.PAYMENT_FAILED, S.CONFIRMATION_NEEDED}
+    {
+        PlanStatus.TRIALING,
+        PlanStatus.INSTALLMENT_PAID,
+        PlanStatus.PAYMENT_FAILED,
+        PlanStatus.CONFIRMATION_NEEDED,
+    }
 )
-ANY = frozenset(S)
+ANY = frozenset(PlanStatus)
 
 # The allowed moves, readable at a glance: move -> (from these statuses, to this status).
 # ``None`` as the target keeps the status (the move is recorded all the same).
-ALLOWED_MOVES: dict[str, tuple[frozenset, str | None]] = {
+ALLOWED_MOVES: dict[Move, tuple[frozenset, str | None]] = {
     # move                     from                                   to
-    "trial_started": (frozenset({S.TRIALING}), None),
-    "plan_started": (frozenset({S.TRIALING}), None),
-    "charge_attempted": (OPEN_FOR_PAYMENT, None),
-    "attempt_lost": (ANY, None),
-    "installment_paid": (OPEN_FOR_PAYMENT, S.INSTALLMENT_PAID),
-    "paid_in_full": (OPEN_FOR_PAYMENT, S.PAID_IN_FULL),
-    "payment_failed": (OPEN_FOR_PAYMENT, S.PAYMENT_FAILED),
-    "confirmation_needed": (OPEN_FOR_PAYMENT, S.CONFIRMATION_NEEDED),
-    "confirmation_released": (
-        frozenset({S.CONFIRMATION_NEEDED, S.PAYMENT_FAILED}),
-        S.PAYMENT_FAILED,
+    Move.TRIAL_STARTED: (frozenset({PlanStatus.TRIALING}), None),
+    Move.PLAN_STARTED: (frozenset({PlanStatus.TRIALING}), None),
+    Move.CHARGE_ATTEMPTED: (OPEN_FOR_PAYMENT, None),
+    Move.ATTEMPT_LOST: (ANY, None),
+    Move.INSTALLMENT_PAID: (OPEN_FOR_PAYMENT, PlanStatus.INSTALLMENT_PAID),
+    Move.PAID_IN_FULL: (OPEN_FOR_PAYMENT, PlanStatus.PAID_IN_FULL),
+    Move.PAYMENT_FAILED: (OPEN_FOR_PAYMENT, PlanStatus.PAYMENT_FAILED),
+    Move.CONFIRMATION_NEEDED: (OPEN_FOR_PAYMENT, PlanStatus.CONFIRMATION_NEEDED),
+    Move.CONFIRMATION_RELEASED: (
+        frozenset({PlanStatus.CONFIRMATION_NEEDED, PlanStatus.PAYMENT_FAILED}),
+        PlanStatus.PAYMENT_FAILED,
     ),
-    "suspended": (frozenset({S.PAYMENT_FAILED, S.CONFIRMATION_NEEDED}), S.PAYMENT_FAILED),
-    "trial_quit": (frozenset({S.TRIALING}), S.TRIAL_QUIT),
-    "payments_cancelled": (
-        frozenset({S.INSTALLMENT_PAID, S.PAYMENT_FAILED, S.CONFIRMATION_NEEDED}),
-        S.CANCELLED,
+    Move.SUSPENDED: (
+        frozenset({PlanStatus.PAYMENT_FAILED, PlanStatus.CONFIRMATION_NEEDED}),
+        PlanStatus.PAYMENT_FAILED,
     ),
-    "card_updated": (OPEN_FOR_PAYMENT, None),
-    "refund_requested": (ANY, None),
-    "partially_refunded": (ANY, None),
-    "refunded": (
-        OPEN_FOR_PAYMENT - {S.TRIALING} | {S.PAID_IN_FULL, S.CANCELLED},
-        S.REFUNDED,
+    Move.TRIAL_QUIT: (frozenset({PlanStatus.TRIALING}), PlanStatus.TRIAL_QUIT),
+    Move.PAYMENTS_CANCELLED: (
+        frozenset(
+            {PlanStatus.INSTALLMENT_PAID, PlanStatus.PAYMENT_FAILED, PlanStatus.CONFIRMATION_NEEDED}
+        ),
+        PlanStatus.CANCELLED,
+    ),
+    Move.CARD_UPDATED: (OPEN_FOR_PAYMENT, None),
+    Move.REFUND_REQUESTED: (ANY, None),
+    Move.PARTIALLY_REFUNDED: (ANY, None),
+    Move.REFUNDED: (
+        OPEN_FOR_PAYMENT - {PlanStatus.TRIALING} | {PlanStatus.PAID_IN_FULL, PlanStatus.CANCELLED},
+        PlanStatus.REFUNDED,
     ),
     # A payment Stripe took for a plan or installment that can no longer be charged.
-    "late_payment_refunding": (ANY, None),
+    Move.LATE_PAYMENT_REFUNDING: (ANY, None),
     # Messages that change no status.
-    "reminder_sent": (frozenset({S.TRIALING}), None),
-    "confirmation_reminder_sent": (frozenset({S.CONFIRMATION_NEEDED}), None),
-    "confirmation_email_resent": (frozenset({S.CONFIRMATION_NEEDED}), None),
+    Move.REMINDER_SENT: (frozenset({PlanStatus.TRIALING}), None),
+    Move.CONFIRMATION_REMINDER_SENT: (frozenset({PlanStatus.CONFIRMATION_NEEDED}), None),
+    Move.CONFIRMATION_EMAIL_RESENT: (frozenset({PlanStatus.CONFIRMATION_NEEDED}), None),
 }
 
 ORDER_STATUS_FOR_PLAN = {
-    S.TRIALING: "Trialing",
-    S.INSTALLMENT_PAID: "Installment 1 paid",
-    S.PAID_IN_FULL: "Paid in full",
-    S.TRIAL_QUIT: "Trial quit",
-    S.PAYMENT_FAILED: "Payment failed",
-    S.CONFIRMATION_NEEDED: "Confirmation needed",
-    S.CANCELLED: "Cancelled",
-    S.REFUNDED: "Refunded",
+    PlanStatus.TRIALING: "Trialing",
+    PlanStatus.INSTALLMENT_PAID: "Installment 1 paid",
+    PlanStatus.PAID_IN_FULL: "Paid in full",
+    PlanStatus.TRIAL_QUIT: "Trial quit",
+    PlanStatus.PAYMENT_FAILED: "Payment failed",
+    PlanStatus.CONFIRMATION_NEEDED: "Confirmation needed",
+    PlanStatus.CANCELLED: "Cancelled",
+    PlanStatus.REFUNDED: "Refunded",
 }
 
 # Installments not yet paid, cancelled when a plan closes.
-UNPAID = (Charge.SCHEDULED, Charge.FAILED, Charge.AWAITING_CONFIRMATION)
+UNPAID = (ChargeStatus.SCHEDULED, ChargeStatus.FAILED, ChargeStatus.AWAITING_CONFIRMATION)
+
+# What a change owes Stripe once its transaction commits: the refunds it claimed
+# (``refund_ids``) and the PaymentIntents left waiting for the customer (``intent_ids``).
+# Their senders record Stripe's answers through this module, so they listen here
+# (connected in BillingConfig.ready) rather than being imported by it.
+refunds_owed = Signal()
+waiting_intents_owed = Signal()
 
 
 class MoveRefused(RefusedWithMessage):
@@ -144,12 +192,9 @@ def _after_commit(change: Change) -> Change:
         for email in change.emails:
             email_queue(order=plan.order, plan=plan, code=email.code, key=key, extra=email.extra)
     if change.refunds or change.intents_to_cancel:
-        from shop.billing.confirmation import waiting_intents_cancel
-        from shop.billing.refunds import refund_issue
-
         refunds, intents = list(change.refunds), list(change.intents_to_cancel)
-        transaction.on_commit(lambda: [refund_issue(refund_id=r) for r in refunds])
-        transaction.on_commit(lambda: waiting_intents_cancel(intents))
+        transaction.on_commit(lambda: refunds_owed.send(Change, refund_ids=refunds))
+        transaction.on_commit(lambda: waiting_intents_owed.send(Change, intent_ids=intents))
     return change
 
 
@@ -235,6 +280,8 @@ def _move(
         if target is not None:
             plan.status = target
         plan.save(update_fields=["status", "updated_at", *extra_fields])
+        # The download views read only the grant. A move that keeps the plan's status and
+        # dates (an attempt claimed, a card saved) never brings the end of access forward.
         grant_sync(plan)
         order_status_follow(plan)
     event_record(
@@ -321,7 +368,7 @@ def notice_sent(
 def plan_opened(*, plan: InstallmentPlan, actor, note: str, data: dict) -> Change:
     """The plan just written at checkout: its first event ("trial_started", or
     "plan_started" without the tryout). Inside the checkout's transaction."""
-    move = "trial_started" if plan.with_trial else "plan_started"
+    move = Move.TRIAL_STARTED if plan.with_trial else Move.PLAN_STARTED
     _move(plan, move, actor=actor, actor_label="customer", note=note, data=data)
     return Change(plan, move)
 
@@ -332,26 +379,28 @@ def trial_quit(*, plan_id: int, actor=None, actor_label: str = "customer", now=N
     now = now or timezone.now()
     with transaction.atomic():
         plan = plan_lock(plan_id)
-        if plan.status == S.TRIAL_QUIT:
+        if plan.status == PlanStatus.TRIAL_QUIT:
             return Change(plan)
-        if plan.status == S.TRIALING and now >= plan.trial_ends_at:
+        if plan.status == PlanStatus.TRIALING and now >= plan.trial_ends_at:
             logger.warning("plan %s: trial_quit refused after the tryout's end", plan.pk)
             raise MoveRefused("The free tryout has already ended, so it can no longer be quit.")
         try:
-            _check(plan, "trial_quit")
+            _check(plan, Move.TRIAL_QUIT)
         except MoveRefused as exc:
             raise MoveRefused(
                 "The free tryout has already ended, so it can no longer be quit."
             ) from exc
-        cancelled = plan.charges.filter(status=Charge.SCHEDULED).update(status=Charge.CANCELLED)
+        cancelled = plan.charges.filter(status=ChargeStatus.SCHEDULED).update(
+            status=ChargeStatus.CANCELLED
+        )
         _move(
             plan,
-            "trial_quit",
+            Move.TRIAL_QUIT,
             actor=actor,
             actor_label=actor_label,
             note=f"{cancelled} scheduled payments cancelled; download open until trial end.",
         )
-        return _after_commit(Change(plan, "trial_quit", emails=[Email("TRIAL_QUIT")]))
+        return _after_commit(Change(plan, Move.TRIAL_QUIT, emails=[Email("TRIAL_QUIT")]))
 
 
 # Charging
@@ -366,14 +415,14 @@ def charge_refusal(charge: ScheduledCharge, now: datetime, *, force: bool) -> st
         return "beyond the plan's installments"
     if charge.due_at > now:
         return "not due yet"
-    if charge.status == Charge.FAILED:
+    if charge.status == ChargeStatus.FAILED:
         if not force and (charge.next_attempt_at is None or charge.next_attempt_at > now):
             return "no retry due"
-    elif charge.status != Charge.SCHEDULED:
+    elif charge.status != ChargeStatus.SCHEDULED:
         return f"installment is {charge.status}"
-    if plan.charges.filter(sequence__lt=charge.sequence).exclude(status=Charge.PAID).exists():
+    if plan.charges.filter(sequence__lt=charge.sequence).exclude(status=ChargeStatus.PAID).exists():
         return "an earlier installment is unpaid"
-    if plan.charges.filter(status=Charge.PAID).count() >= plan.installment_count:
+    if plan.charges.filter(status=ChargeStatus.PAID).count() >= plan.installment_count:
         return "plan already paid in full"
     return ""
 
@@ -392,7 +441,7 @@ def charge_attempted(
             return reason
         # The conditional UPDATE is the real guard (databases without row locks too).
         claimed = ScheduledCharge.objects.filter(pk=charge.pk, status=charge.status).update(
-            status=Charge.PROCESSING,
+            status=ChargeStatus.PROCESSING,
             attempts=F("attempts") + 1,
             processing_started_at=now,
             next_attempt_at=None,
@@ -403,7 +452,7 @@ def charge_attempted(
         charge.plan = plan
         _move(
             plan,
-            "charge_attempted",
+            Move.CHARGE_ATTEMPTED,
             actor=actor,
             actor_label=actor_label,
             note=f"Installment {charge.sequence}: attempt {charge.attempts}.",
@@ -416,22 +465,22 @@ def attempt_lost(*, charge_id: int, attempts: int, now: datetime) -> bool:
     """Stripe never saw this attempt: put the installment back to be tried again."""
     with transaction.atomic():
         plan, charge = plan_and_charge_lock(charge_id=charge_id)
-        if charge.status != Charge.PROCESSING or charge.attempts != attempts:
+        if charge.status != ChargeStatus.PROCESSING or charge.attempts != attempts:
             return False
         if plan.status in OPEN_FOR_PAYMENT:
-            back = Charge.SCHEDULED if charge.attempts <= 1 else Charge.FAILED
+            back = ChargeStatus.SCHEDULED if charge.attempts <= 1 else ChargeStatus.FAILED
         else:
-            back = Charge.CANCELLED  # the plan closed meanwhile: nothing more to collect
+            back = ChargeStatus.CANCELLED  # the plan closed meanwhile: nothing more to collect
         charge.status = back
-        charge.next_attempt_at = now if back == Charge.FAILED else None
+        charge.next_attempt_at = now if back == ChargeStatus.FAILED else None
         charge.save(update_fields=["status", "next_attempt_at"])
         _move(
             plan,
-            "attempt_lost",
+            Move.ATTEMPT_LOST,
             actor_label="reconcile",
             kind="charge_reconciled",
             note=f"Installment {charge.sequence}: attempt {charge.attempts} never reached "
-            + ("Stripe; it will be tried again." if back != Charge.CANCELLED else "Stripe."),
+            + ("Stripe; it will be tried again." if back != ChargeStatus.CANCELLED else "Stripe."),
             data={"charge_id": charge.pk, "attempt": charge.attempts},
         )
     return True
@@ -471,7 +520,7 @@ def installment_paid(
     with transaction.atomic():
         plan, charge = plan_and_charge_lock(charge_id=charge_id)
         intent_id = result.payment_intent_id or ""
-        recorded = charge.status in (Charge.PAID, Charge.REFUNDED)
+        recorded = charge.status in (ChargeStatus.PAID, ChargeStatus.REFUNDED)
         if recorded and charge.payment_intent_id == intent_id:
             return Change(plan)  # already recorded
         mismatch = payment_mismatch(charge, result)
@@ -483,9 +532,9 @@ def installment_paid(
                 mismatch,
             )
             return Change(plan)
-        if charge.status in (Charge.PAID, Charge.REFUNDED):
+        if charge.status in (ChargeStatus.PAID, ChargeStatus.REFUNDED):
             return _unwanted_payment(plan, charge, result, InstallmentRefund.Reason.DOUBLE_CHARGE)
-        charge.status = Charge.PAID
+        charge.status = ChargeStatus.PAID
         charge.paid_at = now
         charge.payment_intent_id = intent_id
         charge.next_attempt_at = None
@@ -503,13 +552,14 @@ def installment_paid(
         )
         _source_debit(plan, charge, intent_id)
         # Counted once, under the plan's lock, with this installment already paid.
-        paid = plan.charges.filter(status=Charge.PAID).count()
+        paid = plan.charges.filter(status=ChargeStatus.PAID).count()
         collectable = (
-            plan.status in ALLOWED_MOVES["installment_paid"][0] and paid <= plan.installment_count
+            plan.status in ALLOWED_MOVES[Move.INSTALLMENT_PAID][0]
+            and paid <= plan.installment_count
         )
         if not collectable or charge.sequence > plan.installment_count:
             return _unwanted_payment(plan, charge, result, InstallmentRefund.Reason.LATE_PAYMENT)
-        move = "paid_in_full" if paid >= plan.installment_count else "installment_paid"
+        move = Move.PAID_IN_FULL if paid >= plan.installment_count else Move.INSTALLMENT_PAID
         plan.suspended_at = None  # a payment collected after suspension reopens the download
         _move(
             plan,
@@ -523,7 +573,7 @@ def installment_paid(
             extra_fields=("suspended_at",),
         )
         emails = [Email("INSTALLMENT_PAID", {"charge": charge})]
-        if move == "paid_in_full":
+        if move == Move.PAID_IN_FULL:
             emails.append(Email("PAID_IN_FULL", {"charge": charge}))
         return _after_commit(Change(plan, move, emails=emails))
 
@@ -549,23 +599,23 @@ def _unwanted_payment(plan, charge, result, reason) -> Change:
         f"installment {charge.sequence} was already paid"
         if reason == InstallmentRefund.Reason.DOUBLE_CHARGE
         else f"the plan is “{plan.get_status_display()}”"
-        + (" and the installment was cancelled" if charge.status == Charge.CANCELLED else "")
+        + (" and the installment was cancelled" if charge.status == ChargeStatus.CANCELLED else "")
     )
     logger.warning("plan %s: unwanted payment %s (%s): refunding", plan.pk, intent_id, why)
     _move(
         plan,
-        "late_payment_refunding",
+        Move.LATE_PAYMENT_REFUNDING,
         actor_label="system",
         note=f"Stripe took {money(refund.amount_cents, refund.currency)} {refund.currency} "
         f"({intent_id}) but {why}: it is refunded automatically.",
         data={"charge_id": charge.pk, "payment_intent": intent_id, "refund_id": refund.pk},
     )
-    return _after_commit(Change(plan, "late_payment_refunding", refunds=[refund.pk]))
+    return _after_commit(Change(plan, Move.LATE_PAYMENT_REFUNDING, refunds=[refund.pk]))
 
 
 def retry_days() -> list[int]:
     """Days after the due date on which a failed installment is tried again."""
-    return [int(day) for day in getattr(settings, "BILLING_RETRY_DAYS", (1, 3, 6))]
+    return list(settings.BILLING_RETRY_DAYS)
 
 
 def payment_failed(
@@ -576,7 +626,9 @@ def payment_failed(
     with transaction.atomic():
         plan, charge = plan_and_charge_lock(charge_id=charge_id)
         attempt = result.metadata.get("attempt")
-        if charge.status != Charge.PROCESSING or (attempt and attempt != str(charge.attempts)):
+        if charge.status != ChargeStatus.PROCESSING or (
+            attempt and attempt != str(charge.attempts)
+        ):
             return Change(plan)  # an older attempt, or already recorded
         return _payment_failed(plan, charge, result, now, actor_label)
 
@@ -586,7 +638,7 @@ def _payment_failed(plan, charge, result, now, actor_label) -> Change:
     charge.payment_intent_id = result.payment_intent_id or charge.payment_intent_id
     if plan.status not in OPEN_FOR_PAYMENT:
         # The plan closed while the attempt was in flight: nothing more to collect.
-        charge.status = Charge.CANCELLED
+        charge.status = ChargeStatus.CANCELLED
         charge.next_attempt_at = None
         charge.save(
             update_fields=["status", "failure_code", "payment_intent_id", "next_attempt_at"]
@@ -599,7 +651,7 @@ def _payment_failed(plan, charge, result, now, actor_label) -> Change:
             data={"charge_id": charge.pk, "payment_intent": result.payment_intent_id},
         )
         return Change(plan)
-    charge.status = Charge.FAILED
+    charge.status = ChargeStatus.FAILED
     days = retry_days()
     if charge.attempts <= len(days):
         charge.next_attempt_at = max(
@@ -611,7 +663,7 @@ def _payment_failed(plan, charge, result, now, actor_label) -> Change:
     retry = f"retry on {charge.next_attempt_at:%Y-%m-%d}" if charge.next_attempt_at else "no retry"
     _move(
         plan,
-        "payment_failed",
+        Move.PAYMENT_FAILED,
         actor_label=actor_label,
         kind="charge_failed",
         note=f"Installment {charge.sequence}, attempt {charge.attempts}: "
@@ -633,7 +685,7 @@ def _payment_failed(plan, charge, result, now, actor_label) -> Change:
             "update_card_path": reverse("billing:card-update", args=[plan.pk]),
         },
     )
-    return _after_commit(Change(plan, "payment_failed", emails=[email]))
+    return _after_commit(Change(plan, Move.PAYMENT_FAILED, emails=[email]))
 
 
 def confirmation_deadline(charge: ScheduledCharge, now: datetime) -> tuple[datetime, datetime]:
@@ -663,7 +715,9 @@ def confirmation_needed(
     with transaction.atomic():
         plan, charge = plan_and_charge_lock(charge_id=charge_id)
         attempt = result.metadata.get("attempt")
-        if charge.status != Charge.PROCESSING or (attempt and attempt != str(charge.attempts)):
+        if charge.status != ChargeStatus.PROCESSING or (
+            attempt and attempt != str(charge.attempts)
+        ):
             return Change(plan)
         if not result.payment_intent_id or plan.status not in OPEN_FOR_PAYMENT:
             # Nothing the customer could confirm, or nothing to confirm any more.
@@ -672,7 +726,7 @@ def confirmation_needed(
                 change.intents_to_cancel.append(result.payment_intent_id)
                 _after_commit(Change(plan, intents_to_cancel=[result.payment_intent_id]))
             return change
-        charge.status = Charge.AWAITING_CONFIRMATION
+        charge.status = ChargeStatus.AWAITING_CONFIRMATION
         charge.failure_code = (result.failure_code or "authentication_required")[:64]
         charge.payment_intent_id = result.payment_intent_id
         charge.next_attempt_at = None
@@ -691,7 +745,7 @@ def confirmation_needed(
         )
         _move(
             plan,
-            "confirmation_needed",
+            Move.CONFIRMATION_NEEDED,
             actor_label=actor_label,
             note=f"Installment {charge.sequence}, attempt {charge.attempts}: the bank asks the "
             "customer to confirm the payment; they can until "
@@ -703,16 +757,16 @@ def confirmation_needed(
             },
         )
         email = Email("PAYMENT_CONFIRMATION_NEEDED", confirmation_email_context(charge))
-        return _after_commit(Change(plan, "confirmation_needed", emails=[email]))
+        return _after_commit(Change(plan, Move.CONFIRMATION_NEEDED, emails=[email]))
 
 
 def _waiting_charge_fail(charge_id: int, intent_id: str):
     """Lock the plan and installment and, if it still waits on ``intent_id``, make it
     "Failed" with no automatic retry. (plan, charge), or None when settled meanwhile."""
     plan, charge = plan_and_charge_lock(charge_id=charge_id)
-    if charge.status != Charge.AWAITING_CONFIRMATION or charge.payment_intent_id != intent_id:
+    if charge.status != ChargeStatus.AWAITING_CONFIRMATION or charge.payment_intent_id != intent_id:
         return None
-    charge.status = Charge.FAILED
+    charge.status = ChargeStatus.FAILED
     charge.next_attempt_at = None
     charge.save(update_fields=["status", "next_attempt_at"])
     return plan, charge
@@ -731,14 +785,14 @@ def confirmation_released(
         plan, charge = failed
         _move(
             plan,
-            "confirmation_released",
+            Move.CONFIRMATION_RELEASED,
             actor=actor,
             actor_label="customer" if actor else "system",
             note=f"Installment {charge.sequence}: the payment waiting for confirmation was "
             f"cancelled at Stripe ({reason}).",
             data={"charge_id": charge.pk, "payment_intent": intent_id},
         )
-        return Change(plan, "confirmation_released")
+        return Change(plan, Move.CONFIRMATION_RELEASED)
 
 
 def plan_suspended(
@@ -765,9 +819,9 @@ def plan_suspended(
             plan = plan_lock(plan_id, skip_locked=True)
             if plan is None or plan.suspended_at is not None:
                 return Change(plan or InstallmentPlan.objects.get(pk=plan_id))
-            charge = plan.charges.filter(status=Charge.FAILED).order_by("sequence").first()
+            charge = plan.charges.filter(status=ChargeStatus.FAILED).order_by("sequence").first()
             if (
-                plan.status != S.PAYMENT_FAILED
+                plan.status != PlanStatus.PAYMENT_FAILED
                 or charge is None
                 or charge.next_attempt_at is not None
                 or charge.due_at > now - timedelta(days=grace_days())
@@ -781,13 +835,13 @@ def plan_suspended(
         plan.suspended_at = plan.suspended_at or now
         _move(
             plan,
-            "suspended",
+            Move.SUSPENDED,
             kind="plan_suspended",
             note=note,
             data={"charge_id": charge.pk, "payment_intent": intent_id or None},
             extra_fields=("suspended_at",),
         )
-        return _after_commit(Change(plan, "suspended", emails=[Email("PLAN_SUSPENDED", extra)]))
+        return _after_commit(Change(plan, Move.SUSPENDED, emails=[Email("PLAN_SUSPENDED", extra)]))
 
 
 # The customer's and the author's decisions
@@ -815,25 +869,25 @@ def payments_cancelled(
     caller cancels a waiting PaymentIntent at Stripe first)."""
     with transaction.atomic():
         plan = plan_lock(plan_id)
-        if plan.status == S.CANCELLED:
+        if plan.status == PlanStatus.CANCELLED:
             return Change(plan)
-        if plan.status not in ALLOWED_MOVES["payments_cancelled"][0]:
-            _check(plan, "payments_cancelled")
-        if plan.charges.filter(status=Charge.PROCESSING).exists():
+        if plan.status not in ALLOWED_MOVES[Move.PAYMENTS_CANCELLED][0]:
+            _check(plan, Move.PAYMENTS_CANCELLED)
+        if plan.charges.filter(status=ChargeStatus.PROCESSING).exists():
             raise MoveRefused(
                 "A payment is being taken right now. Please try again in a few minutes."
             )
-        if plan.charges.filter(status=Charge.AWAITING_CONFIRMATION).exists():
+        if plan.charges.filter(status=ChargeStatus.AWAITING_CONFIRMATION).exists():
             raise MoveRefused(
                 "A payment is waiting for confirmation right now. Please try again in a minute."
             )
         plan.access_ends_at = plan_cancel_access_end(plan, now)
         cancelled = plan.charges.filter(status__in=UNPAID).update(
-            status=Charge.CANCELLED, next_attempt_at=None
+            status=ChargeStatus.CANCELLED, next_attempt_at=None
         )
         _move(
             plan,
-            "payments_cancelled",
+            Move.PAYMENTS_CANCELLED,
             actor=actor,
             actor_label=actor_label,
             note=f"{cancelled} remaining payments cancelled; download open until "
@@ -842,7 +896,7 @@ def payments_cancelled(
             extra_fields=("access_ends_at",),
         )
         return _after_commit(
-            Change(plan, "payments_cancelled", emails=[Email("PAYMENTS_CANCELLED")])
+            Change(plan, Move.PAYMENTS_CANCELLED, emails=[Email("PAYMENTS_CANCELLED")])
         )
 
 
@@ -856,7 +910,7 @@ def card_updated(
         if CardUpdate.objects.filter(setup_intent_id=setup_intent_id).exists():
             return Change(plan), None
         try:
-            _check(plan, "card_updated")
+            _check(plan, Move.CARD_UPDATED)
         except MoveRefused as exc:
             raise MoveRefused("This plan has no payments left to take.") from exc
         update = CardUpdate.objects.create(
@@ -881,13 +935,13 @@ def card_updated(
         )
         _move(
             plan,
-            "card_updated",
+            Move.CARD_UPDATED,
             actor=actor,
             actor_label="customer",
             note=f"Card {old} replaced by {card.brand} ····{card.last4}.",
             data={"setup_intent": setup_intent_id, "payment_method": card.id},
         )
-        return Change(plan, "card_updated"), update
+        return Change(plan, Move.CARD_UPDATED), update
 
 
 # Refunds
@@ -906,11 +960,14 @@ def refund_requested(
     otherwise succeed on a refunded plan)."""
     with transaction.atomic():
         plan, charge = plan_and_charge_lock(charge_id=charge_id)
-        if charge.status not in (Charge.PAID, Charge.REFUNDED) or not charge.payment_intent_id:
+        if (
+            charge.status not in (ChargeStatus.PAID, ChargeStatus.REFUNDED)
+            or not charge.payment_intent_id
+        ):
             raise MoveRefused(f"Installment {charge.sequence} has not been paid.")
         pending = (
             charge.refunds.filter(
-                status=InstallmentRefund.Status.REQUESTED,
+                status=RefundStatus.REQUESTED,
                 payment_intent_id=charge.payment_intent_id,
             ).aggregate(total=Sum("amount_cents"))["total"]
             or 0
@@ -929,7 +986,7 @@ def refund_requested(
                 f"{charge.sequence} can be refunded."
             )
         full = charge.refunded_cents + pending + amount >= charge.amount_cents
-        if full and plan.charges.filter(status=Charge.PROCESSING).exists():
+        if full and plan.charges.filter(status=ChargeStatus.PROCESSING).exists():
             raise MoveRefused(
                 "A payment of this plan is being taken right now. Please try the refund again "
                 "in a few minutes, once it is recorded."
@@ -946,7 +1003,7 @@ def refund_requested(
         )
         _move(
             plan,
-            "refund_requested",
+            Move.REFUND_REQUESTED,
             actor=actor,
             actor_label="author",
             note=f"Installment {charge.sequence}: refund of {money(amount, charge.currency)} "
@@ -966,11 +1023,11 @@ def refund_answered(
         refund = InstallmentRefund.objects.get(pk=refund_id)
         plan, charge = plan_and_charge_lock(charge_id=refund.charge_id)
         refund.refresh_from_db()
-        if refund.status != InstallmentRefund.Status.REQUESTED:
+        if refund.status != RefundStatus.REQUESTED:
             return Change(plan)
         refund.finished_at = now
         if info is None:
-            refund.status = InstallmentRefund.Status.FAILED
+            refund.status = RefundStatus.FAILED
             refund.failure_message = failure[:500]
             refund.save(update_fields=["status", "failure_message", "finished_at"])
             event_record(
@@ -980,8 +1037,8 @@ def refund_answered(
                 note=f"Stripe refused the refund of installment {charge.sequence}: {failure}",
                 data={"refund_id": refund.pk},
             )
-            return Change(plan, "refund_failed")
-        refund.status = InstallmentRefund.Status.SUCCEEDED
+            return Change(plan, Move.REFUND_FAILED)
+        refund.status = RefundStatus.SUCCEEDED
         refund.stripe_refund_id = info.id
         refund.save(update_fields=["status", "stripe_refund_id", "finished_at"])
         if refund.payment_intent_id != charge.payment_intent_id:
@@ -993,10 +1050,10 @@ def refund_answered(
                 f"{refund.payment_intent_id} refunded automatically.",
                 data={"refund_id": refund.pk, "stripe_refund": info.id},
             )
-            return Change(plan, "unwanted_payment_refunded")
+            return Change(plan, Move.UNWANTED_PAYMENT_REFUNDED)
         total = (
             charge.refunds.filter(
-                status=InstallmentRefund.Status.SUCCEEDED,
+                status=RefundStatus.SUCCEEDED,
                 payment_intent_id=charge.payment_intent_id,
             ).aggregate(total=Sum("amount_cents"))["total"]
             or 0
@@ -1032,29 +1089,29 @@ def refund_recorded(
         plan, charge = plan_and_charge_lock(charge_id=charge_id)
         refunded_total_cents = min(refunded_total_cents, charge.amount_cents)
         increase = refunded_total_cents - charge.refunded_cents
-        if increase <= 0 or charge.status not in (Charge.PAID, Charge.REFUNDED):
+        if increase <= 0 or charge.status not in (ChargeStatus.PAID, ChargeStatus.REFUNDED):
             return Change(plan)
         charge.refunded_cents = refunded_total_cents
         full = charge.refunded_cents >= charge.amount_cents
         if full:
-            charge.status = Charge.REFUNDED
+            charge.status = ChargeStatus.REFUNDED
         charge.save(update_fields=["refunded_cents", "status"])
         _source_refund(plan, charge, increase, reference)
         change = Change(plan)
         cancelled = 0
-        if full and plan.status in ALLOWED_MOVES["refunded"][0]:
+        if full and plan.status in ALLOWED_MOVES[Move.REFUNDED][0]:
             change.intents_to_cancel = list(
-                plan.charges.filter(status=Charge.AWAITING_CONFIRMATION).values_list(
+                plan.charges.filter(status=ChargeStatus.AWAITING_CONFIRMATION).values_list(
                     "payment_intent_id", flat=True
                 )
             )
             cancelled = plan.charges.filter(status__in=UNPAID).update(
-                status=Charge.CANCELLED, next_attempt_at=None
+                status=ChargeStatus.CANCELLED, next_attempt_at=None
             )
             plan.access_ends_at = now
-            move = "refunded"
+            move = Move.REFUNDED
         else:
-            move = "partially_refunded"
+            move = Move.PARTIALLY_REFUNDED
         closing = f"; plan refunded, {cancelled} remaining payments cancelled."
         _move(
             plan,
@@ -1063,9 +1120,9 @@ def refund_recorded(
             actor_label=actor_label,
             kind="charge_refunded" if full else "charge_partially_refunded",
             note=f"Installment {charge.sequence}: {money(increase, charge.currency)} "
-            f"{charge.currency} refunded" + (closing if move == "refunded" else "."),
+            f"{charge.currency} refunded" + (closing if move == Move.REFUNDED else "."),
             data={"charge_id": charge.pk, "reference": reference, "cents": increase},
-            extra_fields=("access_ends_at",) if move == "refunded" else (),
+            extra_fields=("access_ends_at",) if move == Move.REFUNDED else (),
         )
         change.move = move
         change.emails = [

@@ -1,4 +1,5 @@
 import logging
+from enum import StrEnum
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,21 +22,25 @@ from shop.billing.actions import (
     plan_card_update,
     plan_payments_cancel,
 )
+from shop.billing.charging import AttemptOutcome
 from shop.billing.confirm_links import ConfirmLinkInvalid, confirm_link_charge, confirm_link_path
-from shop.billing.confirmation import confirmation_email_resend, confirmation_result_record
+from shop.billing.confirmation import (
+    ConfirmationOutcome,
+    confirmation_email_resend,
+    confirmation_result_record,
+)
 from shop.billing.forms import RefundAmountForm
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import ChargeStatus, InstallmentPlan, ScheduledCharge
 from shop.billing.money import from_minor_units
 from shop.billing.refunds import installment_refund
 from shop.billing.reminders import QuitLinkInvalid, quit_link_plan
 from shop.billing.selectors import program_plans_for
 from shop.billing.services import PlanActionNotAllowed, plan_trial_quit
 from shop.billing.webhooks import stripe_event_handle
+from shop.errors import RefusedWithMessage
 from web.content_security import stripe_js_allow
 
 logger = logging.getLogger(__name__)
-
-Status = ScheduledCharge.Status
 
 
 class ProgramView(LoginRequiredMixin, TemplateView):
@@ -122,6 +127,15 @@ def stripe_webhook(request):
     return HttpResponse(result)
 
 
+class StaffAction(StrEnum):
+    """The author's actions on a plan from the dashboard order page, named in its links."""
+
+    REFUND = "refund"
+    RETRY = "retry"
+    CANCEL = "cancel"
+    RESEND = "resend"
+
+
 class StaffPlanActionView(View):
     """The author's actions from the dashboard order page: refund an installment, cancel
     the remaining payments, retry a failed payment now, send the confirmation email again.
@@ -131,14 +145,18 @@ class StaffPlanActionView(View):
     template_name = "shop/billing/staff_action_confirm.html"
     # action: (title, button, permission)
     ACTIONS = {
-        "refund": ("Refund installment", "Refund", "billing.refund_installment"),
-        "retry": ("Retry payment now", "Charge the saved card now", "billing.retry_payment"),
-        "cancel": (
+        StaffAction.REFUND: ("Refund installment", "Refund", "billing.refund_installment"),
+        StaffAction.RETRY: (
+            "Retry payment now",
+            "Charge the saved card now",
+            "billing.retry_payment",
+        ),
+        StaffAction.CANCEL: (
             "Cancel remaining payments",
             "Cancel the remaining payments",
             "billing.cancel_payments",
         ),
-        "resend": (
+        StaffAction.RESEND: (
             "Send the confirmation email again",
             "Send the email",
             "billing.resend_confirmation",
@@ -153,7 +171,8 @@ class StaffPlanActionView(View):
             raise Http404
         if not (request.user.is_staff and request.user.has_perm(self.ACTIONS[action][2])):
             raise PermissionDenied
-        if action == "cancel":
+        action = StaffAction(action)
+        if action == StaffAction.CANCEL:
             self.charge = None
             self.plan = get_object_or_404(InstallmentPlan.objects.select_related("order"), pk=pk)
         else:
@@ -168,19 +187,19 @@ class StaffPlanActionView(View):
         return redirect("dashboard:order-detail", number=self.plan.order.number)
 
     def explanation(self) -> str:
-        if self.action == "refund":
+        if self.action == StaffAction.REFUND:
             return (
                 f"Give back money paid for installment {self.charge.sequence}. A full refund "
                 "refunds the plan: remaining payments are cancelled and the download ends now."
             )
-        if self.action == "resend":
+        if self.action == StaffAction.RESEND:
             return (
                 f"Email the customer again the link to confirm installment "
                 f"{self.charge.sequence} with their bank, valid until "
                 f"{self.charge.confirm_by:%B} {self.charge.confirm_by.day}, "
                 f"{self.charge.confirm_by.year}."
             )
-        if self.action == "retry":
+        if self.action == StaffAction.RETRY:
             return (
                 f"Charge installment {self.charge.sequence} "
                 f"({from_minor_units(self.charge.amount_cents, self.charge.currency)} "
@@ -216,16 +235,14 @@ class StaffPlanActionView(View):
         if request.POST.get("confirm") != "yes":
             return self.get(request, *args, **kwargs)
         form = None
-        if self.action == "refund":
+        if self.action == StaffAction.REFUND:
             form = RefundAmountForm(request.POST, charge=self.charge)
             if not form.is_valid():
                 return self.get(request, *args, form=form, **kwargs)
         try:
             message = self.act(form)
-        except PlanActionNotAllowed as exc:
-            messages.error(request, exc.user_message)
         except gateway.PaymentProviderUnavailable as exc:
-            if self.action == "refund":
+            if self.action == StaffAction.REFUND:
                 # The refund is claimed: the billing run asks Stripe again with the same key.
                 messages.warning(
                     request,
@@ -234,7 +251,7 @@ class StaffPlanActionView(View):
                 )
             else:
                 messages.error(request, exc.user_message)
-        except gateway.GatewayError as exc:
+        except RefusedWithMessage as exc:
             messages.error(request, exc.user_message)
         else:
             messages.success(request, message)
@@ -242,16 +259,16 @@ class StaffPlanActionView(View):
 
     def act(self, form: RefundAmountForm | None) -> str:
         user = self.request.user
-        if self.action == "refund":
+        if self.action == StaffAction.REFUND:
             refunded = installment_refund(
                 charge_id=self.charge.pk, amount_cents=form.cleaned_data["amount"], actor=user
             )
             currency = self.charge.currency
             return f"Refunded {from_minor_units(refunded, currency)} {currency}."
-        if self.action == "resend":
+        if self.action == StaffAction.RESEND:
             confirmation_email_resend(charge_id=self.charge.pk, actor=user)
             return f"The email was sent again to {self.plan.user.email}."
-        if self.action == "retry":
+        if self.action == StaffAction.RETRY:
             attempt = installment_retry_now(charge_id=self.charge.pk, actor=user)
             return f"Retry: {attempt.outcome}{f' ({attempt.reason})' if attempt.reason else ''}."
         _, changed = plan_payments_cancel(plan_id=self.plan.pk, actor=user, actor_label="author")
@@ -305,7 +322,7 @@ class CardUpdateView(PlanCustomerMixin, TemplateView):
         try:
             if str(plan.pk) in stored:
                 intent = gateway.setup_intent_retrieve(stored[str(plan.pk)])
-                if intent.status in ("requires_payment_method", "requires_confirmation"):
+                if intent.status in gateway.SETUP_STILL_OPEN:
                     return intent
             abuse.card_setup_spend(request=self.request)
             intent = gateway.setup_intent_create(
@@ -326,7 +343,9 @@ class CardUpdateView(PlanCustomerMixin, TemplateView):
         stripe_js_allow(self.request)
         context = self.get_context_data(
             plan=plan,
-            failed=plan.charges.filter(status__in=[Status.FAILED, Status.AWAITING_CONFIRMATION]),
+            failed=plan.charges.filter(
+                status__in=[ChargeStatus.FAILED, ChargeStatus.AWAITING_CONFIRMATION]
+            ),
             setup_intent=intent,
             stripe_publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
             stripe_js_url=settings.STRIPE_JS_URL,
@@ -345,14 +364,12 @@ class CardUpdateView(PlanCustomerMixin, TemplateView):
                 setup_intent_id=request.POST.get("setup_intent_id", ""),
                 actor=request.user,
             )
-        except PlanActionNotAllowed as exc:
-            return self.render_page(plan, error=exc.user_message, status=400)
-        except gateway.GatewayError as exc:
+        except RefusedWithMessage as exc:
             return self.render_page(plan, error=exc.user_message, status=400)
         request.session.get(CARD_SETUP_SESSION_KEY, {}).pop(str(plan.pk), None)
         request.session.modified = True
         outcomes = {a.outcome for a in attempts}
-        waiting = plan.charges.filter(status=Status.AWAITING_CONFIRMATION).first()
+        waiting = plan.charges.filter(status=ChargeStatus.AWAITING_CONFIRMATION).first()
         if waiting is not None:
             # The new card's bank asks for its own check: straight to the confirmation page.
             messages.info(
@@ -361,7 +378,7 @@ class CardUpdateView(PlanCustomerMixin, TemplateView):
             return redirect(confirm_link_path(waiting))
         if not attempts:
             messages.success(request, "Your new card is saved for the next payments.")
-        elif outcomes == {"succeeded"}:
+        elif outcomes == {AttemptOutcome.SUCCEEDED}:
             messages.success(request, "Your new card is saved and the payment went through.")
         else:
             messages.error(
@@ -396,7 +413,7 @@ class PaymentConfirmView(LoginRequiredMixin, TemplateView):
             intent = gateway.payment_intent_retrieve(self.charge.payment_intent_id)
         except gateway.GatewayError as exc:
             intent, error, status = None, exc.user_message, 503
-        if intent is not None and intent.status == "succeeded":
+        if intent is not None and intent.status == gateway.PaymentStatus.SUCCEEDED:
             # Confirmed elsewhere (another tab, the bank's app): record it and say so.
             confirmation_result_record(charge=self.charge, actor=self.request.user, result=intent)
             return self.paid()
@@ -428,16 +445,16 @@ class PaymentConfirmView(LoginRequiredMixin, TemplateView):
             outcome = confirmation_result_record(charge=self.charge, actor=request.user)
         except gateway.GatewayError as exc:
             return self.render_page(error=exc.user_message, status=503)
-        if outcome == "paid":
+        if outcome == ConfirmationOutcome.PAID:
             return self.paid()
-        if outcome == "processing":
+        if outcome == ConfirmationOutcome.PROCESSING:
             messages.info(
                 request,
                 "Thank you: your bank accepted the payment and it is on its way. "
                 "We email you a receipt as soon as it arrives.",
             )
             return redirect("billing:program")
-        if outcome == "waiting":
+        if outcome == ConfirmationOutcome.WAITING:
             return self.render_page(
                 notice="Your bank's check was not finished, so nothing has been taken. "
                 "Please confirm the payment again."

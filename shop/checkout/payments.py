@@ -21,7 +21,11 @@ logger = logging.getLogger(__name__)
 Basket = get_model("basket", "Basket")
 
 # A PaymentIntent in these states is (or may still become) paid: never charge beside it.
-LIVE_STATUSES = {"succeeded", "processing", "requires_action"}
+LIVE_STATUSES = {
+    gateway.PaymentStatus.SUCCEEDED,
+    gateway.PaymentStatus.PROCESSING,
+    gateway.PaymentStatus.REQUIRES_ACTION,
+}
 
 
 class PaymentNotTaken(RefusedWithMessage):
@@ -91,7 +95,7 @@ def checkout_payment_take(
             return payment, None
         live = _payment_live(payment, just_created=created)
         if live is not None:
-            if live.status == "succeeded" or payment.terms == terms:
+            if live.status == gateway.PaymentStatus.SUCCEEDED or payment.terms == terms:
                 if payment.payment_intent_id != live.payment_intent_id:
                     payment.payment_intent_id = live.payment_intent_id
                     payment.attempts += 1
@@ -99,7 +103,7 @@ def checkout_payment_take(
                 return payment, live
             # The customer now pays other terms: the earlier payment must never complete.
             stopped = gateway.payment_intent_cancel(live.payment_intent_id)
-            if stopped.status == "succeeded":
+            if stopped.status == gateway.PaymentStatus.SUCCEEDED:
                 return payment, stopped
         attempt = payment.attempts + 1
         result = gateway.payment_intent_create_on_session(

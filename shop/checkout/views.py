@@ -25,7 +25,7 @@ from oscar.core.loading import get_class, get_model
 from shop import abuse, gateway
 from shop.billing.models import InstallmentPlan, StripeCustomer, TrialOffer
 from shop.billing.money import from_minor_units
-from shop.billing.selectors import BasketNotTrialReady, basket_trial_offer, trial_disclosure
+from shop.billing.selectors import basket_trial_offer, trial_disclosure
 from shop.billing.services import (
     ConsentRecord,
     SavedCard,
@@ -38,7 +38,6 @@ from shop.billing.services import (
 from shop.checkout.forms import EU_WITHDRAWAL_COUNTRIES, TrialCheckoutForm
 from shop.checkout.models import CheckoutPayment
 from shop.checkout.payments import (
-    PaymentNotTaken,
     checkout_payment_refund,
     checkout_payment_take,
     checkout_payment_verified,
@@ -98,7 +97,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
             self.offer = basket_trial_offer(request.basket)
             if self.offer is None and not request.basket.is_empty:
                 self.purchase = basket_purchase_disclosure(request.basket)
-        except (BasketNotTrialReady, BasketNotPayable) as exc:
+        except RefusedWithMessage as exc:
             messages.error(request, exc.user_message)
             return redirect("basket:summary")
         if self.preview:
@@ -164,7 +163,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
                 order, created = self.trial_order_place(card=card, consent=consent, start=start)
             else:
                 return self.payment_take(card=card, consent=consent, terms=terms)
-        except (gateway.GatewayError, TrialNotAllowed, CheckoutStopped) as exc:
+        except RefusedWithMessage as exc:
             # Stripe out of reach is ours to look into; a refused card or tryout is not.
             log = (
                 logger.error if isinstance(exc, gateway.PaymentProviderUnavailable) else logger.info
@@ -225,7 +224,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
         saved = self.request.session.get(SETUP_INTENT_SESSION_KEY) or {}
         if saved.get("basket") == basket.pk:
             intent = gateway.setup_intent_retrieve(saved["id"])
-            if intent.status in {"requires_payment_method", "requires_confirmation"}:
+            if intent.status in gateway.SETUP_STILL_OPEN:
                 return intent
         abuse.card_setup_spend(request=self.request)
         intent = gateway.setup_intent_create(
@@ -269,7 +268,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
         if not already_tried:
             try:
                 intent = self.current_setup_intent()
-            except (gateway.GatewayError, abuse.TooManyAttempts) as exc:
+            except RefusedWithMessage as exc:
                 error = error or exc.user_message
         stripe_js_allow(self.request)
         context = self.get_context_data(
@@ -312,7 +311,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
         intent = gateway.setup_intent_retrieve(form.cleaned_data["setup_intent_id"])
         if customer is None or intent.customer_id != customer.customer_id:
             raise CheckoutStopped("Your card details did not reach us. Please enter them again.")
-        if intent.status != "succeeded" or not intent.payment_method_id:
+        if intent.status != gateway.IntentStatus.SUCCEEDED or not intent.payment_method_id:
             abuse.card_decline_record(request=self.request)
             raise CheckoutStopped(
                 "Your card could not be saved. Please check the details or try another card."
@@ -436,9 +435,12 @@ class PaymentDetailsView(views.PaymentDetailsView):
         if payment.order_id is not None or result is None:
             self.request.session["checkout_order_id"] = payment.order_id
             return redirect(self.get_success_url())
-        if result.status in ("requires_action", "processing"):
+        if result.status in (
+            gateway.PaymentStatus.REQUIRES_ACTION,
+            gateway.PaymentStatus.PROCESSING,
+        ):
             return self.render_confirm_page(payment=payment, result=result)
-        if result.status != "succeeded":
+        if result.status != gateway.PaymentStatus.SUCCEEDED:
             abuse.card_decline_record(request=self.request)
             self.request.session.pop(SETUP_INTENT_SESSION_KEY, None)
             return self.render_checkout_page(
@@ -449,7 +451,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
             )
         try:
             order, created = self.paid_order_place(payment=payment)
-        except (gateway.GatewayError, PaymentNotTaken, CheckoutStopped) as exc:
+        except RefusedWithMessage as exc:
             logger.warning("Paid checkout %s not placed: %s", payment.pk, exc)
             self.request.session.pop(SETUP_INTENT_SESSION_KEY, None)
             return self.render_checkout_page(form=None, error=exc.user_message, status=400)
@@ -464,7 +466,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
         """Once Stripe says the payment succeeded for this customer, amount and currency,
         write the order (and the plan) from the terms the customer signed, at once."""
         paid = checkout_payment_verified(payment=payment)
-        if paid.status != "succeeded":
+        if paid.status != gateway.PaymentStatus.SUCCEEDED:
             raise CheckoutStopped("Your payment has not gone through yet. Please try again.")
         basket = self.request.basket
         with transaction.atomic():

@@ -21,6 +21,7 @@ from shop.downloads.services import (
     program_file_delete,
     program_file_store,
 )
+from shop.downloads.tasks import program_file_checksum_later
 from web.content_security import bucket_uploads_allow
 
 
@@ -163,6 +164,7 @@ class ProgramFileAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if form.verified_upload:
             program_file_attach_upload(program_file=obj, upload=form.verified_upload)
+            program_file_checksum_later(program_file=obj)
         elif "file" in form.changed_data and form.cleaned_data.get("file"):
             upload = form.cleaned_data["file"]
             if "original_filename" in form.changed_data and obj.original_filename:
@@ -206,6 +208,12 @@ class DownloadGrantAdmin(admin.ModelAdmin):
         "downloads_per_day",
     ]
     readonly_fields = ["user", "product", "order"]
+
+    def save_model(self, request, obj, form, change):
+        if {"ends_at", "ended_reason"} & set(form.changed_data):
+            # The author's own reason: the customer reads it with the day access ended.
+            obj.ended_by_plan = False
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(DownloadLog)

@@ -22,6 +22,9 @@ class DownloadGrant(models.Model):
         null=True, blank=True, help_text="Empty while the order entitles the customer for good."
     )
     ended_reason = models.CharField(max_length=200, blank=True)
+    # Set by the order's payment plan, whose reason is the customer's whole sentence; any
+    # other reason (the author's, a deleted account's) is followed by the day access ended.
+    ended_by_plan = models.BooleanField(default=False, editable=False)
     downloads_per_day = models.PositiveSmallIntegerField(
         null=True,
         blank=True,

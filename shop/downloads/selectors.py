@@ -1,9 +1,8 @@
-"""What a customer may download, read from grants, plans and program files."""
+"""What a customer may download, read from grants and program files."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from shop.billing.models import InstallmentPlan
 from shop.downloads.access import grant_allows_download
 from shop.downloads.models import DownloadGrant, ProgramFile
 
@@ -29,16 +28,9 @@ def downloads_for_user(*, user, at: datetime) -> list[ProductDownloads]:
     """Each product the customer ever had access to: its files when access is open, the
     reason in plain words when it has ended."""
     by_product: dict[int, ProductDownloads] = {}
-    grants = list(DownloadGrant.objects.filter(user=user).select_related("product", "order"))
-    # Each order's plan with its installments, in two queries whatever the number of orders.
-    plans = {
-        plan.order_id: plan
-        for plan in InstallmentPlan.objects.filter(
-            order_id__in={grant.order_id for grant in grants}
-        ).prefetch_related("charges")
-    }
+    grants = DownloadGrant.objects.filter(user=user).select_related("product")
     for grant in grants:
-        allowed, reason = grant_allows_download(grant, at, plan=plans.get(grant.order_id))
+        allowed, reason = grant_allows_download(grant, at)
         entry = by_product.get(grant.product_id)
         if entry is None:
             by_product[grant.product_id] = ProductDownloads(

@@ -190,10 +190,9 @@ def direct_upload_verify(*, token: str) -> dict:
 
 
 def program_file_attach_upload(*, program_file: ProgramFile, upload: dict) -> ProgramFile:
-    """Make a verified direct upload the file of ``program_file``; its checksum is computed
-    in the background (reading several GB back takes longer than a request may)."""
-    from shop.downloads.tasks import program_file_checksum
-
+    """Make a verified direct upload the file of ``program_file``, its checksum left empty:
+    reading several GB back takes longer than a request may, so the caller has it computed
+    in the background (``tasks.program_file_checksum_later``)."""
     old_name = None
     if program_file.pk:
         old_name = (
@@ -208,8 +207,6 @@ def program_file_attach_upload(*, program_file: ProgramFile, upload: dict) -> Pr
     storage = program_file.file.storage
     if old_name and old_name != upload["name"]:
         transaction.on_commit(lambda: storage.delete(old_name))
-    file_id, name = program_file.pk, upload["name"]
-    transaction.on_commit(lambda: program_file_checksum.enqueue(file_id, name))
     return program_file
 
 

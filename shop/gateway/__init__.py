@@ -30,24 +30,28 @@ from .errors import (
     WebhookSignatureInvalid,
 )
 from .results import (
+    SETUP_STILL_OPEN,
     CardInfo,
     ChargeResult,
-    ChargeStatus,
+    IntentStatus,
     PaymentRecord,
+    PaymentStatus,
     RefundInfo,
     SetupIntentInfo,
     WebhookEvent,
 )
 
 __all__ = [
+    "SETUP_STILL_OPEN",
     "CardDeclined",
     "CardInfo",
     "CardNotUsable",
     "ChargeResult",
-    "ChargeStatus",
     "GatewayError",
+    "IntentStatus",
     "PaymentRecord",
     "PaymentProviderUnavailable",
+    "PaymentStatus",
     "ProviderObjectMissing",
     "RefundInfo",
     "SetupIntentInfo",

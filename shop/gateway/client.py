@@ -17,8 +17,10 @@ import stripe
 from django.conf import settings
 
 from .errors import (
+    AUTHENTICATION_REQUIRED,
     CARD_NOT_USABLE_CODES,
     MESSAGE_CONFIGURATION,
+    RESOURCE_MISSING,
     CardDeclined,
     CardNotUsable,
     GatewayError,
@@ -30,21 +32,15 @@ from .errors import (
 from .results import (
     CardInfo,
     ChargeResult,
-    ChargeStatus,
+    IntentStatus,
     PaymentRecord,
+    PaymentStatus,
     RefundInfo,
     SetupIntentInfo,
     WebhookEvent,
 )
 
 logger = logging.getLogger(__name__)
-
-# Seconds to open a connection and to wait for an answer, and retries after a network
-# error (POSTs carry an idempotency key, so a retry never charges twice at Stripe). Short,
-# so a visitor waits a few seconds at most; settings of the same names override them.
-CONNECT_TIMEOUT_SECONDS = 2.0
-READ_TIMEOUT_SECONDS = 8.0
-MAX_NETWORK_RETRIES = 1
 
 # Stripe's own answer for webhooks older than this many seconds is "replay": refuse them.
 WEBHOOK_TOLERANCE_SECONDS = 300
@@ -74,9 +70,9 @@ def _client() -> stripe.StripeClient:
     return _client_cached(
         settings.STRIPE_SECRET_KEY,
         settings.STRIPE_API_BASE,
-        float(getattr(settings, "STRIPE_CONNECT_TIMEOUT_SECONDS", CONNECT_TIMEOUT_SECONDS)),
-        float(getattr(settings, "STRIPE_READ_TIMEOUT_SECONDS", READ_TIMEOUT_SECONDS)),
-        int(getattr(settings, "STRIPE_MAX_NETWORK_RETRIES", MAX_NETWORK_RETRIES)),
+        float(settings.STRIPE_CONNECT_TIMEOUT_SECONDS),
+        float(settings.STRIPE_READ_TIMEOUT_SECONDS),
+        int(settings.STRIPE_MAX_NETWORK_RETRIES),
     )
 
 
@@ -156,7 +152,7 @@ def _error_for(err: stripe.StripeError, *, action: str, card_saving: bool) -> Ga
         logger.warning("webhook refused: %s", detail)
         return WebhookSignatureInvalid()
     if isinstance(err, stripe.InvalidRequestError) and (
-        err.http_status == 404 or err.code == "resource_missing"
+        err.http_status == 404 or err.code == RESOURCE_MISSING
     ):
         logger.warning("payment provider has no such object: %s", detail)
         return ProviderObjectMissing()
@@ -202,29 +198,29 @@ def _card_info(method: Any) -> CardInfo:
     )
 
 
-def _charge_status(intent: Any) -> tuple[ChargeStatus, str, str]:
+def _payment_status(intent: Any) -> tuple[PaymentStatus, str, str]:
     """Our status for a PaymentIntent, with its failure and decline codes ("" when none)."""
     status = intent.status
     error = _field(intent, "last_payment_error")
     code = _field(error, "code", "") or ""
     decline_code = _field(error, "decline_code", "") or ""
-    if status == "succeeded":
-        return "succeeded", "", ""
+    if status == IntentStatus.SUCCEEDED:
+        return PaymentStatus.SUCCEEDED, "", ""
     # Manual capture is never requested, so an authorised payment is still on its way.
-    if status in ("processing", "requires_capture"):
-        return "processing", "", ""
+    if status in (IntentStatus.PROCESSING, IntentStatus.REQUIRES_CAPTURE):
+        return PaymentStatus.PROCESSING, "", ""
     # Real Stripe leaves an off-session payment needing the cardholder in
     # requires_payment_method with this code; the cardholder can still confirm it.
-    if status == "canceled":
+    if status == IntentStatus.CANCELED:
         # Whatever went wrong before, it can no longer be paid.
-        return "failed", "canceled", decline_code
-    if status == "requires_action" or code == "authentication_required":
-        return "requires_action", code or "authentication_required", decline_code
-    return "failed", code or "payment_failed", decline_code
+        return PaymentStatus.FAILED, "canceled", decline_code
+    if status == IntentStatus.REQUIRES_ACTION or code == AUTHENTICATION_REQUIRED:
+        return PaymentStatus.REQUIRES_ACTION, code or AUTHENTICATION_REQUIRED, decline_code
+    return PaymentStatus.FAILED, code or "payment_failed", decline_code
 
 
 def _charge_result(intent: Any) -> ChargeResult:
-    status, code, decline_code = _charge_status(intent)
+    status, code, decline_code = _payment_status(intent)
     return ChargeResult(
         status=status,
         payment_intent_id=intent.id,
@@ -241,7 +237,7 @@ def _charge_result(intent: Any) -> ChargeResult:
 
 def currency_supported(currency: str) -> bool:
     """Whether the shop's payment account takes this currency (`STRIPE_CURRENCIES`)."""
-    accepted = {code.upper() for code in getattr(settings, "STRIPE_CURRENCIES", ["USD"])}
+    accepted = {code.upper() for code in settings.STRIPE_CURRENCIES}
     return bool(currency) and currency.upper() in accepted
 
 
@@ -368,9 +364,11 @@ def _card_refusal_result(
         code,
         decline_code,
     )
-    status: ChargeStatus = "requires_action" if code == "authentication_required" else "failed"
+    status = (
+        PaymentStatus.REQUIRES_ACTION if code == AUTHENTICATION_REQUIRED else PaymentStatus.FAILED
+    )
     client_secret = _field(_field(err.error, "payment_intent"), "client_secret")
-    if status == "requires_action" and client_secret is None and intent_id:
+    if status == PaymentStatus.REQUIRES_ACTION and client_secret is None and intent_id:
         # The cardholder needs the secret to confirm on-session; fetch it if not sent.
         client_secret = payment_intent_retrieve(intent_id).client_secret
     return ChargeResult(

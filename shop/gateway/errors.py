@@ -4,6 +4,8 @@ Every exception carries `user_message` (safe to show) and `code` (for logs and b
 the provider's own wording and identifiers only ever go to the log.
 """
 
+from shop.errors import RefusedWithMessage
+
 MESSAGE_UNAVAILABLE = (
     "We could not reach our payment provider just now. Nothing has been charged; "
     "please try again in a few minutes."
@@ -15,6 +17,10 @@ MESSAGE_CONFIGURATION = (
     "please try again later or contact us."
 )
 MESSAGE_WEBHOOK = "The notification could not be verified."
+
+# The provider's codes the gateway acts on.
+AUTHENTICATION_REQUIRED = "authentication_required"
+RESOURCE_MISSING = "resource_missing"
 
 # Card problems by the provider's error or decline code; anything else gets the plain message.
 CARD_MESSAGES: dict[str, str] = {
@@ -74,7 +80,7 @@ def card_message_for(*codes: str | None) -> str:
     return MESSAGE_NOT_USABLE
 
 
-class GatewayError(Exception):
+class GatewayError(RefusedWithMessage):
     """The payment provider did not do what was asked; `user_message` is safe to show."""
 
     default_message = MESSAGE_CONFIGURATION
@@ -83,9 +89,8 @@ class GatewayError(Exception):
     action = ""
 
     def __init__(self, user_message: str | None = None, *, code: str | None = None) -> None:
-        self.user_message = user_message or self.default_message
+        super().__init__(user_message or self.default_message)
         self.code = code or self.default_code
-        super().__init__(self.user_message)
 
 
 class PaymentProviderUnavailable(GatewayError):

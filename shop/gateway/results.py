@@ -2,9 +2,38 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
-ChargeStatus = Literal["succeeded", "requires_action", "failed", "processing"]
+
+class PaymentStatus(StrEnum):
+    """What became of a payment (``ChargeResult.status``), read from its PaymentIntent."""
+
+    SUCCEEDED = "succeeded"
+    # Not decided yet: a webhook or ``payment_intent_retrieve`` tells later.
+    PROCESSING = "processing"
+    # The bank wants the cardholder: confirmed on-session with ``client_secret``.
+    REQUIRES_ACTION = "requires_action"
+    FAILED = "failed"
+
+
+class IntentStatus(StrEnum):
+    """Stripe's own status of a SetupIntent or PaymentIntent (``SetupIntentInfo.status``,
+    ``PaymentRecord.status``)."""
+
+    REQUIRES_PAYMENT_METHOD = "requires_payment_method"
+    REQUIRES_CONFIRMATION = "requires_confirmation"
+    REQUIRES_ACTION = "requires_action"
+    PROCESSING = "processing"
+    REQUIRES_CAPTURE = "requires_capture"
+    CANCELED = "canceled"
+    SUCCEEDED = "succeeded"
+
+
+# A SetupIntent in these states can still save the card the customer enters.
+SETUP_STILL_OPEN = frozenset(
+    {IntentStatus.REQUIRES_PAYMENT_METHOD, IntentStatus.REQUIRES_CONFIRMATION}
+)
 
 
 @dataclass(frozen=True)
@@ -12,6 +41,7 @@ class SetupIntentInfo:
     """A request to save a card for later off-session charges."""
 
     id: str
+    # An ``IntentStatus`` value, as Stripe sent it.
     status: str
     client_secret: str
     customer_id: str | None
@@ -40,7 +70,7 @@ class CardInfo:
 class ChargeResult:
     """One attempt to take money; `failure_message` is safe to show to the visitor."""
 
-    status: ChargeStatus
+    status: PaymentStatus
     payment_intent_id: str | None
     client_secret: str | None
     failure_code: str = ""
@@ -80,7 +110,7 @@ class PaymentRecord:
     """One PaymentIntent as the provider's books show it, for comparing with ours."""
 
     payment_intent_id: str
-    # The provider's own status ("succeeded", "requires_payment_method", ...).
+    # The provider's own status, an ``IntentStatus`` value as Stripe sent it.
     status: str
     amount_cents: int
     currency: str

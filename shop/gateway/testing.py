@@ -14,7 +14,7 @@ import requests
 from django.conf import settings
 
 from .client import _client, _provider_errors, _setup_intent_info, payment_intent_retrieve
-from .results import SetupIntentInfo
+from .results import IntentStatus, SetupIntentInfo
 
 
 def webhook_signature_header(payload: bytes, *, secret: str, timestamp: int | None = None) -> str:
@@ -54,7 +54,7 @@ def card_confirm_for_tests(
         intent = client.v1.setup_intents.confirm(
             setup_intent_id, params={"payment_method": method.id}
         )
-        if bank_check and intent.status == "requires_action":
+        if bank_check and intent.status == IntentStatus.REQUIRES_ACTION:
             # The second confirmation Stripe.js sends after "Complete authentication".
             intent = client.v1.setup_intents.confirm(setup_intent_id)
     return _setup_intent_info(intent)

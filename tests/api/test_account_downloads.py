@@ -6,13 +6,11 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 
-from shop.billing.models import InstallmentPlan
+from shop.billing.models import PlanStatus
 from tests.shop.download_factories import grant_with_plan, program_file_create
 from tests.shop.factories import program_with_trial
 
 pytestmark = pytest.mark.django_db
-
-Status = InstallmentPlan.Status
 
 
 @pytest.fixture
@@ -35,7 +33,7 @@ def test_a_customer_in_the_tryout_gets_the_files_and_their_delivery_addresses(
     client, django_user_model, program, private_storage
 ):
     reader = django_user_model.objects.create_user("reader", "reader@example.com", "pw-1234567")
-    grant_with_plan(user=reader, product=program, status=Status.TRIALING)
+    grant_with_plan(user=reader, product=program, status=PlanStatus.TRIALING)
     book = program_file_create(product=program, title="The book", content=b"%PDF-1.7 book")
     client.force_login(reader)
 
@@ -56,7 +54,7 @@ def test_a_customer_in_the_tryout_gets_the_files_and_their_delivery_addresses(
 def test_ended_access_says_why_and_lists_no_file(client, django_user_model, program):
     reader = django_user_model.objects.create_user("reader", "reader@example.com", "pw-1234567")
     grant_with_plan(
-        user=reader, product=program, status=Status.TRIAL_QUIT, started=timedelta(days=20)
+        user=reader, product=program, status=PlanStatus.TRIAL_QUIT, started=timedelta(days=20)
     )
     client.force_login(reader)
     (item,) = client.get("/api/account/downloads/").json()["items"]

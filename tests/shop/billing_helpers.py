@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from shop import gateway
-from shop.billing.models import ScheduledCharge
+from shop.billing.models import ChargeStatus, ScheduledCharge
 
 DAY0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
@@ -42,7 +42,7 @@ def charged_without_recording(plan) -> tuple[ScheduledCharge, str]:
     Returns the installment and the PaymentIntent's id."""
     charge = plan.charges.get(sequence=1)
     ScheduledCharge.objects.filter(pk=charge.pk).update(
-        status=ScheduledCharge.Status.PROCESSING, attempts=1, processing_started_at=day(14)
+        status=ChargeStatus.PROCESSING, attempts=1, processing_started_at=day(14)
     )
     result = charge_at_standin(plan, charge)
     return charge, result.payment_intent_id

@@ -8,7 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from oscar.test.factories import create_order
 
-from shop.billing.models import InstallmentPlan
+from shop.billing.access import grant_sync
+from shop.billing.models import InstallmentPlan, PlanStatus
 from shop.downloads.models import DownloadGrant, ProgramFile
 from shop.downloads.services import program_file_store
 
@@ -17,7 +18,7 @@ def grant_with_plan(
     *,
     user,
     product,
-    status: str = InstallmentPlan.Status.TRIALING,
+    status: str = PlanStatus.TRIALING,
     started: timedelta = timedelta(days=1),
     trial_days: int = 14,
     ends_at=None,
@@ -27,7 +28,7 @@ def grant_with_plan(
     """An order, its plan in ``status`` and its download grant, begun ``started`` ago."""
     start = timezone.now() - started
     order = create_order(user=user)
-    InstallmentPlan.objects.create(
+    plan = InstallmentPlan.objects.create(
         order=order,
         user=user,
         product=product,
@@ -45,7 +46,7 @@ def grant_with_plan(
         # A plan whose retries ran out: suspended, the download ended then.
         suspended_at=timezone.now() - timedelta(days=1) if suspended else None,
     )
-    return DownloadGrant.objects.create(
+    grant = DownloadGrant.objects.create(
         user=user,
         product=product,
         order=order,
@@ -53,6 +54,11 @@ def grant_with_plan(
         ends_at=ends_at,
         ended_reason=ended_reason,
     )
+    if ends_at is None and not ended_reason:
+        # As billing leaves it for the plan's state; an end given here is the author's.
+        grant_sync(plan)
+        grant.refresh_from_db()
+    return grant
 
 
 def program_file_create(

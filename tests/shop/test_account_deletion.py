@@ -12,7 +12,7 @@ from oscar.core.loading import get_model
 
 from shop import gateway
 from shop.accounts.account_deletion import AccountDeletionRefused, account_delete
-from shop.billing.models import InstallmentPlan, ScheduledCharge, TrialConsent
+from shop.billing.models import ChargeStatus, PlanStatus, TrialConsent
 from shop.downloads.models import DownloadGrant, DownloadLog
 from tests.shop.billing_helpers import charged_without_recording, day, intents_of, succeeded_cents
 
@@ -21,8 +21,6 @@ UserAddress = get_model("address", "UserAddress")
 Order = get_model("order", "Order")
 Country = get_model("address", "Country")
 
-PlanStatus = InstallmentPlan.Status
-Status = ScheduledCharge.Status
 PASSWORD = "a-long-pass-phrase"
 DELETE_URL = "/shop/accounts/delete/"
 CARD_AUTHENTICATION = "4000002500003155"
@@ -103,7 +101,7 @@ def test_deleting_during_the_tryout_quits_it_anonymises_and_signs_out_everywhere
 
     plan.refresh_from_db()
     assert plan.status == PlanStatus.TRIAL_QUIT
-    assert set(plan.charges.values_list("status", flat=True)) == {Status.CANCELLED}
+    assert set(plan.charges.values_list("status", flat=True)) == {ChargeStatus.CANCELLED}
     grant = DownloadGrant.objects.get(order=order)
     assert grant.ends_at == day(3) and not grant.is_active(day(3, 1))
 
@@ -132,7 +130,7 @@ def test_deleting_a_running_plan_cancels_the_remaining_payment(
 
     plan.refresh_from_db()
     assert plan.status == PlanStatus.CANCELLED
-    assert plan.charges.get(sequence=2).status == Status.CANCELLED
+    assert plan.charges.get(sequence=2).status == ChargeStatus.CANCELLED
     run_at(42)
     run_at(60)
     assert succeeded_cents(plan) == 9850 and len(intents_of(plan)) == 1
@@ -145,14 +143,14 @@ def test_a_payment_waiting_for_the_bank_is_cancelled_at_stripe_first(
     plan = make_plan(card_number=CARD_AUTHENTICATION)
     run_at(14)
     charge = plan.charges.get(sequence=1)
-    assert charge.status == Status.AWAITING_CONFIRMATION
+    assert charge.status == ChargeStatus.AWAITING_CONFIRMATION
 
     client.force_login(billing_reader)
     with django_capture_on_commit_callbacks(execute=True):
         assert delete_through_page(client, at=day(15)).status_code == 302
 
     charge.refresh_from_db()
-    assert charge.status == Status.CANCELLED
+    assert charge.status == ChargeStatus.CANCELLED
     assert gateway.payment_intent_retrieve(charge.payment_intent_id).failure_code == "canceled"
     run_at(42)
     assert succeeded_cents(plan) == 0
@@ -190,7 +188,7 @@ def test_refused_while_a_payment_is_being_taken(make_plan, billing_reader, clien
     billing_reader.refresh_from_db()
     assert billing_reader.is_active
     charge.refresh_from_db()
-    assert charge.status == Status.PROCESSING
+    assert charge.status == ChargeStatus.PROCESSING
     assert Order.objects.get(pk=plan.order_id).user_id == billing_reader.pk
 
 

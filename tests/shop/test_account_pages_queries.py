@@ -7,14 +7,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.access import grant_sync
+from shop.billing.models import ChargeStatus, InstallmentPlan, PlanStatus
 from shop.billing.services import SavedCard
 from shop.billing.testing import plans_in_bulk
 from tests.shop.download_factories import program_file_create
 from tests.shop.factories import program_with_trial
-
-PlanStatus = InstallmentPlan.Status
-Status = ScheduledCharge.Status
 
 # Pages only read the plans: a card that exists nowhere does.
 CARD = SavedCard(
@@ -45,28 +43,29 @@ def _in_state(plan: InstallmentPlan, status: str, now) -> None:
     first, second = charges[0], charges[1]
     plan.status = status
     if status in (PlanStatus.INSTALLMENT_PAID, PlanStatus.PAID_IN_FULL, PlanStatus.REFUNDED):
-        first.status = Status.PAID if status != PlanStatus.REFUNDED else Status.REFUNDED
+        first.status = ChargeStatus.PAID if status != PlanStatus.REFUNDED else ChargeStatus.REFUNDED
         first.payment_intent_id = f"pi_first_{plan.pk}"
     if status == PlanStatus.PAID_IN_FULL:
-        second.status = Status.PAID
+        second.status = ChargeStatus.PAID
         second.payment_intent_id = f"pi_second_{plan.pk}"
     if status == PlanStatus.PAYMENT_FAILED:
-        first.status = Status.FAILED
+        first.status = ChargeStatus.FAILED
         first.next_attempt_at = now + timedelta(days=1)
     if status == PlanStatus.CONFIRMATION_NEEDED:
-        first.status = Status.AWAITING_CONFIRMATION
+        first.status = ChargeStatus.AWAITING_CONFIRMATION
         first.payment_intent_id = f"pi_waiting_{plan.pk}"
         first.confirm_by = now + timedelta(days=5)
     if status in (PlanStatus.TRIAL_QUIT, PlanStatus.REFUNDED):
-        second.status = Status.CANCELLED
+        second.status = ChargeStatus.CANCELLED
     if status == PlanStatus.CANCELLED:
-        first.status = Status.PAID
+        first.status = ChargeStatus.PAID
         first.payment_intent_id = f"pi_first_{plan.pk}"
-        second.status = Status.CANCELLED
+        second.status = ChargeStatus.CANCELLED
         plan.access_ends_at = now + timedelta(days=10)
     plan.save()
     first.save()
     second.save()
+    grant_sync(plan)
 
 
 @pytest.fixture

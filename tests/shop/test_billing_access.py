@@ -2,14 +2,12 @@
 
 import pytest
 
-from shop.billing.access import download_allowed, grant_sync, plan_allows_download
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.access import grant_sync, plan_allows_download
+from shop.billing.models import ChargeStatus, InstallmentPlan, PlanStatus
 from shop.downloads.models import DownloadGrant
 from tests.shop.billing_helpers import day
 
 pytestmark = pytest.mark.django_db
-
-S = InstallmentPlan.Status
 
 
 def set_status(plan, status, **fields):
@@ -22,30 +20,32 @@ def set_status(plan, status, **fields):
 def test_each_status_has_its_rule_and_the_grant_follows(make_plan):
     plan = make_plan()
     grant = DownloadGrant.objects.get(order=plan.order)
-    assert download_allowed(grant, day(0)) and download_allowed(grant, day(13))
+    assert grant.is_active(day(0)) and grant.is_active(day(13))
     assert not plan_allows_download(plan, day(-1))
 
-    grant = set_status(plan, S.INSTALLMENT_PAID)
-    assert grant.ends_at is None and download_allowed(grant, day(30))
+    grant = set_status(plan, PlanStatus.INSTALLMENT_PAID)
+    assert grant.ends_at is None and grant.is_active(day(30))
 
-    grant = set_status(plan, S.PAID_IN_FULL)
-    assert grant.ends_at is None and download_allowed(grant, day(4000))
+    grant = set_status(plan, PlanStatus.PAID_IN_FULL)
+    assert grant.ends_at is None and grant.is_active(day(4000))
 
-    grant = set_status(plan, S.TRIAL_QUIT)
+    grant = set_status(plan, PlanStatus.TRIAL_QUIT)
     assert grant.ends_at == plan.trial_ends_at
-    assert download_allowed(grant, day(13, 23)) and not download_allowed(grant, day(14))
+    assert grant.is_active(day(13, 23)) and not grant.is_active(day(14))
 
     first = plan.charges.get(sequence=1)
-    first.status = ScheduledCharge.Status.FAILED
+    first.status = ChargeStatus.FAILED
     first.save()
-    grant = set_status(plan, S.PAYMENT_FAILED)
-    assert download_allowed(grant, day(20)) and not download_allowed(grant, day(21))
-    grant = set_status(plan, S.PAYMENT_FAILED, suspended_at=day(19))
-    assert not download_allowed(grant, day(19)) and grant.ended_reason
+    grant = set_status(plan, PlanStatus.PAYMENT_FAILED)
+    assert grant.is_active(day(20)) and not grant.is_active(day(21))
+    grant = set_status(plan, PlanStatus.PAYMENT_FAILED, suspended_at=day(19))
+    assert not grant.is_active(day(19)) and grant.ended_reason
 
-    grant = set_status(plan, S.CANCELLED, suspended_at=None, access_ends_at=day(42))
-    assert download_allowed(grant, day(41)) and not download_allowed(grant, day(42))
+    grant = set_status(plan, PlanStatus.CANCELLED, suspended_at=None, access_ends_at=day(42))
+    assert grant.is_active(day(41)) and not grant.is_active(day(42))
 
-    grant = set_status(plan, S.REFUNDED, access_ends_at=day(20))
-    assert not download_allowed(grant, day(20)) and not download_allowed(grant, day(400))
-    assert grant.ended_reason == "The payment was refunded."
+    grant = set_status(plan, PlanStatus.REFUNDED, access_ends_at=day(20))
+    assert not grant.is_active(day(20)) and not grant.is_active(day(400))
+    assert grant.ended_reason == (
+        "The order was refunded, so the program can no longer be downloaded."
+    )

@@ -6,13 +6,12 @@ import time_machine
 
 from shop import gateway
 from shop.billing.actions import plan_card_update
-from shop.billing.models import CardUpdate, InstallmentPlan, ScheduledCharge
+from shop.billing.models import CardUpdate, ChargeStatus, PlanStatus
 from shop.gateway.testing import card_confirm_for_tests
 from tests.shop.billing_helpers import day, intents_of
 
 pytestmark = pytest.mark.django_db
 
-Status = ScheduledCharge.Status
 DECLINED_WHEN_CHARGED = "4000000000000341"
 
 
@@ -28,7 +27,7 @@ def failed_first_installment(make_plan, run_at):
     plan = make_plan(card_number=DECLINED_WHEN_CHARGED)
     run_at(14)
     first = plan.charges.get(sequence=1)
-    assert first.status == Status.FAILED
+    assert first.status == ChargeStatus.FAILED
     return plan, first
 
 
@@ -65,7 +64,7 @@ def test_a_failed_payment_is_tried_once_per_card_and_a_few_times_a_day(
     assert [o.outcome for o in outcomes] == ["failed", "skipped", "skipped"]
     assert plan.events.filter(kind="card_retry_refused").count() == 2
     first.refresh_from_db()
-    assert first.attempts == 2 and first.status == Status.FAILED
+    assert first.attempts == 2 and first.status == ChargeStatus.FAILED
     plan.refresh_from_db()
     assert plan.card_last4 == "4242"  # saved all the same, for the scheduled retries
 
@@ -79,4 +78,4 @@ def test_a_failed_payment_is_tried_once_per_card_and_a_few_times_a_day(
         )
     assert attempt.outcome == "succeeded"
     plan.refresh_from_db()
-    assert plan.status == InstallmentPlan.Status.INSTALLMENT_PAID
+    assert plan.status == PlanStatus.INSTALLMENT_PAID

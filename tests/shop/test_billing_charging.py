@@ -7,7 +7,7 @@ from django.core import mail
 from oscar.core.loading import get_model
 
 from shop.billing.charging import charge_installment, reconcile_charge
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import ChargeStatus, PlanStatus, ScheduledCharge
 from shop.billing.services import plan_trial_quit
 from tests.conftest import free_port
 from tests.shop.billing_helpers import (
@@ -20,8 +20,6 @@ from tests.shop.billing_helpers import (
 PaymentEvent = get_model("order", "PaymentEvent")
 
 pytestmark = pytest.mark.django_db
-
-Status = ScheduledCharge.Status
 
 
 def first_charge(plan) -> ScheduledCharge:
@@ -41,9 +39,9 @@ def test_a_due_installment_is_charged_once_and_recorded(
 
     charge.refresh_from_db()
     plan.refresh_from_db()
-    assert charge.status == Status.PAID and charge.attempts == 1
+    assert charge.status == ChargeStatus.PAID and charge.attempts == 1
     assert charge.paid_at == day(14) and charge.payment_intent_id.startswith("pi_")
-    assert plan.status == InstallmentPlan.Status.INSTALLMENT_PAID
+    assert plan.status == PlanStatus.INSTALLMENT_PAID
     assert plan.order.status == "Installment 1 paid"
     assert plan.order.sources.get().amount_debited == Decimal("98.50")
     event = PaymentEvent.objects.get(order=plan.order, event_type__name="Installment 1 paid")
@@ -73,7 +71,7 @@ def test_a_quit_plan_is_never_charged(make_plan):
     plan = make_plan()
     plan_trial_quit(plan_id=plan.pk, actor=plan.user)
     for charge in plan.charges.all():
-        charge.status = Status.SCHEDULED  # even if a charge were left scheduled by mistake
+        charge.status = ChargeStatus.SCHEDULED  # even if a charge were left scheduled by mistake
         charge.save()
         assert charge_installment(charge_id=charge.pk, now=day(50)).outcome == "skipped"
     assert intents_of(plan) == []
@@ -90,9 +88,9 @@ def test_a_declined_installment_is_failed_with_a_retry_time(
         assert charge_installment(charge_id=charge.pk, now=day(14)).outcome == "failed"
     charge.refresh_from_db()
     plan.refresh_from_db()
-    assert charge.status == Status.FAILED and charge.failure_code == "card_declined"
+    assert charge.status == ChargeStatus.FAILED and charge.failure_code == "card_declined"
     assert charge.next_attempt_at == day(15)
-    assert plan.status == InstallmentPlan.Status.PAYMENT_FAILED
+    assert plan.status == PlanStatus.PAYMENT_FAILED
     assert plan.order.status == "Payment failed"
     assert plan.order.sources.get().amount_debited == Decimal("0")
     body = mail.outbox[-1].body
@@ -117,7 +115,7 @@ def test_a_crash_between_attempted_and_recorded_is_reconciled_without_a_second_c
 
     assert reconcile_charge(charge, now=day(14, 1)) == "paid"
     charge.refresh_from_db()
-    assert charge.status == Status.PAID and charge.attempts == 1
+    assert charge.status == ChargeStatus.PAID and charge.attempts == 1
     assert plan.order.sources.get().amount_debited == Decimal("98.50")
     assert reconcile_charge(charge, now=day(14, 2)) == "not processing (paid)"
     assert succeeded_cents(plan) == 9850 and len(intents_of(plan)) == 1
@@ -130,11 +128,11 @@ def test_an_unknown_outcome_stays_processing_then_is_retried(make_plan, settings
     settings.STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"
     assert charge_installment(charge_id=charge.pk, now=day(14)).outcome == "unknown"
     charge.refresh_from_db()
-    assert charge.status == Status.PROCESSING
+    assert charge.status == ChargeStatus.PROCESSING
 
     settings.STRIPE_API_BASE = standin
     assert reconcile_charge(charge, now=day(14, 1)) == "not charged"
     charge.refresh_from_db()
-    assert charge.status == Status.SCHEDULED
+    assert charge.status == ChargeStatus.SCHEDULED
     assert charge_installment(charge_id=charge.pk, now=day(14, 1)).outcome == "succeeded"
     assert succeeded_cents(plan) == 9850

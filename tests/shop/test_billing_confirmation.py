@@ -11,7 +11,7 @@ from oscar.core.loading import get_model
 from shop import gateway
 from shop.billing.access import plan_allows_download
 from shop.billing.confirm_links import confirm_link_path
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import ChargeStatus, PlanStatus, ScheduledCharge
 from shop.downloads.models import DownloadGrant
 from shop.gateway.testing import bank_check_for_tests, card_confirm_for_tests
 from tests.shop.billing_helpers import (
@@ -23,9 +23,6 @@ from tests.shop.billing_helpers import (
 from tests.shop.test_billing_webhooks import post_event
 
 PaymentEvent = get_model("order", "PaymentEvent")
-
-Status = ScheduledCharge.Status
-PlanStatus = InstallmentPlan.Status
 
 CARD_AUTHENTICATION = "4000002500003155"
 
@@ -64,7 +61,7 @@ def test_the_day_14_charge_waits_for_confirmation_with_access_kept_and_an_email(
     plan, charge = waiting_plan
     assert plan.status == PlanStatus.CONFIRMATION_NEEDED
     assert plan.order.status == "Confirmation needed"
-    assert charge.status == Status.AWAITING_CONFIRMATION
+    assert charge.status == ChargeStatus.AWAITING_CONFIRMATION
     assert charge.payment_intent_id.startswith("pi_")
     # The same grace period as a failed payment: 7 days from the due date, reminded halfway.
     assert charge.confirm_by == day(21)
@@ -91,7 +88,7 @@ def test_scheduler_runs_during_the_wait_make_no_new_payment_intent(waiting_plan,
         assert report.charged == {} and report.suspended == []
     assert len(intents_of(plan)) == 1
     charge.refresh_from_db()
-    assert charge.status == Status.AWAITING_CONFIRMATION and charge.attempts == 1
+    assert charge.status == ChargeStatus.AWAITING_CONFIRMATION and charge.attempts == 1
     # Nor does the author's "retry now", which is only for failed payments.
     from shop.billing.actions import installment_retry_now
     from shop.billing.services import PlanActionNotAllowed
@@ -128,7 +125,7 @@ def test_the_customer_confirms_on_the_page_and_the_plan_moves_on_once(
     charge.refresh_from_db()
     assert plan.status == PlanStatus.INSTALLMENT_PAID
     assert plan.order.status == "Installment 1 paid"
-    assert charge.status == Status.PAID and charge.attempts == 1
+    assert charge.status == ChargeStatus.PAID and charge.attempts == 1
     assert succeeded_cents(plan) == 9850 and len(intents_of(plan)) == 1
     assert PaymentEvent.objects.filter(order=plan.order, reference=charge.payment_intent_id)
     assert "Receipt: payment 1 of 2" in mail.outbox[-1].subject
@@ -177,7 +174,7 @@ def test_a_failed_check_then_another_card_pays_the_installment(waiting_plan, cli
         assert "Your bank did not confirm the payment" in html
         assert 'id="use-another-card"' in html
         charge.refresh_from_db()
-        assert charge.status == Status.AWAITING_CONFIRMATION
+        assert charge.status == ChargeStatus.AWAITING_CONFIRMATION
         assert plan.events.filter(kind="confirmation_failed").exists()
 
         # "Use another card": the update-card page, its SetupIntent, card 4242.
@@ -195,7 +192,7 @@ def test_a_failed_check_then_another_card_pays_the_installment(waiting_plan, cli
     plan.refresh_from_db()
     charge.refresh_from_db()
     assert plan.status == PlanStatus.INSTALLMENT_PAID and plan.card_last4 == "4242"
-    assert charge.status == Status.PAID and charge.payment_intent_id != first_intent
+    assert charge.status == ChargeStatus.PAID and charge.payment_intent_id != first_intent
     assert gateway.payment_intent_retrieve(first_intent).failure_code == "canceled"
     assert succeeded_cents(plan) == 9850
     kinds = list(plan.events.values_list("kind", flat=True))
@@ -218,7 +215,7 @@ def test_no_confirmation_by_the_end_of_the_grace_period_suspends_the_plan(waitin
     charge.refresh_from_db()
     assert plan.status == PlanStatus.PAYMENT_FAILED and plan.suspended_at == day(21)
     assert plan.order.status == "Payment failed"
-    assert charge.status == Status.FAILED and charge.next_attempt_at is None
+    assert charge.status == ChargeStatus.FAILED and charge.next_attempt_at is None
     assert gateway.payment_intent_retrieve(charge.payment_intent_id).failure_code == "canceled"
     assert not grant_open(plan, day(21))
     assert "not confirmed with your bank by December 15, 2026" in mail.outbox[-1].body
@@ -255,7 +252,7 @@ def test_the_link_refuses_others_tampering_expiry_and_a_payment_no_longer_waitin
     )
     assert bank_secret_absent(expired, charge)
 
-    ScheduledCharge.objects.filter(pk=charge.pk).update(status=Status.CANCELLED)
+    ScheduledCharge.objects.filter(pk=charge.pk).update(status=ChargeStatus.CANCELLED)
     with time_machine.travel(day(15), tick=False):
         gone = client.get(path)
     assert gone.status_code == 409
@@ -287,7 +284,7 @@ def test_cancelling_the_remaining_payments_cancels_the_waiting_payment(waiting_p
     plan.refresh_from_db()
     charge.refresh_from_db()
     assert plan.status == PlanStatus.CANCELLED and plan.access_ends_at == day(15)
-    assert charge.status == Status.CANCELLED
+    assert charge.status == ChargeStatus.CANCELLED
     assert gateway.payment_intent_retrieve(charge.payment_intent_id).failure_code == "canceled"
     # The bank's check can no longer take the money.
     assert bank_check_for_tests(payment_intent_id=charge.payment_intent_id, success=True) == 400
@@ -305,7 +302,7 @@ def test_a_full_refund_while_the_second_payment_waits_cancels_it(
     second = plan.charges.get(sequence=2)
     assert run_at(42).charged == {second.pk: "requires_action"}
     second.refresh_from_db()
-    assert second.status == Status.AWAITING_CONFIRMATION
+    assert second.status == ChargeStatus.AWAITING_CONFIRMATION
 
     client.force_login(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
@@ -316,7 +313,7 @@ def test_a_full_refund_while_the_second_payment_waits_cancels_it(
     assert response.status_code == 302
     plan.refresh_from_db()
     second.refresh_from_db()
-    assert plan.status == PlanStatus.REFUNDED and second.status == Status.CANCELLED
+    assert plan.status == PlanStatus.REFUNDED and second.status == ChargeStatus.CANCELLED
     assert gateway.payment_intent_retrieve(second.payment_intent_id).failure_code == "canceled"
     assert succeeded_cents(plan) == 9850  # refunded at Stripe, never a second payment
     refund_email = mail.outbox[-1]
@@ -380,7 +377,7 @@ def test_a_lost_answer_that_needed_confirmation_is_reconciled_to_waiting(make_pl
     report = run_at(14, 0.5)
     assert report.reconciled == [charge.pk] and report.charged == {}
     charge.refresh_from_db()
-    assert charge.status == Status.AWAITING_CONFIRMATION
+    assert charge.status == ChargeStatus.AWAITING_CONFIRMATION
     assert charge.payment_intent_id == lost_intent
     assert [m.subject for m in mail.outbox] == ["Please confirm your payment of $98.50"]
     assert run_at(15).charged == {} and len(intents_of(plan)) == 1

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import ChargeStatus, PlanStatus
 from shop.billing.scheduler import billing_run
 from shop.billing.views import CARD_SETUP_SESSION_KEY
 from shop.downloads.models import DownloadGrant
@@ -15,9 +15,6 @@ from shop.gateway.testing import card_confirm_for_tests
 from tests.shop.billing_helpers import day, intents_of, succeeded_cents
 
 pytestmark = pytest.mark.django_db
-
-Status = ScheduledCharge.Status
-PlanStatus = InstallmentPlan.Status
 
 
 def update_card(client, plan, number: str):
@@ -75,7 +72,7 @@ def test_a_declined_second_installment_is_retried_then_recovered_with_a_new_card
     assert "Your new card is saved and the payment went through." in done.content.decode()
     plan.refresh_from_db()
     second.refresh_from_db()
-    assert second.status == Status.PAID and second.attempts == 3
+    assert second.status == ChargeStatus.PAID and second.attempts == 3
     assert plan.status == PlanStatus.PAID_IN_FULL and plan.card_last4 == "4242"
     assert plan.order.sources.get().amount_debited == Decimal("197.00")
     assert plan.events.filter(kind="card_updated").count() == 2

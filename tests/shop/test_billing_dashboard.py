@@ -10,15 +10,13 @@ from django.core import mail
 from oscar.core.loading import get_model
 
 from shop.billing.charging import charge_installment
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import ChargeStatus, PlanStatus
 from shop.downloads.models import DownloadGrant
 from tests.shop.billing_helpers import day, succeeded_cents
 
 PaymentEvent = get_model("order", "PaymentEvent")
 
 pytestmark = pytest.mark.django_db
-
-Status = ScheduledCharge.Status
 
 
 @pytest.fixture
@@ -65,7 +63,7 @@ def test_refund_from_the_dashboard_with_confirmation_once_and_not_too_much(
 
     charge.refresh_from_db()
     plan.refresh_from_db()
-    assert charge.status == Status.REFUNDED and plan.status == InstallmentPlan.Status.REFUNDED
+    assert charge.status == ChargeStatus.REFUNDED and plan.status == PlanStatus.REFUNDED
     assert plan.order.status == "Refunded"
     assert plan.order.sources.get().amount_refunded == Decimal("98.50")
     assert PaymentEvent.objects.get(order=plan.order, event_type__name="Refunded").amount == (
@@ -82,7 +80,7 @@ def test_only_staff_may_act(client, make_plan):
     response = client.post(f"/shop/accounts/program/staff/cancel/{plan.pk}/", {"confirm": "yes"})
     assert response.status_code == 403
     plan.refresh_from_db()
-    assert plan.status == InstallmentPlan.Status.TRIALING
+    assert plan.status == PlanStatus.TRIALING
 
 
 @time_machine.travel(day(15), tick=False)
@@ -107,8 +105,8 @@ def test_cancel_remaining_payments_and_retry_now(client, author, make_plan):
     again = client.post(cancel, {"confirm": "yes"}, follow=True)
     assert "They were already cancelled." in again.content.decode()
     plan.refresh_from_db()
-    assert plan.status == InstallmentPlan.Status.CANCELLED and plan.order.status == "Cancelled"
-    assert set(plan.charges.values_list("status", flat=True)) == {Status.CANCELLED}
+    assert plan.status == PlanStatus.CANCELLED and plan.order.status == "Cancelled"
+    assert set(plan.charges.values_list("status", flat=True)) == {ChargeStatus.CANCELLED}
     assert plan.events.get(kind="payments_cancelled").actor == author
     assert succeeded_cents(plan) == 0
     response = client.post(retry, {"confirm": "yes"}, follow=True)
@@ -163,7 +161,7 @@ def test_anonymous_visitors_cannot_tell_which_plans_exist(client, make_plan):
             answers.append(got["Location"].split("?")[0])
         assert answers[0] == answers[1]
     plan.refresh_from_db()
-    assert plan.status == InstallmentPlan.Status.TRIALING
+    assert plan.status == PlanStatus.TRIALING
 
 
 def test_staff_without_the_permission_get_403_whether_or_not_the_id_exists(
@@ -190,8 +188,8 @@ def test_staff_without_the_permission_get_403_whether_or_not_the_id_exists(
             assert billing_queries(queries.captured_queries) == []
     charge.refresh_from_db()
     plan.refresh_from_db()
-    assert charge.status == Status.PAID and charge.refunded_cents == 0
-    assert plan.status == InstallmentPlan.Status.INSTALLMENT_PAID
+    assert charge.status == ChargeStatus.PAID and charge.refunded_cents == 0
+    assert plan.status == PlanStatus.INSTALLMENT_PAID
     assert refunds_at_stripe(charge.payment_intent_id) == 0
 
 
@@ -272,8 +270,8 @@ def test_a_refund_amount_that_is_not_a_sensible_sum_is_refused_and_nothing_chang
     assert message in response.content.decode()
     charge.refresh_from_db()
     plan.refresh_from_db()
-    assert charge.status == Status.PAID and charge.refunded_cents == 0
-    assert plan.status == InstallmentPlan.Status.INSTALLMENT_PAID
+    assert charge.status == ChargeStatus.PAID and charge.refunded_cents == 0
+    assert plan.status == PlanStatus.INSTALLMENT_PAID
     assert plan.events.count() == events
     assert refunds_at_stripe(charge.payment_intent_id) == 0
     assert plan.order.sources.get().amount_refunded == Decimal("0.00")

@@ -24,7 +24,7 @@ from django.test import Client
 from shop import gateway
 from shop.billing.actions import installment_retry_now, plan_card_update, plan_payments_cancel
 from shop.billing.confirmation import confirmation_result_record
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import ChargeStatus, InstallmentPlan, ScheduledCharge
 from shop.billing.reconcile import plan_reconcile
 from shop.billing.refunds import installment_refund
 from shop.billing.scheduler import billing_run
@@ -36,8 +36,6 @@ from tests.shop.billing_invariants import (
     standin_get,
     standin_payment_intents,
 )
-
-Status = ScheduledCharge.Status
 
 WEBHOOK_URL = "/shop/stripe/webhook/"
 CARD_OK = "4242424242424242"
@@ -93,7 +91,7 @@ class Storm:
         return standin_payment_intents(self.plan.stripe_customer_id)
 
     def next_due(self) -> datetime | None:
-        due = [c.due_at for c in self.charges() if c.status == Status.SCHEDULED]
+        due = [c.due_at for c in self.charges() if c.status == ChargeStatus.SCHEDULED]
         return min(due) if due else None
 
     # --- what the customer, the author, Stripe and the clock do ---------------------
@@ -144,7 +142,7 @@ class Storm:
         intent = self.rng.choice(paid)
         named = intent["metadata"].get("charge_id")
         others = [c for c in self.charges() if str(c.pk) != named]
-        unpaid = [c for c in others if c.status not in (Status.PAID, Status.REFUNDED)]
+        unpaid = [c for c in others if c.status not in (ChargeStatus.PAID, ChargeStatus.REFUNDED)]
         others = unpaid or others
         if not others:
             return "misdirected webhook: no other installment", lambda: None
@@ -158,7 +156,7 @@ class Storm:
         )
 
     def refund(self, *, in_full: bool = False) -> tuple[str, Callable]:
-        charge = self.charge_of(Status.PAID, Status.REFUNDED) or self.any_charge()
+        charge = self.charge_of(ChargeStatus.PAID, ChargeStatus.REFUNDED) or self.any_charge()
         amount = None if in_full else self.rng.choice([None, None, 1000, charge.amount_cents // 2])
         label = "in full" if amount is None else f"{amount} cents"
         return (
@@ -189,7 +187,7 @@ class Storm:
         )[1]
 
     def retry(self) -> tuple[str, Callable]:
-        charge = self.charge_of(Status.FAILED) or self.any_charge()
+        charge = self.charge_of(ChargeStatus.FAILED) or self.any_charge()
         at = self.now
         return (
             f"retry installment {charge.sequence} now",
@@ -197,7 +195,7 @@ class Storm:
         )
 
     def bank(self) -> tuple[str, Callable]:
-        charge = self.charge_of(Status.AWAITING_CONFIRMATION)
+        charge = self.charge_of(ChargeStatus.AWAITING_CONFIRMATION)
         if charge is None:
             return "bank check: nothing waits", lambda: None
         success = self.rng.random() < 0.7
@@ -208,7 +206,7 @@ class Storm:
         )
 
     def page(self) -> tuple[str, Callable]:
-        charge = self.charge_of(Status.AWAITING_CONFIRMATION)
+        charge = self.charge_of(ChargeStatus.AWAITING_CONFIRMATION)
         if charge is None:
             return "confirmation page: nothing waits", lambda: None
         return (
@@ -245,7 +243,7 @@ class Storm:
             return [self.refund(), self.refund()]
         if kind == "two runs":
             return [run, run]
-        waiting = self.charge_of(Status.AWAITING_CONFIRMATION)
+        waiting = self.charge_of(ChargeStatus.AWAITING_CONFIRMATION)
         if waiting is None:
             return [self.refund(), run]
         intent_id = waiting.payment_intent_id
@@ -379,9 +377,9 @@ def storm_run(storm: Storm, client: Client, steps: int, *, hard: bool = False) -
     )
     for number in range(1, steps + 1):
         kind = storm.rng.choice(kinds)
-        if kind in ("bank", "page") and storm.charge_of(Status.AWAITING_CONFIRMATION) is None:
+        if kind in ("bank", "page") and storm.charge_of(ChargeStatus.AWAITING_CONFIRMATION) is None:
             kind = "clock"
-        if kind == "misdirected" and not storm.charge_of(Status.PAID, Status.REFUNDED):
+        if kind == "misdirected" and not storm.charge_of(ChargeStatus.PAID, ChargeStatus.REFUNDED):
             kind = "clock"
 
         if kind == "race":

@@ -5,7 +5,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from shop import gateway
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import ChargeStatus, PlanStatus, ScheduledCharge
 from tests.shop.billing_helpers import (
     charge_at_standin,
     charged_without_recording,
@@ -15,15 +15,13 @@ from tests.shop.billing_helpers import (
 
 pytestmark = pytest.mark.django_db
 
-Status = ScheduledCharge.Status
-
 
 def test_a_webhook_naming_another_installment_does_not_pay_it(client, make_plan, run_at):
     plan = make_plan()
     first, second = plan.charges.order_by("sequence")
     run_at(14)
     first.refresh_from_db()
-    assert first.status == Status.PAID
+    assert first.status == ChargeStatus.PAID
     # installment 1's real payment, in a signed body that names installment 2
     obj = {
         "id": first.payment_intent_id,
@@ -32,10 +30,10 @@ def test_a_webhook_naming_another_installment_does_not_pay_it(client, make_plan,
     }
     assert signed_event_post(client, "payment_intent.succeeded", obj).status_code == 200
     second.refresh_from_db()
-    assert second.status == Status.SCHEDULED
+    assert second.status == ChargeStatus.SCHEDULED
     assert second.payment_intent_id == ""
     plan.refresh_from_db()
-    assert plan.status == InstallmentPlan.Status.INSTALLMENT_PAID
+    assert plan.status == PlanStatus.INSTALLMENT_PAID
     assert [i.payment_intent_id for i in intents_of(plan) if i.status == "succeeded"] == [
         first.payment_intent_id
     ]
@@ -47,7 +45,7 @@ def test_a_payment_of_another_amount_or_customer_does_not_pay_an_installment(
     plan = make_plan()
     first = plan.charges.get(sequence=1)
     ScheduledCharge.objects.filter(pk=first.pk).update(
-        status=Status.PROCESSING, attempts=1, processing_started_at=plan.trial_ends_at
+        status=ChargeStatus.PROCESSING, attempts=1, processing_started_at=plan.trial_ends_at
     )
     metadata = {"charge_id": str(first.pk), "plan_id": str(plan.pk), "attempt": "1"}
     # one dollar instead of $98.50, charged to the plan's own card
@@ -63,7 +61,7 @@ def test_a_payment_of_another_amount_or_customer_does_not_pay_an_installment(
     obj = {"id": cheap.payment_intent_id, "object": "payment_intent", "metadata": metadata}
     assert signed_event_post(client, "payment_intent.succeeded", obj).status_code == 200
     first.refresh_from_db()
-    assert first.status == Status.PROCESSING
+    assert first.status == ChargeStatus.PROCESSING
 
     # the right amount, paid by somebody else's customer and card
     other = make_plan(
@@ -81,14 +79,14 @@ def test_a_payment_of_another_amount_or_customer_does_not_pay_an_installment(
     obj = {"id": theirs.payment_intent_id, "object": "payment_intent", "metadata": metadata}
     assert signed_event_post(client, "payment_intent.succeeded", obj).status_code == 200
     first.refresh_from_db()
-    assert first.status == Status.PROCESSING
+    assert first.status == ChargeStatus.PROCESSING
 
     # the real one is recorded
     charge, intent_id = first, charge_at_standin(plan, first).payment_intent_id
     obj = {"id": intent_id, "object": "payment_intent", "metadata": metadata}
     assert signed_event_post(client, "payment_intent.succeeded", obj).status_code == 200
     charge.refresh_from_db()
-    assert charge.status == Status.PAID and charge.payment_intent_id == intent_id
+    assert charge.status == ChargeStatus.PAID and charge.payment_intent_id == intent_id
 
 
 def test_the_database_refuses_one_payment_intent_on_two_installments(make_plan):

@@ -7,12 +7,10 @@ import pytest
 from django.core.management import call_command
 
 from shop.billing.charging import charge_installment
-from shop.billing.models import InstallmentRefund, ScheduledCharge
+from shop.billing.models import ChargeStatus, InstallmentRefund, RefundStatus, ScheduledCharge
 from tests.shop.billing_helpers import charge_at_standin, day
 
 pytestmark = pytest.mark.django_db
-
-Status = ScheduledCharge.Status
 
 
 def charge_at_stripe(plan, charge, attempt="1"):
@@ -32,7 +30,7 @@ def test_an_unrecorded_payment_is_reported_then_fixed_and_a_double_charge_refund
     first, second = plan.charges.order_by("sequence")
     charge_installment(charge_id=first.pk, now=day(14))
     # A payment Stripe took that we never recorded (the charge was left failed here).
-    ScheduledCharge.objects.filter(pk=second.pk).update(status=Status.FAILED, attempts=1)
+    ScheduledCharge.objects.filter(pk=second.pk).update(status=ChargeStatus.FAILED, attempts=1)
     taken = charge_at_stripe(plan, second)
 
     report = reconcile("--dry-run")
@@ -41,12 +39,14 @@ def test_an_unrecorded_payment_is_reported_then_fixed_and_a_double_charge_refund
         in (report)
     )
     second.refresh_from_db()
-    assert second.status == Status.FAILED
+    assert second.status == ChargeStatus.FAILED
 
     report = reconcile()
     assert f"FIXED plan {plan.pk} charge {second.pk}" in report
     second.refresh_from_db()
-    assert second.status == Status.PAID and second.payment_intent_id == taken.payment_intent_id
+    assert (
+        second.status == ChargeStatus.PAID and second.payment_intent_id == taken.payment_intent_id
+    )
     assert plan.order.sources.get().amount_debited == Decimal("197.00")
     assert "0 differences" in reconcile()
 
@@ -60,7 +60,7 @@ def test_an_unrecorded_payment_is_reported_then_fixed_and_a_double_charge_refund
     assert f"FIXED plan {plan.pk} charge {first.pk}: installment 1 also charged by" in report
     refund = InstallmentRefund.objects.get(payment_intent_id=twice.payment_intent_id)
     assert refund.reason == InstallmentRefund.Reason.DOUBLE_CHARGE
-    assert refund.status == InstallmentRefund.Status.SUCCEEDED
+    assert refund.status == RefundStatus.SUCCEEDED
     assert plan.events.filter(kind="late_payment_refunding").count() == 1
     # the order still shows the two installments paid, nothing refunded of them
     source = plan.order.sources.get()

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 
 from shop import gateway
-from shop.billing.models import InstallmentPlan, InstallmentRefund, ScheduledCharge
+from shop.billing.models import ChargeStatus, InstallmentRefund, PlanStatus, RefundStatus
 from shop.billing.refunds import installment_refund
 from shop.billing.scheduler import billing_run
 from shop.billing.transitions import MoveRefused
@@ -21,8 +21,6 @@ from tests.shop.standin import standin_delay
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-Status = ScheduledCharge.Status
-PlanStatus = InstallmentPlan.Status
 DELAY = 4.0
 
 
@@ -45,7 +43,7 @@ def wait_until_processing(charge, timeout=DELAY):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         charge.refresh_from_db()
-        if charge.status == Status.PROCESSING:
+        if charge.status == ChargeStatus.PROCESSING:
             return
         time.sleep(0.05)
     raise AssertionError("installment 2 was never claimed")
@@ -59,7 +57,7 @@ def test_a_refund_during_a_charge_waits_and_the_customer_is_not_charged_after_it
     with time_machine.travel(day(14), tick=False):
         billing_run(now=day(14))
     first.refresh_from_db()
-    assert first.status == Status.PAID
+    assert first.status == ChargeStatus.PAID
 
     with time_machine.travel(day(42), tick=True):
         with standin_delay(billing_standin, "POST /v1/payment_intents", DELAY):
@@ -77,7 +75,7 @@ def test_a_refund_during_a_charge_waits_and_the_customer_is_not_charged_after_it
     first.refresh_from_db()
     second.refresh_from_db()
     assert plan.status == PlanStatus.REFUNDED
-    assert first.status == Status.REFUNDED and second.status == Status.PAID
+    assert first.status == ChargeStatus.REFUNDED and second.status == ChargeStatus.PAID
     succeeded = [i.payment_intent_id for i in intents_of(plan) if i.status == "succeeded"]
     assert sorted(succeeded) == sorted([first.payment_intent_id, second.payment_intent_id])
 
@@ -129,10 +127,10 @@ def test_a_payment_taken_after_a_refund_in_stripe_is_refunded_automatically_once
     plan.refresh_from_db()
     second.refresh_from_db()
     assert plan.status == PlanStatus.REFUNDED
-    assert second.status == Status.REFUNDED and second.refunded_cents == 9850
+    assert second.status == ChargeStatus.REFUNDED and second.refunded_cents == 9850
     automatic = InstallmentRefund.objects.get(charge=second)
     assert automatic.reason == InstallmentRefund.Reason.LATE_PAYMENT
-    assert automatic.status == InstallmentRefund.Status.SUCCEEDED
+    assert automatic.status == RefundStatus.SUCCEEDED
     # shown to the author on the plan's events
     assert plan.events.filter(kind="late_payment_refunding").count() == 1
     # the money: taken twice at Stripe, both given back; the order agrees

@@ -6,7 +6,7 @@ from django.contrib.sites.models import Site
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import ChargeStatus, InstallmentPlan, PlanStatus, ScheduledCharge
 from shop.billing.testing import plans_in_bulk
 from tests.shop.billing_helpers import DAY0
 from tests.shop.factories import saved_card_for_tests
@@ -48,7 +48,7 @@ def _run_with(count: int, *, product, card, run_at) -> int:
             report = run_at(14)
         assert sorted(report.charged.values()) == ["succeeded"] * count
         paid = ScheduledCharge.objects.filter(
-            plan__in=bulk.plans, sequence=1, status=ScheduledCharge.Status.PAID
+            plan__in=bulk.plans, sequence=1, status=ChargeStatus.PAID
         )
         # Each paid by its own PaymentIntent at the stand-in.
         assert len(set(paid.values_list("payment_intent_id", flat=True))) == count
@@ -57,7 +57,7 @@ def _run_with(count: int, *, product, card, run_at) -> int:
                 "status", flat=True
             )
         )
-        assert statuses == {InstallmentPlan.Status.INSTALLMENT_PAID}
+        assert statuses == {PlanStatus.INSTALLMENT_PAID}
         transaction.set_rollback(True)
     return len(queries)
 

@@ -11,7 +11,7 @@ from django.db import connection
 from oscar.core.loading import get_model
 
 from shop.billing.access import plan_allows_download
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import ChargeStatus, InstallmentPlan, PlanStatus
 from shop.billing.reminders import quit_link_path
 from shop.billing.scheduler import billing_run
 from shop.billing.tasks import billing_run_task
@@ -24,9 +24,6 @@ from tests.shop.billing_helpers import (
 )
 
 PaymentEvent = get_model("order", "PaymentEvent")
-
-Status = ScheduledCharge.Status
-PlanStatus = InstallmentPlan.Status
 
 
 def grant_open(plan, n: int) -> bool:
@@ -199,7 +196,7 @@ def test_two_overlapping_runs_charge_once(make_plan):
     assert sorted(len(r.charged) for r in reports) == [0, 1]
     assert succeeded_cents(plan) == 9850 and len(intents_of(plan)) == 1
     charge = plan.charges.get(sequence=1)
-    assert charge.status == Status.PAID and charge.attempts == 1
+    assert charge.status == ChargeStatus.PAID and charge.attempts == 1
 
 
 @pytest.mark.django_db
@@ -210,7 +207,7 @@ def test_a_run_reconciles_an_installment_left_processing_by_a_crash(make_plan, r
     report = run_at(14, 0.5)
     assert report.reconciled == [charge.pk] and report.charged == {}
     charge.refresh_from_db()
-    assert charge.status == Status.PAID and charge.attempts == 1
+    assert charge.status == ChargeStatus.PAID and charge.attempts == 1
     assert succeeded_cents(plan) == 9850 and len(intents_of(plan)) == 1
 
 

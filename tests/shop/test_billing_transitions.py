@@ -7,27 +7,26 @@ from pathlib import Path
 import pytest
 
 from shop.billing import transitions
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import ChargeStatus, InstallmentPlan, PlanStatus
 from shop.billing.transitions import ALLOWED_MOVES, MoveRefused
 from shop.downloads.models import DownloadGrant
 from tests.shop.billing_helpers import day
 
 pytestmark = pytest.mark.django_db
 
-S = InstallmentPlan.Status
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_move_names_known_statuses():
     for move, (allowed_from, target) in ALLOWED_MOVES.items():
         assert allowed_from, move
-        assert set(allowed_from) <= set(S.values), move
-        assert target is None or target in S.values, move
+        assert set(allowed_from) <= set(PlanStatus.values), move
+        assert target is None or target in PlanStatus.values, move
 
 
 @pytest.mark.parametrize(
     ("status", "allowed"),
-    [(status, status in ALLOWED_MOVES["payments_cancelled"][0]) for status in S.values],
+    [(status, status in ALLOWED_MOVES["payments_cancelled"][0]) for status in PlanStatus.values],
 )
 def test_the_table_decides_each_move(make_plan, status, allowed, caplog):
     plan = make_plan()
@@ -46,7 +45,7 @@ def test_the_table_decides_each_move(make_plan, status, allowed, caplog):
 
 def test_a_refused_move_changes_nothing(make_plan, caplog):
     plan = make_plan()
-    InstallmentPlan.objects.filter(pk=plan.pk).update(status=S.PAID_IN_FULL)
+    InstallmentPlan.objects.filter(pk=plan.pk).update(status=PlanStatus.PAID_IN_FULL)
     events = plan.events.count()
     with caplog.at_level(logging.WARNING, logger="shop.billing.transitions"):
         with pytest.raises(MoveRefused, match="can no longer be quit"):
@@ -54,9 +53,9 @@ def test_a_refused_move_changes_nothing(make_plan, caplog):
         with pytest.raises(MoveRefused):
             transitions.payments_cancelled(plan_id=plan.pk, now=day(3))
     plan.refresh_from_db()
-    assert plan.status == S.PAID_IN_FULL
+    assert plan.status == PlanStatus.PAID_IN_FULL
     assert plan.events.count() == events
-    assert not plan.charges.filter(status=ScheduledCharge.Status.CANCELLED).exists()
+    assert not plan.charges.filter(status=ChargeStatus.CANCELLED).exists()
     assert DownloadGrant.objects.get(order=plan.order).ends_at is None
     assert "trial_quit refused from paid_in_full" in caplog.text
 

@@ -8,7 +8,7 @@ import pytest
 from oscar.core.loading import get_model
 
 from shop.billing.charging import charge_installment
-from shop.billing.models import InstallmentPlan, ScheduledCharge, StripeEvent
+from shop.billing.models import ChargeStatus, PlanStatus, ScheduledCharge, StripeEvent
 from shop.downloads.models import DownloadGrant
 from tests.shop.billing_helpers import charged_without_recording, day, signed_event_post
 
@@ -33,7 +33,7 @@ def test_a_forged_or_unsigned_webhook_is_refused_and_nothing_is_stored(client, m
     assert unsigned.status_code == 400
     assert not StripeEvent.objects.exists()
     charge.refresh_from_db()
-    assert charge.status == ScheduledCharge.Status.PROCESSING
+    assert charge.status == ChargeStatus.PROCESSING
 
 
 def test_payment_intent_succeeded_records_once_through_replays_and_out_of_order(client, make_plan):
@@ -48,9 +48,9 @@ def test_payment_intent_succeeded_records_once_through_replays_and_out_of_order(
     first = post_event(client, "payment_intent.succeeded", obj, event_id="evt_paid_1")
     assert first.status_code == 200 and first.content == b"succeeded: recorded"
     charge.refresh_from_db()
-    assert charge.status == ScheduledCharge.Status.PAID and charge.payment_intent_id == intent_id
+    assert charge.status == ChargeStatus.PAID and charge.payment_intent_id == intent_id
     plan.refresh_from_db()
-    assert plan.status == InstallmentPlan.Status.INSTALLMENT_PAID
+    assert plan.status == PlanStatus.INSTALLMENT_PAID
 
     replay = post_event(client, "payment_intent.succeeded", obj, event_id="evt_paid_1")
     assert replay.content == b"duplicate"
@@ -87,10 +87,10 @@ def test_charge_refunded_refunds_the_plan_and_ends_the_download(client, make_pla
 
     charge.refresh_from_db()
     plan.refresh_from_db()
-    assert charge.status == ScheduledCharge.Status.REFUNDED and charge.refunded_cents == 9850
-    assert plan.status == InstallmentPlan.Status.REFUNDED
+    assert charge.status == ChargeStatus.REFUNDED and charge.refunded_cents == 9850
+    assert plan.status == PlanStatus.REFUNDED
     assert plan.order.status == "Refunded"
-    assert plan.charges.get(sequence=2).status == ScheduledCharge.Status.CANCELLED
+    assert plan.charges.get(sequence=2).status == ChargeStatus.CANCELLED
     refund = PaymentEvent.objects.get(order=plan.order, event_type__name="Refunded")
     assert refund.amount == Decimal("98.50")
     assert plan.order.sources.get().amount_refunded == Decimal("98.50")
@@ -131,9 +131,9 @@ def test_payment_failed_records_a_decline_the_scheduler_never_recorded(client, m
     response = post_event(client, "payment_intent.payment_failed", obj)
     assert response.content == b"failed: recorded"
     charge.refresh_from_db()
-    assert charge.status == ScheduledCharge.Status.FAILED and charge.next_attempt_at
+    assert charge.status == ChargeStatus.FAILED and charge.next_attempt_at
     plan.refresh_from_db()
-    assert plan.status == InstallmentPlan.Status.PAYMENT_FAILED
+    assert plan.status == PlanStatus.PAYMENT_FAILED
     assert post_event(client, "payment_intent.payment_failed", obj).content == (
         b"failed: already recorded"
     )
@@ -165,7 +165,7 @@ def test_a_payment_intent_stripe_does_not_know_is_stored_logged_and_answered_200
     assert response.content.decode() == stored.result
     assert any("pi_never_made_here" in r.getMessage() for r in caplog.records)
     charge.refresh_from_db()
-    assert charge.status == ScheduledCharge.Status.SCHEDULED and not charge.payment_intent_id
+    assert charge.status == ChargeStatus.SCHEDULED and not charge.payment_intent_id
     again = post_event(client, "payment_intent.succeeded", obj, event_id="evt_unknown_pi")
     assert again.status_code == 200 and again.content == b"duplicate"
 
@@ -226,7 +226,7 @@ def test_when_stripe_cannot_answer_the_event_waits_unprocessed_for_the_retry(
     assert response.status_code == 503
     assert StripeEvent.objects.get(event_id="evt_later").processed_at is None
     charge.refresh_from_db()
-    assert charge.status == ScheduledCharge.Status.PROCESSING
+    assert charge.status == ChargeStatus.PROCESSING
 
     settings.STRIPE_API_BASE = standin
     retry = post_event(client, "payment_intent.succeeded", obj, event_id="evt_later")
@@ -276,7 +276,7 @@ def test_when_our_database_is_locked_the_event_waits_unprocessed_for_the_retry(c
     stored = StripeEvent.objects.filter(event_id="evt_locked").first()
     assert stored is None or stored.processed_at is None
     charge.refresh_from_db()
-    assert charge.status == ScheduledCharge.Status.PROCESSING
+    assert charge.status == ChargeStatus.PROCESSING
 
     retry = post_event(client, "payment_intent.succeeded", obj, event_id="evt_locked")
     assert retry.status_code == 200 and retry.content == b"succeeded: recorded"

@@ -17,7 +17,13 @@ from django.test import Client
 from oscar.core.loading import get_class, get_model
 from oscar.test.factories import create_product
 
-from shop.billing.models import InstallmentPlan, ScheduledCharge, StripeCustomer, TrialConsent
+from shop.billing.models import (
+    ChargeStatus,
+    InstallmentPlan,
+    PlanStatus,
+    StripeCustomer,
+    TrialConsent,
+)
 from shop.checkout.views import SETUP_INTENT_SESSION_KEY
 from shop.downloads.models import DownloadGrant
 from shop.gateway.testing import bank_check_for_tests, card_confirm_for_tests
@@ -220,8 +226,8 @@ def test_the_bank_check_at_purchase_is_done_in_the_browser_then_paid_once(client
 
     plan = InstallmentPlan.objects.get(with_trial=False)
     first = plan.charges.get(sequence=1)
-    assert (first.status, first.payment_intent_id) == (ScheduledCharge.Status.PAID, intent_id)
-    assert plan.status == InstallmentPlan.Status.INSTALLMENT_PAID
+    assert (first.status, first.payment_intent_id) == (ChargeStatus.PAID, intent_id)
+    assert plan.status == PlanStatus.INSTALLMENT_PAID
     assert plan.order.sources.get().amount_debited == Decimal("98.50")
     assert [i.id for i in succeeded(reader)] == [intent_id]
 

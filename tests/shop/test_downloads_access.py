@@ -1,16 +1,18 @@
 """Who may download: the grant's dates and every state of the billing rules."""
 
+import importlib
 from datetime import timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.utils import timezone
 
-from shop.billing.models import InstallmentPlan
+from shop.billing.access import grant_sync
+from shop.billing.models import ChargeStatus, InstallmentPlan, PlanStatus, ScheduledCharge
 from shop.downloads.access import grant_allows_download
 from tests.shop.download_factories import grant_with_plan
 from tests.shop.factories import program_with_trial
 
-Status = InstallmentPlan.Status
 pytestmark = pytest.mark.django_db
 
 
@@ -26,7 +28,9 @@ def program():
     return program_with_trial()
 
 
-@pytest.mark.parametrize("status", [Status.TRIALING, Status.INSTALLMENT_PAID, Status.PAID_IN_FULL])
+@pytest.mark.parametrize(
+    "status", [PlanStatus.TRIALING, PlanStatus.INSTALLMENT_PAID, PlanStatus.PAID_IN_FULL]
+)
 def test_trialing_and_paying_customers_may_download(customer, program, status):
     grant = grant_with_plan(user=customer, product=program, status=status)
 
@@ -35,7 +39,7 @@ def test_trialing_and_paying_customers_may_download(customer, program, status):
 
 def test_quit_tryout_downloads_until_the_trial_ends(customer, program):
     grant = grant_with_plan(
-        user=customer, product=program, status=Status.TRIAL_QUIT, started=timedelta(days=3)
+        user=customer, product=program, status=PlanStatus.TRIAL_QUIT, started=timedelta(days=3)
     )
     trial_end = grant.order.installment_plan.trial_ends_at
     grant.ends_at = trial_end
@@ -47,9 +51,9 @@ def test_quit_tryout_downloads_until_the_trial_ends(customer, program):
     assert "ended on" in reason
 
 
-def test_quit_tryout_is_closed_by_the_plan_even_without_a_grant_end(customer, program):
+def test_quit_tryout_is_closed_once_the_trial_has_ended(customer, program):
     grant = grant_with_plan(
-        user=customer, product=program, status=Status.TRIAL_QUIT, started=timedelta(days=20)
+        user=customer, product=program, status=PlanStatus.TRIAL_QUIT, started=timedelta(days=20)
     )
 
     allowed, reason = grant_allows_download(grant)
@@ -61,7 +65,7 @@ def test_failed_payment_keeps_access_during_the_grace_period(customer, program):
     grant = grant_with_plan(
         user=customer,
         product=program,
-        status=Status.PAYMENT_FAILED,
+        status=PlanStatus.PAYMENT_FAILED,
         started=timedelta(days=15),
         ends_at=timezone.now() + timedelta(days=3),
     )
@@ -70,10 +74,8 @@ def test_failed_payment_keeps_access_during_the_grace_period(customer, program):
 
 
 def test_failed_payment_without_grace_suspends_downloads(customer, program):
-    from shop.billing.models import InstallmentPlan, ScheduledCharge
-
     grant = grant_with_plan(
-        user=customer, product=program, status=Status.PAYMENT_FAILED, started=timedelta(days=15)
+        user=customer, product=program, status=PlanStatus.PAYMENT_FAILED, started=timedelta(days=15)
     )
     # The installment failed ten days ago: past the seven days of grace.
     plan = InstallmentPlan.objects.get(order_id=grant.order_id)
@@ -83,8 +85,10 @@ def test_failed_payment_without_grace_suspends_downloads(customer, program):
         due_at=timezone.now() - timedelta(days=10),
         amount_cents=9850,
         currency="USD",
-        status=ScheduledCharge.Status.FAILED,
+        status=ChargeStatus.FAILED,
     )
+    grant_sync(plan)
+    grant.refresh_from_db()
 
     allowed, reason = grant_allows_download(grant)
     assert not allowed
@@ -93,7 +97,7 @@ def test_failed_payment_without_grace_suspends_downloads(customer, program):
 
 @pytest.mark.parametrize(
     ("status", "words"),
-    [(Status.REFUNDED, "refunded"), (Status.CANCELLED, "cancelled")],
+    [(PlanStatus.REFUNDED, "refunded"), (PlanStatus.CANCELLED, "cancelled")],
 )
 def test_refunded_and_cancelled_orders_may_not_download(customer, program, status, words):
     grant = grant_with_plan(user=customer, product=program, status=status)
@@ -107,7 +111,7 @@ def test_an_ended_grant_says_why_in_plain_words(customer, program):
     grant = grant_with_plan(
         user=customer,
         product=program,
-        status=Status.PAID_IN_FULL,
+        status=PlanStatus.PAID_IN_FULL,
         ends_at=timezone.now() - timedelta(hours=1),
         ended_reason="The author closed this edition.",
     )
@@ -123,3 +127,38 @@ def test_a_grant_that_has_not_started_gives_nothing_yet(customer, program):
     allowed, reason = grant_allows_download(grant)
     assert not allowed
     assert "starts on" in reason
+
+
+def test_reasons_written_before_read_as_customers_saw_them(customer, program):
+    migration = importlib.import_module("shop.downloads.migrations.0003_grant_ended_by_plan")
+    ended = timezone.now() - timedelta(days=1)
+    quit_ = grant_with_plan(
+        user=customer,
+        product=program,
+        status=PlanStatus.TRIAL_QUIT,
+        ends_at=ended,
+        ended_reason="The free tryout was quit.",
+    )
+    closed = grant_with_plan(
+        user=customer,
+        product=program,
+        status=PlanStatus.PAID_IN_FULL,
+        ends_at=ended,
+        ended_reason="The author closed this edition.",
+    )
+
+    migration.reasons_as_sentences(django_apps, None)
+
+    quit_.refresh_from_db()
+    assert quit_.ended_by_plan
+    assert grant_allows_download(quit_) == (
+        False,
+        f"You quit the free tryout, so access ended on {ended:%B} {ended.day}, {ended:%Y}.",
+    )
+    closed.refresh_from_db()
+    assert not closed.ended_by_plan
+    assert closed.ended_reason == "The author closed this edition."
+
+    migration.sentences_as_reasons(django_apps, None)
+    quit_.refresh_from_db()
+    assert quit_.ended_reason == "The free tryout was quit."

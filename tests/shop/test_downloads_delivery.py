@@ -11,12 +11,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from shop.billing.models import InstallmentPlan
+from shop.billing.models import PlanStatus
 from shop.downloads.models import DownloadLimit, DownloadLog
 from tests.shop.download_factories import grant_with_plan, program_file_create
 from tests.shop.factories import program_with_trial
 
-Status = InstallmentPlan.Status
 pytestmark = pytest.mark.django_db
 CONTENT = b"%PDF-1.7 " + bytes(range(256)) * 400
 
@@ -147,10 +146,10 @@ def test_nobody_else_gets_the_file(client, customer, program, book, django_user_
 @pytest.mark.parametrize(
     "plan",
     [
-        {"status": Status.TRIAL_QUIT, "started": timedelta(days=20)},
-        {"status": Status.REFUNDED},
-        {"status": Status.PAYMENT_FAILED, "started": timedelta(days=20), "suspended": True},
-        {"status": Status.PAID_IN_FULL, "ends_at": timezone.now() - timedelta(days=1)},
+        {"status": PlanStatus.TRIAL_QUIT, "started": timedelta(days=20)},
+        {"status": PlanStatus.REFUNDED},
+        {"status": PlanStatus.PAYMENT_FAILED, "started": timedelta(days=20), "suspended": True},
+        {"status": PlanStatus.PAID_IN_FULL, "ends_at": timezone.now() - timedelta(days=1)},
     ],
     ids=["quit-after-trial-end", "refunded", "suspended", "grant-ended"],
 )

@@ -20,7 +20,7 @@ from django.test import Client
 from oscar.core.loading import get_model
 
 from shop import gateway
-from shop.billing.models import InstallmentPlan, ScheduledCharge
+from shop.billing.models import ChargeStatus, InstallmentPlan, PlanStatus, ScheduledCharge
 from shop.billing.scheduler import billing_run
 from shop.downloads.models import DownloadGrant
 from tests.shop.billing_helpers import day, intents_of
@@ -34,7 +34,6 @@ from tests.shop.test_checkout_payment import (
 )
 
 Order = get_model("order", "Order")
-Status = ScheduledCharge.Status
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -190,7 +189,7 @@ def test_a_billing_run_losing_its_database_goes_on_and_the_next_run_records_once
     dropped = int(charged[0].metadata["charge_id"])
     lost = ScheduledCharge.objects.get(pk=dropped)
     # Charged at Stripe, not recorded: left "processing" for reconciliation.
-    assert lost.status == Status.PROCESSING
+    assert lost.status == ChargeStatus.PROCESSING
     assert any(str(dropped) in r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR)
     # The run went on with the next plan on a fresh connection.
     untouched = next(p for p in plans if p.pk != lost.plan_id)
@@ -205,10 +204,10 @@ def test_a_billing_run_losing_its_database_goes_on_and_the_next_run_records_once
             billing_run(now=at)
 
     lost.refresh_from_db()
-    assert lost.status == Status.PAID and lost.attempts == 1
+    assert lost.status == ChargeStatus.PAID and lost.attempts == 1
     for plan in plans:
         plan.refresh_from_db()
-        assert plan.status == InstallmentPlan.Status.INSTALLMENT_PAID
+        assert plan.status == PlanStatus.INSTALLMENT_PAID
         intents = intents_of(plan)
         assert [i.status for i in intents] == ["succeeded"], intents
         plan_invariants_check(plan)

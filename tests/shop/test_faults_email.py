@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from shop.billing.models import InstallmentPlan, OutgoingEmail, ScheduledCharge
+from shop.billing.models import ChargeStatus, InstallmentPlan, OutgoingEmail, PlanStatus
 from shop.downloads.models import DownloadGrant
 from tests.shop.billing_helpers import day, intents_of
 
@@ -67,8 +67,8 @@ def test_billing_run_emails_held_back_by_the_mail_server_are_sent_once_later(
         billing_run_at(day(14), django_capture_on_commit_callbacks)
     plan.refresh_from_db()
     charge = plan.charges.get(sequence=1)
-    assert charge.status == ScheduledCharge.Status.PAID
-    assert plan.status == InstallmentPlan.Status.INSTALLMENT_PAID
+    assert charge.status == ChargeStatus.PAID
+    assert plan.status == PlanStatus.INSTALLMENT_PAID
     assert [i.status for i in intents_of(plan)] == ["succeeded"]
     assert f"INSTALLMENT_PAID) for order {plan.order.number}, plan {plan.pk}" in caplog.text
     assert mail.outbox == []
@@ -135,7 +135,7 @@ def test_checkout_with_the_mail_server_down_places_the_order_and_the_next_run_se
     assert response.status_code == 302
     assert response["Location"] == "/shop/checkout/thank-you/"
     order = Order.objects.get()
-    assert InstallmentPlan.objects.get(order=order).status == InstallmentPlan.Status.TRIALING
+    assert InstallmentPlan.objects.get(order=order).status == PlanStatus.TRIALING
     assert DownloadGrant.objects.get(order=order).is_active()
     assert f"(ORDER_PLACED) for order {order.number}" in caplog.text
     thank_you = client.get("/shop/checkout/thank-you/")

@@ -17,7 +17,13 @@ from oscar.test.factories import create_product
 
 from shop import gateway
 from shop.billing.charging import charge_installment
-from shop.billing.models import InstallmentPlan, InstallmentRefund, ScheduledCharge
+from shop.billing.models import (
+    ChargeStatus,
+    InstallmentPlan,
+    InstallmentRefund,
+    PlanStatus,
+    RefundStatus,
+)
 from shop.checkout.models import CheckoutPayment
 from shop.downloads.models import DownloadGrant
 from tests.shop.billing_helpers import DAY0, day, intents_of
@@ -28,7 +34,6 @@ Basket = get_model("basket", "Basket")
 
 pytestmark = pytest.mark.django_db
 
-Status = ScheduledCharge.Status
 PAYMENT_PAGE = "/shop/checkout/payment-details/"
 UNREACHABLE = "We could not reach our payment provider just now"
 
@@ -91,14 +96,14 @@ def test_billing_run_with_stripe_down_goes_on_and_the_next_run_charges_once(
         output = billing_run_at(day(14), django_capture_on_commit_callbacks)
 
     charge = plan.charges.get(sequence=1)
-    assert charge.status == Status.PROCESSING and charge.attempts == 1
+    assert charge.status == ChargeStatus.PROCESSING and charge.attempts == 1
     assert f"charge {charge.pk} of plan {plan.pk}" in caplog.text
     assert "charge_off_session" in caplog.text
     assert any(
         r.levelno >= logging.ERROR and str(plan.pk) in r.getMessage() for r in caplog.records
     )
     plan.refresh_from_db()
-    assert plan.status == InstallmentPlan.Status.TRIALING
+    assert plan.status == PlanStatus.TRIALING
     assert subjects_to("reader@example.com") == []
     # The rest of the run went on: the other customer was reminded.
     other.refresh_from_db()
@@ -111,8 +116,8 @@ def test_billing_run_with_stripe_down_goes_on_and_the_next_run_charges_once(
     billing_run_at(day(14, hours=1), django_capture_on_commit_callbacks)
     charge.refresh_from_db()
     plan.refresh_from_db()
-    assert charge.status == Status.PAID
-    assert plan.status == InstallmentPlan.Status.INSTALLMENT_PAID
+    assert charge.status == ChargeStatus.PAID
+    assert plan.status == PlanStatus.INSTALLMENT_PAID
     assert [i.status for i in intents_of(plan)] == ["succeeded"]
     assert len(subjects_to("reader@example.com")) == 1
 
@@ -133,7 +138,7 @@ def test_a_charge_taken_by_stripe_whose_answer_was_lost_is_found_not_taken_again
         billing_run_at(day(14), django_capture_on_commit_callbacks)
     timer.join()
     charge = plan.charges.get(sequence=1)
-    assert charge.status == Status.PROCESSING
+    assert charge.status == ChargeStatus.PROCESSING
     assert f"charge {charge.pk} of plan {plan.pk}" in caplog.text
     assert subjects_to("reader@example.com") == []
 
@@ -143,10 +148,10 @@ def test_a_charge_taken_by_stripe_whose_answer_was_lost_is_found_not_taken_again
     # Before it is stale, the run leaves it alone rather than charge beside it.
     billing_run_at(day(14, hours=0.05), django_capture_on_commit_callbacks)
     charge.refresh_from_db()
-    assert charge.status == Status.PROCESSING
+    assert charge.status == ChargeStatus.PROCESSING
     billing_run_at(day(14, hours=1), django_capture_on_commit_callbacks)
     charge.refresh_from_db()
-    assert charge.status == Status.PAID
+    assert charge.status == ChargeStatus.PAID
     assert [i.status for i in intents_of(plan)] == ["succeeded"]
     assert charge.payment_intent_id == intents_of(plan)[0].payment_intent_id
     assert len(subjects_to("reader@example.com")) == 1
@@ -182,7 +187,7 @@ def test_a_refund_with_stripe_down_is_kept_and_sent_once_when_it_is_back(
     with django_capture_on_commit_callbacks(execute=True):
         charge_installment(charge_id=charge.pk, now=day(14))
     charge.refresh_from_db()
-    assert charge.status == Status.PAID
+    assert charge.status == ChargeStatus.PAID
     mail.outbox.clear()
     client.force_login(author)
     url = f"/shop/accounts/program/staff/refund/{charge.pk}/"
@@ -199,12 +204,12 @@ def test_a_refund_with_stripe_down_is_kept_and_sent_once_when_it_is_back(
     assert "Stripe could not be reached" in page
     assert "Refunded 98.50 USD." not in page
     refund = InstallmentRefund.objects.get()
-    assert refund.status == InstallmentRefund.Status.REQUESTED
+    assert refund.status == RefundStatus.REQUESTED
     assert f"refund {refund.pk}" in caplog.text and "refund_create" in caplog.text
     charge.refresh_from_db()
     plan.refresh_from_db()
-    assert charge.status == Status.PAID and charge.refunded_cents == 0
-    assert plan.status == InstallmentPlan.Status.INSTALLMENT_PAID
+    assert charge.status == ChargeStatus.PAID and charge.refunded_cents == 0
+    assert plan.status == PlanStatus.INSTALLMENT_PAID
     assert subjects_to("reader@example.com") == []
 
     stripe_outage.restore()
@@ -212,8 +217,8 @@ def test_a_refund_with_stripe_down_is_kept_and_sent_once_when_it_is_back(
     billing_run_at(day(15, hours=1), django_capture_on_commit_callbacks)
     refund.refresh_from_db()
     charge.refresh_from_db()
-    assert refund.status == InstallmentRefund.Status.SUCCEEDED
-    assert charge.status == Status.REFUNDED and charge.refunded_cents == 9850
+    assert refund.status == RefundStatus.SUCCEEDED
+    assert charge.status == ChargeStatus.REFUNDED and charge.refunded_cents == 9850
     assert refunded_at_standin(stripe_outage, charge.payment_intent_id) == 9850
     assert len(subjects_to("reader@example.com")) == 1
 
@@ -245,7 +250,7 @@ def test_quitting_the_tryout_with_stripe_down_is_recorded_and_nothing_is_charged
     assert response.status_code == 200
     assert "You have quit the free tryout" in response.content.decode()
     plan.refresh_from_db()
-    assert plan.status == InstallmentPlan.Status.TRIAL_QUIT
+    assert plan.status == PlanStatus.TRIAL_QUIT
     assert subjects_to("reader@example.com") == [
         "You have quit your free tryout: nothing will be charged"
     ]
@@ -256,7 +261,7 @@ def test_quitting_the_tryout_with_stripe_down_is_recorded_and_nothing_is_charged
     billing_run_at(day(14), django_capture_on_commit_callbacks)
     billing_run_at(day(42), django_capture_on_commit_callbacks)
     assert intents_of(plan) == []
-    assert set(plan.charges.values_list("status", flat=True)) == {Status.CANCELLED}
+    assert set(plan.charges.values_list("status", flat=True)) == {ChargeStatus.CANCELLED}
     assert len(subjects_to("reader@example.com")) == 1
 
 

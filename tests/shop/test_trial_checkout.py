@@ -15,7 +15,14 @@ from django.test import Client
 from oscar.core.loading import get_model
 
 from shop import gateway
-from shop.billing.models import InstallmentPlan, ScheduledCharge, TrialClaim, TrialConsent
+from shop.billing.models import (
+    ChargeStatus,
+    InstallmentPlan,
+    PlanStatus,
+    ScheduledCharge,
+    TrialClaim,
+    TrialConsent,
+)
 from shop.checkout.views import SETUP_INTENT_SESSION_KEY
 from shop.downloads.models import DownloadGrant
 from shop.gateway.testing import card_confirm_for_tests
@@ -108,11 +115,11 @@ def test_checkout_with_4242_starts_the_trial_and_charges_nothing(
     assert order.basket.status == Basket.SUBMITTED
 
     plan = InstallmentPlan.objects.get(order=order)
-    assert plan.status == InstallmentPlan.Status.TRIALING
+    assert plan.status == PlanStatus.TRIALING
     assert plan.total_cents == 19700 and plan.installment_amount_cents == 9850
     charges = list(plan.charges.all())
     assert [c.amount_cents for c in charges] == [9850, 9850]
-    assert [c.status for c in charges] == [ScheduledCharge.Status.SCHEDULED] * 2
+    assert [c.status for c in charges] == [ChargeStatus.SCHEDULED] * 2
     start = plan.trial_started_at
     assert charges[0].due_at == start + timedelta(days=14)
     assert charges[1].due_at == start + timedelta(days=42)
@@ -356,7 +363,7 @@ def test_quitting_during_the_trial_cancels_everything_once(
         response = client.post(f"/shop/accounts/program/{plan.pk}/quit/", follow=True)
     assert "You have quit the free tryout" in response.content.decode()
     plan.refresh_from_db()
-    assert plan.status == InstallmentPlan.Status.TRIAL_QUIT
+    assert plan.status == PlanStatus.TRIAL_QUIT
     assert set(plan.charges.values_list("status", flat=True)) == {"cancelled"}
     assert plan.order.status == "Trial quit"
     grant = DownloadGrant.objects.get(order=plan.order)
@@ -384,7 +391,7 @@ def test_nobody_else_can_quit_a_customers_trial(client, reader, program, django_
     )
     assert stranger.post(f"/shop/accounts/program/{plan.pk}/quit/").status_code == 404
     plan.refresh_from_db()
-    assert plan.status == InstallmentPlan.Status.TRIALING
+    assert plan.status == PlanStatus.TRIALING
 
 
 def test_the_dashboard_shows_the_plan_its_payments_and_events(
@@ -432,10 +439,10 @@ def test_after_the_tryout_the_program_can_be_bought_without_it_when_the_author_a
     order = Order.objects.order_by("-pk").first()
     assert order.status == "Installment 1 paid"
     plan = order.installment_plan
-    assert not plan.with_trial and plan.status == InstallmentPlan.Status.INSTALLMENT_PAID
+    assert not plan.with_trial and plan.status == PlanStatus.INSTALLMENT_PAID
     first, second = plan.charges.all()
-    assert first.status == ScheduledCharge.Status.PAID and first.payment_intent_id
-    assert second.status == ScheduledCharge.Status.SCHEDULED
+    assert first.status == ChargeStatus.PAID and first.payment_intent_id
+    assert second.status == ChargeStatus.SCHEDULED
     assert second.due_at == plan.trial_started_at + timedelta(days=28)
     assert order.sources.get().amount_debited == Decimal("98.50")
     paid = gateway.payment_intent_retrieve(first.payment_intent_id)

@@ -1,4 +1,5 @@
 from django import template
+from django.conf import settings
 from oscar.templatetags.currency_filters import currency
 
 from shop.billing.money import from_minor_units
@@ -15,6 +16,4 @@ def cents_as_money(amount_cents: int, currency_code: str = "USD") -> str:
 @register.filter
 def absolute(path: str) -> str:
     """A site path as a full address for emails: "/shop/" → "https://example.com/shop/"."""
-    from django.conf import settings
-
     return f"{settings.SITE_URL}{path}"
