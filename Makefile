@@ -38,6 +38,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# mypy with django-stubs on the money: shop/billing and shop/gateway (pyproject.toml [tool.mypy]).
+.PHONY: typecheck
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .

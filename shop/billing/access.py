@@ -26,7 +26,7 @@ from shop.downloads.models import DownloadGrant
 
 Status = InstallmentPlan.Status
 
-ENDED_REASONS = {
+ENDED_REASONS: dict[str, str] = {
     Status.TRIAL_QUIT: "The free tryout was quit.",
     Status.PAYMENT_FAILED: "A payment failed and could not be collected.",
     Status.CONFIRMATION_NEEDED: "A payment waits for your confirmation.",

@@ -16,6 +16,7 @@ The rules that keep money right:
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -120,6 +121,7 @@ def charge_outcome_record(
     installment, or one for a plan closed meanwhile, is refunded automatically; a failure
     only counts for the attempt in flight."""
     now = now or timezone.now()
+    move: Callable[..., transitions.Change]
     if result.status == "succeeded":
         move = transitions.installment_paid
     elif result.status == "requires_action":

@@ -90,7 +90,7 @@ def confirmation_email_resend(*, charge_id: int, actor=None, now: datetime | Non
                 f"Installment {charge.sequence} is “{charge.get_status_display()}”: "
                 "it does not wait for the customer's confirmation."
             )
-        if charge.confirm_by <= now:
+        if charge.confirm_by is None or charge.confirm_by <= now:
             raise MoveRefused(
                 "The time to confirm this payment is over; the plan is being suspended."
             )
@@ -175,7 +175,11 @@ def confirmation_expire(*, charge_id: int, now: datetime | None = None) -> str:
     Returns "suspended", "paid" (it went through after all) or "" (nothing to do)."""
     now = now or timezone.now()
     charge = ScheduledCharge.objects.get(pk=charge_id)
-    if charge.status != Status.AWAITING_CONFIRMATION or charge.confirm_by > now:
+    if (
+        charge.status != Status.AWAITING_CONFIRMATION
+        or not charge.confirm_by
+        or charge.confirm_by > now
+    ):
         return ""
     intent_id = charge.payment_intent_id
     status = _waiting_intent_cancel(charge, now)

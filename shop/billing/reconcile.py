@@ -60,7 +60,7 @@ def plan_reconcile(
             and i.payment_intent_id not in given_back
         ]
         if charge.status in (Status.PAID, Status.REFUNDED) and extra:
-            ids = ", ".join(i.payment_intent_id for i in extra)
+            ids = ", ".join(str(i.payment_intent_id) for i in extra)
             if fix:
                 # A second payment of one installment is never kept: refunded automatically.
                 for intent in extra:
@@ -91,8 +91,8 @@ def plan_reconcile(
                 )
             note(charge.pk, problem, fix)
         elif charge.status in (Status.PAID, Status.REFUNDED):
-            ids = {i.payment_intent_id for i in paid}
-            if charge.payment_intent_id not in ids:
+            paid_ids = {i.payment_intent_id for i in paid}
+            if charge.payment_intent_id not in paid_ids:
                 note(
                     charge.pk,
                     f"recorded paid by {charge.payment_intent_id or 'nothing'}, "

@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Literal, overload
 
 from django.conf import settings
 from django.db import transaction
@@ -93,7 +94,7 @@ ALLOWED_MOVES: dict[str, tuple[frozenset, str | None]] = {
     "confirmation_email_resent": (frozenset({S.CONFIRMATION_NEEDED}), None),
 }
 
-ORDER_STATUS_FOR_PLAN = {
+ORDER_STATUS_FOR_PLAN: dict[str, str] = {
     S.TRIALING: "Trialing",
     S.INSTALLMENT_PAID: "Installment 1 paid",
     S.PAID_IN_FULL: "Paid in full",
@@ -156,16 +157,31 @@ def _after_commit(change: Change) -> Change:
 # Locks
 
 
+@overload
+def plan_lock(plan_id: int, *, skip_locked: Literal[False] = False) -> InstallmentPlan: ...
+@overload
+def plan_lock(plan_id: int, *, skip_locked: bool) -> InstallmentPlan | None: ...
 def plan_lock(plan_id: int, *, skip_locked: bool = False) -> InstallmentPlan | None:
     """The plan, row-locked until the transaction ends (None if skipped as locked)."""
-    return (
+    plan = (
         InstallmentPlan.objects.select_for_update(of=("self",), skip_locked=skip_locked)
         .select_related("order", "user", "product")
         .filter(pk=plan_id)
         .first()
     )
+    if plan is None and not skip_locked:
+        raise InstallmentPlan.DoesNotExist(f"plan {plan_id}")
+    return plan
 
 
+@overload
+def plan_and_charge_lock(
+    *, charge_id: int, skip_locked: Literal[False] = False
+) -> tuple[InstallmentPlan, ScheduledCharge]: ...
+@overload
+def plan_and_charge_lock(
+    *, charge_id: int, skip_locked: bool
+) -> tuple[InstallmentPlan, ScheduledCharge | None]: ...
 def plan_and_charge_lock(
     *, charge_id: int, skip_locked: bool = False
 ) -> tuple[InstallmentPlan, ScheduledCharge | None]:
@@ -187,6 +203,8 @@ def plan_and_charge_lock(
         .filter(pk=charge_id)
         .first()
     )
+    if charge is None and not skip_locked:
+        raise ScheduledCharge.DoesNotExist(f"installment {charge_id}")
     if charge is not None:
         charge.plan = plan
     return plan, charge
