@@ -37,6 +37,7 @@ test-postgres: $(STAMP) browser
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # mypy with django-stubs on the money: shop/billing and shop/gateway (pyproject.toml [tool.mypy]).
 .PHONY: typecheck
