@@ -44,6 +44,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# Every pre-commit hook (ruff, djhtml, django-upgrade) on every file: .pre-commit-config.yaml.
+.PHONY: precommit
+precommit: $(STAMP)
+	$(VENV)/bin/pre-commit run --all-files
+
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
