@@ -176,7 +176,7 @@ class StaffPlanActionView(View):
         if self.action == "resend" and self.charge is not None:
             deadline = self.charge.confirm_by
             if deadline is None:
-                return f"Installment {self.charge.sequence} no longer waits for a confirmation."
+                return f"Installment {self.charge.sequence} does not wait for a confirmation."
             return (
                 f"Email the customer again the link to confirm installment "
                 f"{self.charge.sequence} with their bank, valid until "
