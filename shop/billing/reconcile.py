@@ -60,7 +60,7 @@ def plan_reconcile(
             and i.payment_intent_id not in given_back
         ]
         if charge.status in (Status.PAID, Status.REFUNDED) and extra:
-            ids = ", ".join(str(i.payment_intent_id) for i in extra)
+            also_by = ", ".join(str(i.payment_intent_id) for i in extra)
             if fix:
                 # A second payment of one installment is never kept: refunded automatically.
                 for intent in extra:
@@ -69,7 +69,7 @@ def plan_reconcile(
                     )
             note(
                 charge.pk,
-                f"installment {charge.sequence} also charged by {ids}"
+                f"installment {charge.sequence} also charged by {also_by}"
                 + ("; refunded automatically" if fix else ""),
                 fix,
             )
@@ -91,8 +91,8 @@ def plan_reconcile(
                 )
             note(charge.pk, problem, fix)
         elif charge.status in (Status.PAID, Status.REFUNDED):
-            paid_ids = {i.payment_intent_id for i in paid}
-            if charge.payment_intent_id not in paid_ids:
+            ids = {i.payment_intent_id for i in paid}
+            if charge.payment_intent_id not in ids:
                 note(
                     charge.pk,
                     f"recorded paid by {charge.payment_intent_id or 'nothing'}, "
