@@ -37,6 +37,17 @@ test-postgres: $(STAMP) browser
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+# mypy with django-stubs on the money: shop/billing and shop/gateway (pyproject.toml [tool.mypy]).
+.PHONY: typecheck
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+# Every pre-commit hook (ruff, djhtml, django-upgrade) on every file: .pre-commit-config.yaml.
+.PHONY: precommit
+precommit: $(STAMP)
+	$(VENV)/bin/pre-commit run --all-files
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -27,7 +27,7 @@ from shop.downloads.models import DownloadGrant
 
 # What the customer reads on "My downloads" once the plan has closed (or paused) their
 # access; ``{ended_on}`` is the day it ended.
-ENDED_REASONS = {
+ENDED_REASONS: dict[str, str] = {
     PlanStatus.TRIAL_QUIT: "You quit the free tryout, so access ended on {ended_on}.",
     PlanStatus.PAYMENT_FAILED: (
         "A payment did not go through, so downloads are paused until it is paid. "

@@ -59,7 +59,7 @@ class TrialProductSerializer(serializers.Serializer):
 
 class TrialProductMixin:
     # Public data: the same answer for everyone, so no sign-in is read.
-    authentication_classes = []
+    authentication_classes: list[type] = []
     serializer_class = TrialProductSerializer
     pagination_class = ItemsPagination
     filter_backends = [ExactFieldFilter]

@@ -16,6 +16,7 @@ The rules that keep money right:
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -135,6 +136,7 @@ def charge_outcome_record(
     installment, or one for a plan closed meanwhile, is refunded automatically; a failure
     only counts for the attempt in flight."""
     now = now or timezone.now()
+    move: Callable[..., transitions.Change]
     if result.status == gateway.PaymentStatus.SUCCEEDED:
         move = transitions.installment_paid
     elif result.status == gateway.PaymentStatus.REQUIRES_ACTION:

@@ -37,7 +37,8 @@ def confirm_link_token(charge: ScheduledCharge) -> str:
         {
             "charge": charge.pk,
             "pi": charge.payment_intent_id,
-            "until": int(charge.confirm_by.timestamp()),
+            # Without a deadline the link is expired from the start.
+            "until": int(charge.confirm_by.timestamp()) if charge.confirm_by else 0,
         }
     )
 

@@ -113,7 +113,7 @@ def confirmation_email_resend(*, charge_id: int, actor=None, now: datetime | Non
                 f"Installment {charge.sequence} is “{charge.get_status_display()}”: "
                 "it does not wait for the customer's confirmation."
             )
-        if charge.confirm_by <= now:
+        if charge.confirm_by is None or charge.confirm_by <= now:
             raise MoveRefused(
                 "The time to confirm this payment is over; the plan is being suspended."
             )
@@ -197,7 +197,11 @@ def confirmation_expire(*, charge_id: int, now: datetime | None = None) -> Expir
     same rules as a failed payment (no more tries, download ended, customer emailed)."""
     now = now or timezone.now()
     charge = ScheduledCharge.objects.get(pk=charge_id)
-    if charge.status != ChargeStatus.AWAITING_CONFIRMATION or charge.confirm_by > now:
+    if (
+        charge.status != ChargeStatus.AWAITING_CONFIRMATION
+        or not charge.confirm_by
+        or charge.confirm_by > now
+    ):
         return ExpiryOutcome.NOTHING
     intent_id = charge.payment_intent_id
     status = _waiting_intent_cancel(charge, now)

@@ -140,13 +140,13 @@ def plan_invariants_problems(
                 f"{len(ids)} times at Stripe: {', '.join(ids)}"
             )
     for charge in paid:
-        intent = succeeded.get(charge.payment_intent_id)
-        if intent is None:
+        if charge.payment_intent_id not in succeeded:
             problems.append(
                 f"{name(charge)} is recorded paid by {charge.payment_intent_id or 'nothing'}, "
                 "which did not succeed at Stripe"
             )
             continue
+        intent = succeeded[charge.payment_intent_id]
         if intent.amount_cents != charge.amount_cents:
             problems.append(
                 f"{name(charge)} is {charge.amount_cents}, "

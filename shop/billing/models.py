@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from babel.numbers import format_currency
@@ -206,6 +206,10 @@ class InstallmentPlan(models.Model):
     access_ends_at = models.DateTimeField(
         null=True, blank=True, help_text="For a cancelled or refunded plan: when its download ends."
     )
+    # Not stored: set on the plans of "My program" by shop.billing.selectors.program_plans_for.
+    cancel_access_end: datetime
+    awaiting: "ScheduledCharge | None"
+    confirm_path: str
 
     class Meta:
         ordering = ["-created_at"]

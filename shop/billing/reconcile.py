@@ -58,7 +58,7 @@ def plan_reconcile(
             and i.payment_intent_id not in given_back
         ]
         if charge.status in (ChargeStatus.PAID, ChargeStatus.REFUNDED) and extra:
-            ids = ", ".join(i.payment_intent_id for i in extra)
+            also_by = ", ".join(str(i.payment_intent_id) for i in extra)
             if fix:
                 # A second payment of one installment is never kept: refunded automatically.
                 for intent in extra:
@@ -67,7 +67,7 @@ def plan_reconcile(
                     )
             note(
                 charge.pk,
-                f"installment {charge.sequence} also charged by {ids}"
+                f"installment {charge.sequence} also charged by {also_by}"
                 + ("; refunded automatically" if fix else ""),
                 fix,
             )

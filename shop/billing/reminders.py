@@ -91,7 +91,7 @@ def plan_reminder_send(*, plan_id: int, now: datetime | None = None) -> bool:
         if not claimed:
             return False
         plan = InstallmentPlan.objects.select_related("order", "user", "product").get(pk=plan_id)
-        first = plan.charges.order_by("sequence").first()
+        first = plan.charges.earliest("sequence")
         transitions.notice_sent(
             plan=plan,
             move=transitions.Move.REMINDER_SENT,

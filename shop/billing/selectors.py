@@ -133,6 +133,8 @@ def trial_disclosure(
     """The plan's dates and charges for a customer starting at ``start`` (UTC); without the
     tryout the first payment is taken at once."""
     terms = trial_terms_for_product(offer.product)
+    if terms is None:
+        raise TrialOffer.DoesNotExist(f"no trial offer for product {offer.product_id}")
     start_day = start.astimezone(UTC).date()
     trial_days = offer.trial_days if with_trial else 0
     charges = tuple(

@@ -59,7 +59,9 @@ def cents(amount: Decimal, *, currency: str = "USD") -> int:
     return minor_units(amount, currency)
 
 
-def trial_claims_for(*, user, email: str, card_fingerprint: str) -> list[tuple[str, str]]:
+def trial_claims_for(
+    *, user, email: str, card_fingerprint: str
+) -> list[tuple[TrialClaim.Kind, str]]:
     claims = [(TrialClaim.Kind.ACCOUNT, str(user.pk)), (TrialClaim.Kind.EMAIL, email.lower())]
     if card_fingerprint:
         claims.append((TrialClaim.Kind.CARD, card_fingerprint))
@@ -74,7 +76,7 @@ def trial_eligibility_check(*, product, user, email: str, card_fingerprint: str 
     used = set(TrialClaim.objects.filter(query, product=product).values_list("kind", flat=True))
     if not used:
         return
-    what = {
+    what: dict[str, str] = {
         TrialClaim.Kind.ACCOUNT: "this account",
         TrialClaim.Kind.EMAIL: "this email address",
         TrialClaim.Kind.CARD: "this card",

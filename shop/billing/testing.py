@@ -188,7 +188,7 @@ def saved_card_for_tests(*, user, card_number: str = "4242424242424242") -> Save
     card_confirm_for_tests(setup_intent_id=intent.id, card_number=card_number)
     intent = gateway.setup_intent_retrieve(intent.id)
     card = gateway.card_attach(
-        payment_method_id=intent.payment_method_id, customer_id=customer.customer_id
+        payment_method_id=intent.payment_method_id or "", customer_id=customer.customer_id
     )
     return SavedCard(
         customer_id=customer.customer_id,

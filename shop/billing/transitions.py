@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Literal, overload
 
 from django.conf import settings
 from django.db import transaction
@@ -134,7 +135,7 @@ ALLOWED_MOVES: dict[Move, tuple[frozenset, str | None]] = {
     Move.CONFIRMATION_EMAIL_RESENT: (frozenset({PlanStatus.CONFIRMATION_NEEDED}), None),
 }
 
-ORDER_STATUS_FOR_PLAN = {
+ORDER_STATUS_FOR_PLAN: dict[str, str] = {
     PlanStatus.TRIALING: "Trialing",
     PlanStatus.INSTALLMENT_PAID: "Installment 1 paid",
     PlanStatus.PAID_IN_FULL: "Paid in full",
@@ -201,16 +202,31 @@ def _after_commit(change: Change) -> Change:
 # Locks
 
 
+@overload
+def plan_lock(plan_id: int, *, skip_locked: Literal[False] = False) -> InstallmentPlan: ...
+@overload
+def plan_lock(plan_id: int, *, skip_locked: bool) -> InstallmentPlan | None: ...
 def plan_lock(plan_id: int, *, skip_locked: bool = False) -> InstallmentPlan | None:
     """The plan, row-locked until the transaction ends (None if skipped as locked)."""
-    return (
+    plan = (
         InstallmentPlan.objects.select_for_update(of=("self",), skip_locked=skip_locked)
         .select_related("order", "user", "product")
         .filter(pk=plan_id)
         .first()
     )
+    if plan is None and not skip_locked:
+        raise InstallmentPlan.DoesNotExist(f"plan {plan_id}")
+    return plan
 
 
+@overload
+def plan_and_charge_lock(
+    *, charge_id: int, skip_locked: Literal[False] = False
+) -> tuple[InstallmentPlan, ScheduledCharge]: ...
+@overload
+def plan_and_charge_lock(
+    *, charge_id: int, skip_locked: bool
+) -> tuple[InstallmentPlan, ScheduledCharge | None]: ...
 def plan_and_charge_lock(
     *, charge_id: int, skip_locked: bool = False
 ) -> tuple[InstallmentPlan, ScheduledCharge | None]:
@@ -232,6 +248,8 @@ def plan_and_charge_lock(
         .filter(pk=charge_id)
         .first()
     )
+    if charge is None and not skip_locked:
+        raise ScheduledCharge.DoesNotExist(f"installment {charge_id}")
     if charge is not None:
         charge.plan = plan
     return plan, charge
@@ -240,7 +258,7 @@ def plan_and_charge_lock(
 # The one writer of statuses, grants, order status and events
 
 
-def _check(plan: InstallmentPlan, move: str) -> None:
+def _check(plan: InstallmentPlan, move: Move) -> None:
     allowed_from, _ = ALLOWED_MOVES[move]
     if plan.status not in allowed_from:
         logger.warning("plan %s: %s refused from %s", plan.pk, move, plan.status)
@@ -264,7 +282,7 @@ def event_record(
 
 def _move(
     plan: InstallmentPlan,
-    move: str,
+    move: Move,
     *,
     actor=None,
     actor_label: str = "system",
@@ -348,7 +366,7 @@ def _source_refund(plan, charge, cents: int, reference: str) -> None:
 def notice_sent(
     *,
     plan: InstallmentPlan,
-    move: str,
+    move: Move,
     email: Email,
     note: str,
     data: dict | None = None,

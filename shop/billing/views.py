@@ -7,7 +7,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
@@ -169,9 +169,9 @@ class StaffPlanActionView(View):
             return redirect_to_login(request.get_full_path())
         if action not in self.ACTIONS:
             raise Http404
+        action = StaffAction(action)
         if not (request.user.is_staff and request.user.has_perm(self.ACTIONS[action][2])):
             raise PermissionDenied
-        action = StaffAction(action)
         if action == StaffAction.CANCEL:
             self.charge = None
             self.plan = get_object_or_404(InstallmentPlan.objects.select_related("order"), pk=pk)
@@ -187,19 +187,21 @@ class StaffPlanActionView(View):
         return redirect("dashboard:order-detail", number=self.plan.order.number)
 
     def explanation(self) -> str:
-        if self.action == StaffAction.REFUND:
+        if self.action == StaffAction.REFUND and self.charge is not None:
             return (
                 f"Give back money paid for installment {self.charge.sequence}. A full refund "
                 "refunds the plan: remaining payments are cancelled and the download ends now."
             )
-        if self.action == StaffAction.RESEND:
+        if self.action == StaffAction.RESEND and self.charge is not None:
+            deadline = self.charge.confirm_by
+            if deadline is None:
+                return f"Installment {self.charge.sequence} does not wait for a confirmation."
             return (
                 f"Email the customer again the link to confirm installment "
                 f"{self.charge.sequence} with their bank, valid until "
-                f"{self.charge.confirm_by:%B} {self.charge.confirm_by.day}, "
-                f"{self.charge.confirm_by.year}."
+                f"{deadline:%B} {deadline.day}, {deadline.year}."
             )
-        if self.action == StaffAction.RETRY:
+        if self.action == StaffAction.RETRY and self.charge is not None:
             return (
                 f"Charge installment {self.charge.sequence} "
                 f"({from_minor_units(self.charge.amount_cents, self.charge.currency)} "
@@ -259,18 +261,21 @@ class StaffPlanActionView(View):
 
     def act(self, form: RefundAmountForm | None) -> str:
         user = self.request.user
-        if self.action == StaffAction.REFUND:
+        if self.action == StaffAction.REFUND and self.charge is not None and form is not None:
             refunded = installment_refund(
                 charge_id=self.charge.pk, amount_cents=form.cleaned_data["amount"], actor=user
             )
             currency = self.charge.currency
             return f"Refunded {from_minor_units(refunded, currency)} {currency}."
-        if self.action == StaffAction.RESEND:
+        if self.action == StaffAction.RESEND and self.charge is not None:
             confirmation_email_resend(charge_id=self.charge.pk, actor=user)
             return f"The email was sent again to {self.plan.user.email}."
-        if self.action == StaffAction.RETRY:
+        if self.action == StaffAction.RETRY and self.charge is not None:
             attempt = installment_retry_now(charge_id=self.charge.pk, actor=user)
             return f"Retry: {attempt.outcome}{f' ({attempt.reason})' if attempt.reason else ''}."
+        # Only "cancel" has no installment: any other action reaching here is refused.
+        if self.action != StaffAction.CANCEL:
+            raise Http404
         _, changed = plan_payments_cancel(plan_id=self.plan.pk, actor=user, actor_label="author")
         return "Remaining payments cancelled." if changed else "They were already cancelled."
 
@@ -279,6 +284,8 @@ CARD_SETUP_SESSION_KEY = "billing_card_setup_intents"
 
 
 class PlanCustomerMixin(LoginRequiredMixin):
+    request: HttpRequest
+
     def plan_of_user(self, plan_id: int) -> InstallmentPlan:
         return get_object_or_404(
             InstallmentPlan.objects.select_related("order", "product"),
@@ -303,7 +310,7 @@ class PaymentsCancelView(PlanCustomerMixin, View):
                 request,
                 "Your remaining payments are cancelled; nothing more will be charged. You can "
                 f"keep downloading until {end:%B} {end.day}, {end.year}."
-                if changed
+                if changed and end is not None
                 else "Your remaining payments were already cancelled.",
             )
         return redirect("billing:program")

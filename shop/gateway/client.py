@@ -15,6 +15,7 @@ from typing import Any
 
 import stripe
 from django.conf import settings
+from stripe.params import PaymentIntentListParams, PaymentIntentSearchParams, RefundCreateParams
 
 from .errors import (
     AUTHENTICATION_REQUIRED,
@@ -272,8 +273,9 @@ def setup_intent_create(
         raise ValueError("usage must be off_session or on_session")
     client = _client()
     with _provider_errors("setup_intent_create"):
+        # payment_method_types: accepted by the API and the stand-in, absent from the typed params.
         intent = client.v1.setup_intents.create(
-            params={
+            params={  # type: ignore[arg-type]
                 "customer": customer_id,
                 "usage": usage,
                 "payment_method_types": ["card"],
@@ -451,8 +453,10 @@ def _payment_intent_confirm_new(
         params["off_session"] = True
     client = _client()
     try:
+        # payment_method_types: accepted by the API and the stand-in, absent from the typed params.
         intent = client.v1.payment_intents.create(
-            params=params, options={"idempotency_key": idempotency_key}
+            params=params,  # type: ignore[arg-type]
+            options={"idempotency_key": idempotency_key},
         )
     except stripe.CardError as err:
         return _card_refusal_result(
@@ -535,7 +539,7 @@ def _search_quoted(value: str, *, what: str) -> str:
 
 def _payment_intents_search(client: stripe.StripeClient, query: str) -> Iterator[Any]:
     """Every PaymentIntent matching a search query, page after page."""
-    params: dict[str, Any] = {"query": query, "limit": SEARCH_PAGE_SIZE}
+    params: PaymentIntentSearchParams = {"query": query, "limit": SEARCH_PAGE_SIZE}
     while True:
         page = client.v1.payment_intents.search(params=params)
         yield from page.data
@@ -579,7 +583,7 @@ def payment_records_all() -> list[PaymentRecord]:
     client = _client()
     records = []
     with _provider_errors("payment_records_all"):
-        params: dict[str, Any] = {"limit": 100, "expand": ["data.latest_charge"]}
+        params: PaymentIntentListParams = {"limit": 100, "expand": ["data.latest_charge"]}
         for intent in client.v1.payment_intents.list(params=params).auto_paging_iter():
             charge = _field(intent, "latest_charge")
             if isinstance(charge, str):
@@ -616,7 +620,7 @@ def refund_create(
         raise ValueError("amount_cents must be positive, or None for the whole payment")
     if not idempotency_key:
         raise ValueError("idempotency_key is required: a retried refund must not refund twice")
-    params: dict[str, Any] = {"payment_intent": payment_intent_id, "metadata": metadata}
+    params: RefundCreateParams = {"payment_intent": payment_intent_id, "metadata": metadata}
     if amount_cents is not None:
         params["amount"] = amount_cents
     client = _client()
@@ -626,7 +630,7 @@ def refund_create(
         )
     return RefundInfo(
         id=refund.id,
-        status=refund.status,
+        status=refund.status or "",
         amount_cents=int(refund.amount),
         payment_intent_id=_id_of(_field(refund, "payment_intent")) or payment_intent_id,
     )

@@ -297,3 +297,18 @@ def test_a_yen_installment_is_refunded_in_whole_yen(
     done = client.post(url, {"amount": "1000", "confirm": "yes"}, follow=True)
     assert "Refunded 1000 JPY." in done.content.decode()
     assert refunds_at_stripe(charge.payment_intent_id) == 1000
+
+
+def test_resending_for_an_installment_that_waits_for_no_confirmation_is_explained_and_refused(
+    client, author, make_plan
+):
+    plan = make_plan()
+    charge = plan.charges.get(sequence=1)
+    client.force_login(author)
+    resend = f"/shop/accounts/program/staff/resend/{charge.pk}/"
+    page = client.get(resend)
+    assert page.status_code == 200
+    assert "Installment 1 does not wait for a confirmation." in page.content.decode()
+    response = client.post(resend, {"confirm": "yes"}, follow=True)
+    assert "it does not wait for the customer" in response.content.decode()
+    assert not plan.events.filter(kind="confirmation_email_resent").exists()
