@@ -13,6 +13,7 @@ from wagtail.snippets.blocks import SnippetChooserBlock
 
 from config.content_security import frames_allow_video
 from home.choosers import product_chooser_viewset
+from shop.billing.selectors import trial_terms_for_product
 
 # Rich text features the templates style; nothing else is offered to the author.
 PARAGRAPH_FEATURES = ["bold", "italic", "link", "document-link", "ol", "ul"]
@@ -343,8 +344,6 @@ class OfferBlock(blocks.StructBlock):
     button_text = blocks.CharBlock(default="Start the free 2-week tryout", max_length=60)
 
     def get_context(self, value, parent_context=None):
-        from shop.billing.selectors import trial_terms_for_product
-
         context = super().get_context(value, parent_context)
         context["terms"] = trial_terms_for_product(value["product"]) if value["product"] else None
         return context
