@@ -2,7 +2,7 @@
 endpoints for the glossary, testimonials, author profiles, navigation and site settings."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from wagtail.api.v2.router import WagtailAPIRouter
@@ -10,9 +10,10 @@ from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 from wagtail.models import Site
-from wagtail.rich_text import expand_db_html
 
 from config.api import ErrorSerializer, ExactFieldFilter, ItemsPagination
+from home.glossary.selectors import glossary_page_url
+from home.glossary.serializers import GlossaryTermSerializer
 from home.models import (
     AuthorProfile,
     GlossaryTerm,
@@ -21,7 +22,6 @@ from home.models import (
     Testimonial,
     TrustBadge,
 )
-from home.selectors import glossary_page_url, glossary_term_url
 from home.serializers import (
     AuthorProfileSerializer,
     NavigationSerializer,
@@ -39,26 +39,6 @@ wagtail_api_router.register_endpoint("documents", DocumentsAPIViewSet)
 
 def _request_site(request) -> Site | None:
     return Site.find_for_request(request) or Site.objects.filter(is_default_site=True).first()
-
-
-class GlossaryTermSerializer(serializers.ModelSerializer):
-    definition = serializers.SerializerMethodField(help_text="HTML, with links resolved.")
-    also_matches = serializers.SerializerMethodField()
-    url = serializers.SerializerMethodField(help_text="The term's anchor on the glossary page.")
-
-    class Meta:
-        model = GlossaryTerm
-        fields = ["id", "term", "slug", "definition", "source", "also_matches", "url"]
-
-    def get_definition(self, term) -> str:
-        return expand_db_html(term.definition)
-
-    def get_also_matches(self, term) -> list[str]:
-        return term.phrases[1:]
-
-    def get_url(self, term) -> str | None:
-        page_url = self.context.get("glossary_url")
-        return glossary_term_url(page_url, term) if page_url else None
 
 
 LIST_ERRORS = {400: ErrorSerializer, 429: ErrorSerializer}

@@ -277,20 +277,6 @@ class GlossaryTermsBlock(blocks.StructBlock):
         required=False, default=True, help_text="Show each definition, not only the term."
     )
 
-    def get_context(self, value, parent_context=None):
-        from home.selectors import glossary_page_url, glossary_term_url
-
-        context = super().get_context(value, parent_context)
-        request = (parent_context or {}).get("request")
-        glossary_url = glossary_page_url(request) if request else None
-        context["glossary_url"] = glossary_url
-        context["entries"] = [
-            (term, glossary_term_url(glossary_url, term) if glossary_url else "")
-            for term in value["terms"]
-            if term
-        ]
-        return context
-
     class Meta:
         icon = "help"
         template = "home/blocks/glossary_terms.html"
