@@ -6,10 +6,7 @@ import io
 import json
 from datetime import date
 from decimal import Decimal
-from urllib.parse import urlsplit
 
-from django.conf import settings
-from django.contrib.sites.models import Site as DjangoSite
 from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from django.db import transaction
@@ -40,6 +37,7 @@ from home.models import (
     TestimonialsPage,
     TrustBadge,
 )
+from home.site_records import sites_point_at_site_url
 from shop.billing.models import TrialOffer
 
 PROGRAM_TITLE = "Get Free from That Back Pain"
@@ -136,21 +134,6 @@ QUESTIONS = [
         "button in your account before the tryout ends and you are not charged.</p>",
     ),
 ]
-
-
-def sites_point_at_site_url() -> None:
-    """Make Wagtail's default Site and Django's Site carry the host the site is served on."""
-    parts = urlsplit(settings.SITE_URL)
-    hostname = parts.hostname or "localhost"
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    site = Site.objects.filter(is_default_site=True).first()
-    if site and (site.hostname, site.port) != (hostname, port):
-        site.hostname, site.port = hostname, port
-        site.save(update_fields=["hostname", "port"])
-    domain = parts.netloc or hostname
-    DjangoSite.objects.update_or_create(
-        pk=settings.SITE_ID, defaults={"domain": domain, "name": settings.WAGTAIL_SITE_NAME}
-    )
 
 
 def _png(text: str, size: tuple[int, int], background: str, text_size: int | None) -> bytes:
