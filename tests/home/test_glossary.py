@@ -11,6 +11,7 @@ from django.urls import reverse
 from wagtail.models import Page, Site
 from wagtail.test.utils.form_data import rich_text
 
+from demo.loader import demo_content, glossary_demo_create
 from home.glossary.letters import GLOSSARY_ONE_PAGE_MAX
 from home.glossary.linking import (
     GlossaryLinker,
@@ -18,11 +19,13 @@ from home.glossary.linking import (
     glossary_linker_for_request,
 )
 from home.glossary.selectors import glossary_page_url
-from home.glossary_demo import DEMO_TERMS, GLOSSARY_SOURCE, glossary_demo_create
 from home.models import GlossaryPage, GlossaryTerm, HomePage
 from tests.home.factories import GlossaryPageFactory, GlossaryTermFactory
 
 pytestmark = pytest.mark.django_db
+
+DEMO_TERMS = demo_content("glossary")["terms"]
+GLOSSARY_SOURCE = demo_content("glossary")["source"]
 
 GLOSSARY_URL = "/glossary/"
 
