@@ -2,7 +2,7 @@
 endpoints for the glossary, testimonials, author profiles, navigation and site settings."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from wagtail.api.v2.router import WagtailAPIRouter
@@ -10,8 +10,9 @@ from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 from wagtail.models import Site
-from wagtail.rich_text import expand_db_html
 
+from home.glossary.selectors import glossary_page_url
+from home.glossary.serializers import GlossaryTermSerializer
 from home.models import (
     AuthorProfile,
     GlossaryTerm,
@@ -20,10 +21,14 @@ from home.models import (
     Testimonial,
     TrustBadge,
 )
-from home.selectors import glossary_page_url, glossary_term_url
+from home.serializers import (
+    AuthorProfileSerializer,
+    NavigationSerializer,
+    SiteSettingsSerializer,
+    TestimonialSerializer,
+)
 from web.api import ErrorSerializer, ExactFieldFilter, ItemsPagination
 
-PHOTO_RENDITION = "fill-400x400"
 BADGE_RENDITION = "max-160x80"
 
 wagtail_api_router = WagtailAPIRouter("wagtailapi")
@@ -34,90 +39,6 @@ wagtail_api_router.register_endpoint("documents", DocumentsAPIViewSet)
 
 def _request_site(request) -> Site | None:
     return Site.find_for_request(request) or Site.objects.filter(is_default_site=True).first()
-
-
-class AuthorProfileSerializer(serializers.ModelSerializer):
-    photo_url = serializers.SerializerMethodField()
-    links = serializers.SerializerMethodField()
-
-    class Meta:
-        model = AuthorProfile
-        fields = ["id", "name", "post_nominals", "credentials", "bio", "photo_url", "links"]
-
-    def get_photo_url(self, author) -> str | None:
-        if author.photo is None:
-            return None
-        return author.photo.get_rendition(PHOTO_RENDITION).full_url
-
-    def get_links(self, author) -> list[dict[str, str]]:
-        return [{"label": label, "url": url} for label, url in author.links]
-
-
-class GlossaryTermSerializer(serializers.ModelSerializer):
-    definition = serializers.SerializerMethodField(help_text="HTML, with links resolved.")
-    also_matches = serializers.SerializerMethodField()
-    url = serializers.SerializerMethodField(help_text="The term's anchor on the glossary page.")
-
-    class Meta:
-        model = GlossaryTerm
-        fields = ["id", "term", "slug", "definition", "source", "also_matches", "url"]
-
-    def get_definition(self, term) -> str:
-        return expand_db_html(term.definition)
-
-    def get_also_matches(self, term) -> list[str]:
-        return term.phrases[1:]
-
-    def get_url(self, term) -> str | None:
-        page_url = self.context.get("glossary_url")
-        return glossary_term_url(page_url, term) if page_url else None
-
-
-class TestimonialSerializer(serializers.ModelSerializer):
-    paragraphs = serializers.ListField(child=serializers.CharField(), read_only=True)
-
-    class Meta:
-        model = Testimonial
-        fields = [
-            "id",
-            "kind",
-            "quote",
-            "paragraphs",
-            "person",
-            "credentials",
-            "organisation",
-            "place",
-            "date",
-        ]
-
-
-class NavigationItemSerializer(serializers.Serializer):
-    label = serializers.CharField()
-    url = serializers.CharField()
-
-
-class NavigationSerializer(serializers.Serializer):
-    items = NavigationItemSerializer(many=True)
-
-
-class TrustBadgeSerializer(serializers.Serializer):
-    alt_text = serializers.CharField()
-    link_url = serializers.CharField(allow_blank=True)
-    image_url = serializers.CharField()
-
-
-class SiteSettingsSerializer(serializers.Serializer):
-    organisation_name = serializers.CharField(allow_blank=True)
-    address_lines = serializers.ListField(child=serializers.CharField())
-    phone = serializers.CharField(allow_blank=True)
-    contact_email = serializers.CharField(allow_blank=True)
-    contact_page_url = serializers.CharField(allow_null=True)
-    terms_page_url = serializers.CharField(allow_null=True)
-    privacy_page_url = serializers.CharField(allow_null=True)
-    footer_text = serializers.CharField(allow_blank=True)
-    copyright_notice = serializers.CharField(allow_blank=True)
-    reproduction_notice = serializers.CharField(allow_blank=True)
-    trust_badges = TrustBadgeSerializer(many=True)
 
 
 LIST_ERRORS = {400: ErrorSerializer, 429: ErrorSerializer}

@@ -12,6 +12,7 @@ from wagtail.images.blocks import ImageChooserBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
 
 from home.choosers import product_chooser_viewset
+from shop.billing.selectors import trial_terms_for_product
 from web.content_security import frames_allow_video
 
 # Rich text features the templates style; nothing else is offered to the author.
@@ -276,20 +277,6 @@ class GlossaryTermsBlock(blocks.StructBlock):
         required=False, default=True, help_text="Show each definition, not only the term."
     )
 
-    def get_context(self, value, parent_context=None):
-        from home.selectors import glossary_page_url, glossary_term_url
-
-        context = super().get_context(value, parent_context)
-        request = (parent_context or {}).get("request")
-        glossary_url = glossary_page_url(request) if request else None
-        context["glossary_url"] = glossary_url
-        context["entries"] = [
-            (term, glossary_term_url(glossary_url, term) if glossary_url else "")
-            for term in value["terms"]
-            if term
-        ]
-        return context
-
     class Meta:
         icon = "help"
         template = "home/blocks/glossary_terms.html"
@@ -343,8 +330,6 @@ class OfferBlock(blocks.StructBlock):
     button_text = blocks.CharBlock(default="Start the free 2-week tryout", max_length=60)
 
     def get_context(self, value, parent_context=None):
-        from shop.billing.selectors import trial_terms_for_product
-
         context = super().get_context(value, parent_context)
         context["terms"] = trial_terms_for_product(value["product"]) if value["product"] else None
         return context

@@ -14,6 +14,7 @@ from wagtail.rich_text import expand_db_html
 
 from home.models import QAPage, SiteSettings
 from home.models.pages import ArticleContent
+from shop.billing.selectors import trial_terms_for_product
 
 SHARE_IMAGE_RENDITION = "fill-1200x630"
 IN_STOCK = "https://schema.org/InStock"
@@ -113,8 +114,6 @@ def page_article_data(
 
 def product_offer_data(*, product, request: HttpRequest | None) -> dict | None:
     """Product with its Offer: the total price; the installments are told in words."""
-    from shop.billing.selectors import trial_terms_for_product
-
     terms = trial_terms_for_product(product)
     if terms is None:
         return None

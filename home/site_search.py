@@ -10,8 +10,8 @@ from oscar.core.loading import get_model
 from wagtail.models import Page, Site
 from wagtail.search.backends import get_search_backend
 
+from home.glossary.selectors import glossary_page_url, glossary_term_url
 from home.models import GlossaryPage, GlossaryTerm, HomePage, QAPage
-from home.selectors import glossary_page_url, glossary_term_url
 
 # Enough for a reader to page through; a query matching more than this needs other words.
 MAX_HITS_PER_KIND = 100

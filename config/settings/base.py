@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "shop.billing",
     "shop.downloads",
     "media_config",
+    "demo",
     # Django
     "django.contrib.admin",
     "django.contrib.auth",

@@ -15,6 +15,14 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
+from home.content_changes import GLOSSARY, content_memo
+from home.glossary.letters import (
+    OTHER_LETTER,
+    glossary_entry_url,
+    glossary_is_split,
+    glossary_sections,
+)
+
 __all__ = ["GlossaryPage", "GlossaryTerm"]
 
 # A definition is a few plain sentences: emphasis and a link, nothing that needs a layout.
@@ -31,6 +39,15 @@ class TermFieldPanel(TitleFieldPanel):
     class BoundPanel(TitleFieldPanel.BoundPanel):
         def get_should_apply(self):
             return self.instance.pk is None
+
+
+class GlossaryTermManager(models.Manager):
+    def cached(self) -> list["GlossaryTerm"]:
+        """Every term, read from the database once per process and change to the glossary."""
+        memo = content_memo(GLOSSARY)
+        if "terms" not in memo:
+            memo["terms"] = list(self.all())
+        return memo["terms"]
 
 
 class GlossaryTerm(index.Indexed, models.Model):
@@ -68,6 +85,8 @@ class GlossaryTerm(index.Indexed, models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = GlossaryTermManager()
 
     panels = [
         TermFieldPanel("term", placeholder=False),
@@ -167,9 +186,7 @@ class GlossaryPage(RoutablePageMixin, Page):
 
     @re_path(r"^(?P<letter>[a-z]|other)/$")
     def one_letter(self, request, letter):
-        from home.selectors import OTHER_LETTER, glossary_is_split
-
-        if not glossary_is_split():
+        if not glossary_is_split(GlossaryTerm.objects.cached()):
             raise Http404("The glossary is on one page.")
         shown = OTHER_LETTER if letter == "other" else letter.upper()
         return self.render(request, letter=shown)
@@ -177,19 +194,17 @@ class GlossaryPage(RoutablePageMixin, Page):
     @re_path(r"^term/(?P<slug>[-a-z0-9_]+)/$")
     def term(self, request, slug):
         """Where a term's entry is now: links made before the glossary was split still work."""
-        from home.selectors import glossary_term_url, glossary_terms_for_linking
-
-        for term in glossary_terms_for_linking():
+        terms = GlossaryTerm.objects.cached()
+        for term in terms:
             if term.slug == slug:
-                return redirect(glossary_term_url(self.get_url(request), term))
+                split = glossary_is_split(terms)
+                return redirect(glossary_entry_url(self.get_url(request), term, split=split))
         raise Http404("No such term.")
 
     def get_context(self, request, *args, **kwargs):
-        from home.selectors import glossary_sections
-
         context = super().get_context(request, *args, **kwargs)
         letter = kwargs.get("letter")
-        sections = glossary_sections(letter)
+        sections = glossary_sections(GlossaryTerm.objects.cached(), letter)
         context["sections"] = sections
         context["term_count"] = sum(section.count for section in sections)
         context["letter"] = letter

@@ -14,6 +14,10 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from home.blocks import INLINE_FEATURES, PARAGRAPH_FEATURES, ArticleStreamBlock
+from home.content_changes import content_version
+from home.models.snippets import Testimonial
+from home.serializers import AuthorProfileSerializer
+from web.content_security import frames_allow_video
 
 __all__ = [
     "ArticlePage",
@@ -51,8 +55,6 @@ class AuthorField(Field):
         return instance.author
 
     def to_representation(self, author):
-        from home.api import AuthorProfileSerializer
-
         return AuthorProfileSerializer(author, context=self.context).data
 
 
@@ -146,9 +148,6 @@ class ArticleContent(models.Model):
         return published.date() if published else None
 
     def get_context(self, request, *args, **kwargs):
-        from home.content_changes import content_version
-        from web.content_security import frames_allow_video
-
         context = super().get_context(request, *args, **kwargs)
         # The author's own prose; quotes, offers and link lists are left as they are.
         context["linkable_blocks"] = GLOSSARY_LINKED_BLOCKS
@@ -284,8 +283,6 @@ class TestimonialsPage(Page):
         verbose_name = "testimonials page"
 
     def get_context(self, request, *args, **kwargs):
-        from home.models.snippets import Testimonial
-
         context = super().get_context(request, *args, **kwargs)
         context["testimonials"] = Testimonial.objects.filter(consent_to_publish=True)
         return context

@@ -10,13 +10,17 @@ or render one rich-text value at a time with ``{% glossary_richtext page.intro %
 share one linker per request, so a term is linked once in the whole page, and both leave the
 HTML as it is when the site has no live glossary page. The page needs
 ``css/glossary.css`` for the tooltips.
+
+``{% glossary_term_links value.terms as entries %}`` pairs chosen terms with the addresses
+of their entries. The work is done in ``home.glossary``.
 """
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 from wagtail.templatetags.wagtailcore_tags import richtext
 
-from home.glossary import glossary_linker_for_request
+from home.glossary import selectors
+from home.glossary.linking import glossary_linker_for_request
 
 register = template.Library()
 
@@ -32,6 +36,12 @@ def _linked(context: template.Context, html: str) -> SafeString:
 def glossary_richtext(context: template.Context, value) -> SafeString:
     """Render a rich-text value as ``|richtext`` does, its first term mentions linked."""
     return _linked(context, str(richtext(value)))
+
+
+@register.simple_tag(takes_context=True)
+def glossary_term_links(context: template.Context, terms) -> list:
+    """Each term with the address of its entry, "" when the site has no live glossary."""
+    return selectors.glossary_term_links(context.get("request"), terms)
 
 
 class GlossaryLinkedNode(template.Node):

@@ -9,11 +9,13 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from home.demo import GETTING_STARTED
+from demo.loader import demo_content
 from tests.e2e.helpers import start_tryout
 from tests.e2e.test_accessibility import WCAG_21_AA
 
 pytestmark = pytest.mark.e2e
+
+GETTING_STARTED = demo_content("program")["files"][0]["text"]
 
 
 def axe_violations(page) -> list[str]:

@@ -10,10 +10,12 @@ from django.contrib.sites.models import Site as DjangoSite
 from django.core.management import CommandError, call_command
 from wagtail.models import Site
 
-from home.demo import HOME_LEAD
+from demo.loader import demo_content
 from home.models import HomePage
 
 pytestmark = pytest.mark.django_db
+
+HOME_LEAD = demo_content("home")["lead"]
 
 
 def test_migrations_create_a_live_home_page_as_site_root(client):

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from wagtail.contrib.forms.models import FormSubmission
 from wagtail.models import Page
 
-from home.forms_demo import CONTACT_INTRO, FEEDBACK_THANK_YOU, forms_demo_create
+from demo.loader import demo_content, forms_demo_create
 from home.models import (
     ContactFormField,
     ContactFormPage,
@@ -19,6 +19,9 @@ from home.models import (
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.django_db
+
+CONTACT_INTRO = demo_content("forms")["contact"]["intro"]
+FEEDBACK_THANK_YOU = demo_content("forms")["feedback"]["thank_you_text"]
 
 AUTHOR = "author@example.com"
 VALID = {

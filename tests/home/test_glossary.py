@@ -11,13 +11,21 @@ from django.urls import reverse
 from wagtail.models import Page, Site
 from wagtail.test.utils.form_data import rich_text
 
-from home.glossary import GlossaryLinker, glossary_link_first_mentions, glossary_linker_for_request
-from home.glossary_demo import DEMO_TERMS, GLOSSARY_SOURCE, glossary_demo_create
+from demo.loader import demo_content, glossary_demo_create
+from home.glossary.letters import GLOSSARY_ONE_PAGE_MAX
+from home.glossary.linking import (
+    GlossaryLinker,
+    glossary_link_first_mentions,
+    glossary_linker_for_request,
+)
+from home.glossary.selectors import glossary_page_url
 from home.models import GlossaryPage, GlossaryTerm, HomePage
-from home.selectors import GLOSSARY_ONE_PAGE_MAX, glossary_page_url, glossary_terms_for_linking
 from tests.home.factories import GlossaryPageFactory, GlossaryTermFactory
 
 pytestmark = pytest.mark.django_db
+
+DEMO_TERMS = demo_content("glossary")["terms"]
+GLOSSARY_SOURCE = demo_content("glossary")["source"]
 
 GLOSSARY_URL = "/glossary/"
 
@@ -358,18 +366,18 @@ def test_a_linker_for_the_request_links_to_the_live_glossary(glossary_page, term
 
 
 def test_terms_for_linking_come_from_the_cache_until_one_changes(terms, django_assert_num_queries):
-    assert {t.slug for t in glossary_terms_for_linking()} == {t.slug for t in terms}
+    assert {t.slug for t in GlossaryTerm.objects.cached()} == {t.slug for t in terms}
     with django_assert_num_queries(0):
-        cached = glossary_terms_for_linking()
+        cached = GlossaryTerm.objects.cached()
     assert len(cached) == len(terms)
 
     terms[0].definition = "<p>Edited.</p>"
     terms[0].save()
-    fresh = {t.slug: t for t in glossary_terms_for_linking()}
+    fresh = {t.slug: t for t in GlossaryTerm.objects.cached()}
     assert fresh["sciatica"].definition == "<p>Edited.</p>"
 
     terms[1].delete()
-    assert "spasm" not in {t.slug for t in glossary_terms_for_linking()}
+    assert "spasm" not in {t.slug for t in GlossaryTerm.objects.cached()}
 
 
 # Demo content
@@ -414,7 +422,7 @@ def test_demo_terms_cover_the_articles_words(home, client):
         "somatic-education",
     } <= slugs
     article = "<p>A bulging disc or movement memory? Somatic education helps.</p>"
-    html = link(article, glossary_terms_for_linking())
+    html = link(article, GlossaryTerm.objects.cached())
     assert [a["href"] for a in glossary_links(html)] == [
         "/glossary/#term-herniated-disc",
         "/glossary/#term-muscle-memory",

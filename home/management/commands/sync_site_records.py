@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from home.demo import sites_point_at_site_url
+from home.site_records import sites_point_at_site_url
 
 
 class Command(BaseCommand):

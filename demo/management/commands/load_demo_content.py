@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from home.demo import demo_content_load
+from demo.loader import demo_content_load
 
 
 class Command(BaseCommand):

@@ -8,10 +8,14 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from home.demo import BADGES, SYMPTOMS, TRIED
+from demo.loader import demo_content
 from home.models import GlossaryTerm, HomePage, NavigationItem, TrustBadge
 
 pytestmark = pytest.mark.django_db
+
+SYMPTOMS = demo_content("home")["symptoms"]
+TRIED = demo_content("home")["tried"]
+BADGES = demo_content("site")["trust_badges"]["names"]
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 from django.http import HttpRequest
 
 from home.content_changes import GLOSSARY, content_memo
-from home.models import GlossaryTerm
-from home.selectors import glossary_page_url, glossary_term_url, glossary_terms_for_linking
+from home.glossary.selectors import glossary_page_url, glossary_term_url
+from home.models.glossary import GlossaryTerm
 
 __all__ = [
     "GlossaryLinker",
@@ -206,7 +206,7 @@ def glossary_matcher() -> GlossaryMatcher:
     """The matcher for the current terms, built once per process and change to the glossary."""
     memo = content_memo(GLOSSARY)
     if "matcher" not in memo:
-        memo["matcher"] = GlossaryMatcher(glossary_terms_for_linking())
+        memo["matcher"] = GlossaryMatcher(GlossaryTerm.objects.cached())
     return memo["matcher"]
 
 

@@ -1,0 +1,72 @@
+"""How the content API shows the author's content. The page models use the author's
+serializer for the byline, so this module reads only the snippets it describes."""
+
+from rest_framework import serializers
+
+from home.models.snippets import AuthorProfile, Testimonial
+
+PHOTO_RENDITION = "fill-400x400"
+
+
+class AuthorProfileSerializer(serializers.ModelSerializer):
+    photo_url = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuthorProfile
+        fields = ["id", "name", "post_nominals", "credentials", "bio", "photo_url", "links"]
+
+    def get_photo_url(self, author) -> str | None:
+        if author.photo is None:
+            return None
+        return author.photo.get_rendition(PHOTO_RENDITION).full_url
+
+    def get_links(self, author) -> list[dict[str, str]]:
+        return [{"label": label, "url": url} for label, url in author.links]
+
+
+class TestimonialSerializer(serializers.ModelSerializer):
+    paragraphs = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Testimonial
+        fields = [
+            "id",
+            "kind",
+            "quote",
+            "paragraphs",
+            "person",
+            "credentials",
+            "organisation",
+            "place",
+            "date",
+        ]
+
+
+class NavigationItemSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    url = serializers.CharField()
+
+
+class NavigationSerializer(serializers.Serializer):
+    items = NavigationItemSerializer(many=True)
+
+
+class TrustBadgeSerializer(serializers.Serializer):
+    alt_text = serializers.CharField()
+    link_url = serializers.CharField(allow_blank=True)
+    image_url = serializers.CharField()
+
+
+class SiteSettingsSerializer(serializers.Serializer):
+    organisation_name = serializers.CharField(allow_blank=True)
+    address_lines = serializers.ListField(child=serializers.CharField())
+    phone = serializers.CharField(allow_blank=True)
+    contact_email = serializers.CharField(allow_blank=True)
+    contact_page_url = serializers.CharField(allow_null=True)
+    terms_page_url = serializers.CharField(allow_null=True)
+    privacy_page_url = serializers.CharField(allow_null=True)
+    footer_text = serializers.CharField(allow_blank=True)
+    copyright_notice = serializers.CharField(allow_blank=True)
+    reproduction_notice = serializers.CharField(allow_blank=True)
+    trust_badges = TrustBadgeSerializer(many=True)
