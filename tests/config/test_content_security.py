@@ -13,8 +13,8 @@ from django.test import override_settings
 
 from config.content_security import csp_settings, media_origins, policy_directives, stripe_sources
 from tests.config.test_settings import PRODUCTION_ENV
-from tests.conftest import run_python
 from tests.shop.factories import program_with_trial
+from tests.support.processes import run_python
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@
 import pytest
 
 from config.proxies import behind_proxies
-from tests.conftest import run_python
+from tests.support.processes import run_python
 
 
 def seen_address(proxy_count: int, *, remote: str, forwarded: str | None) -> str:

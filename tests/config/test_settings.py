@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 
-from tests.conftest import run_python
+from tests.support.processes import run_python
 
 DUMP = (
     "import json, django; django.setup(); from django.conf import settings as s; "
@@ -216,7 +216,8 @@ def test_production_takes_restricted_test_keys_in_test_mode():
 def test_the_deploy_check_script_passes_with_its_explicit_test_mode():
     import subprocess
 
-    from tests.conftest import ROOT, clean_env
+    from tests.support import ROOT
+    from tests.support.processes import clean_env
 
     result = subprocess.run(
         ["bash", "scripts/check_deploy.sh"],

@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 
 from shop.downloads.models import ProgramFile
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, s3_client
 from tests.shop.factories import program_with_trial
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.s3 import s3_client
 
 playwright = pytest.importorskip("playwright.sync_api")
 VIDEO = bytes(range(256)) * (32 * 1024)  # 8 MB: enough for several progress events

@@ -18,9 +18,9 @@ from django.urls import reverse
 
 from media_config.storages import private_storage_get
 from shop.downloads.models import DownloadLimit, DownloadLog, ProgramFile
-from tests.conftest import moto_server_running
 from tests.shop.download_factories import grant_with_plan, program_file_create
 from tests.shop.factories import program_with_trial
+from tests.support.s3 import moto_server_running
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 CONTENT = b"%PDF-1.7 " + bytes(range(256)) * 64

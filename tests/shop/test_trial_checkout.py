@@ -19,8 +19,8 @@ from shop.billing.models import InstallmentPlan, ScheduledCharge, TrialClaim, Tr
 from shop.checkout.views import SETUP_INTENT_SESSION_KEY
 from shop.downloads.models import DownloadGrant
 from shop.gateway.testing import card_confirm_for_tests
-from tests.conftest import free_port
 from tests.shop.factories import program_with_trial
+from tests.support.processes import free_port
 
 Order = get_model("order", "Order")
 Basket = get_model("basket", "Basket")
