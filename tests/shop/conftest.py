@@ -5,7 +5,7 @@ import time_machine
 
 from shop.billing.scheduler import billing_run
 from tests.shop.billing_helpers import DAY0, day
-from tests.shop.factories import plan_for_tests, program_with_trial
+from tests.shop.factories import ProgramFactory, UserFactory, plan_for_tests
 
 
 @pytest.fixture
@@ -16,14 +16,12 @@ def billing_standin(settings, stripe_standin):
 
 @pytest.fixture
 def billing_program(db):
-    return program_with_trial()
+    return ProgramFactory()
 
 
 @pytest.fixture
-def billing_reader(django_user_model):
-    return django_user_model.objects.create_user(
-        "reader", "reader@example.com", "a-long-pass-phrase", first_name="Robin"
-    )
+def billing_reader(db):
+    return UserFactory(username="reader", email="reader@example.com", first_name="Robin")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from django.utils import timezone
 from shop.billing.models import InstallmentPlan
 from shop.downloads.access import grant_allows_download
 from tests.shop.download_factories import grant_with_plan
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
 
 Status = InstallmentPlan.Status
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def customer(django_user_model):
 
 @pytest.fixture
 def program():
-    return program_with_trial()
+    return ProgramFactory()
 
 
 @pytest.mark.parametrize("status", [Status.TRIALING, Status.INSTALLMENT_PAID, Status.PAID_IN_FULL])

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from shop.downloads.models import ProgramFile
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.s3 import s3_client
 
@@ -44,7 +44,7 @@ def test_the_author_uploads_with_progress_and_saves(
     live_server, client, admin_user, bucket_cors, monkeypatch
 ):
     site = live_server.url.replace("localhost", "127.0.0.1")  # Chromium resolves no names
-    program = program_with_trial()
+    program = ProgramFactory()
     client.force_login(admin_user)
     session_cookie = client.cookies["sessionid"].value
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls here and
