@@ -1,5 +1,6 @@
 import pytest
 
+from tests.support.database import kept_database_emptied, migrated_rows_restore
 from tests.support.processes import stripe_standin_running
 from tests.support.s3 import (
     S3_TEST_BUCKET,
@@ -8,6 +9,39 @@ from tests.support.s3 import (
     moto_server_running,
     s3_client,
 )
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--standin-storms",
+        choices=("all", "few"),
+        default="all",
+        help="Billing storms on the Stripe stand-in: every seed (default), or the first few "
+        "(make test-fast); every seed runs on the in-process fake gateway either way.",
+    )
+
+
+@pytest.fixture(scope="session")
+def django_db_createdb(request, django_db_modify_db_settings, django_db_blocker) -> bool:
+    """Build the test database afresh with --create-db, and when the kept one was left
+    empty by a run that stopped early (see tests/support/database.py)."""
+    if request.config.getvalue("create_db"):
+        return True
+    if not request.config.getvalue("reuse_db"):
+        return False
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        return any(kept_database_emptied(alias) for alias in connections)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, django_db_keepdb):
+    """The kept test database ends the session as migrations left it."""
+    yield
+    if django_db_keepdb:
+        with django_db_blocker.unblock():
+            migrated_rows_restore()
 
 
 @pytest.fixture(autouse=True)

@@ -114,7 +114,12 @@ def test_production_refuses_a_short_secret_key():
     assert "SECRET_KEY must be at least 50 characters long" in result.stderr
 
 
-@pytest.mark.parametrize("weak", ["p" * 60, "django-insecure-" + secrets.token_urlsafe(50)])
+# Named cases: a random value in a test's name would differ between parallel workers.
+@pytest.mark.parametrize(
+    "weak",
+    ["p" * 60, "django-insecure-" + secrets.token_urlsafe(50)],
+    ids=["one-character", "django-insecure"],
+)
 def test_production_refuses_a_weak_secret_key(weak):
     result = run_python(DUMP, **{**PRODUCTION_ENV, "SECRET_KEY": weak})
     assert result.returncode != 0

@@ -15,6 +15,7 @@ playwright = pytest.importorskip("playwright.sync_api")
 VIDEO = bytes(range(256)) * (32 * 1024)  # 8 MB: enough for several progress events
 
 pytestmark = [
+    pytest.mark.e2e,
     pytest.mark.slow,
     # Like the other live tests: the database is restored, not refilled by post_migrate,
     # so the next test that restores it finds no duplicate content types.
