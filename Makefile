@@ -30,8 +30,8 @@ test: $(STAMP) browser
 
 # Everything but the browser journeys, on two workers with a database kept between runs
 # (the first run builds it): under two minutes here. Every billing storm seed runs on the
-# in-process fake gateway, the first few on the Stripe stand-in too (`make test` runs them
-# all there).
+# in-process fake gateway, the first of each list on the Stripe stand-in too (`make test`
+# runs them all there).
 test-fast: $(STAMP)
 	$(VENV)/bin/pytest -n 2 -m "not e2e" --standin-storms=few $(PYTEST_ARGS)
 

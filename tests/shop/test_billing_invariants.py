@@ -6,7 +6,7 @@ invariants (``tests.shop.billing_invariants``) must hold; a failure names the se
 steps.
 
 Every seed runs on the fake, and on the stand-in too; ``--standin-storms=few`` (``make
-test-fast``) keeps only the first seeds of each list on the stand-in.
+test-fast``) keeps only the first seed of each list on the stand-in.
 """
 
 import random
@@ -33,6 +33,7 @@ from shop.billing.scheduler import billing_run
 from shop.billing.services import PlanActionNotAllowed, plan_trial_quit
 from tests.shop.billing_helpers import DAY0, signed_event_post
 from tests.shop.billing_invariants import FakeStripe, StandinStripe, plan_invariants_problems
+from tests.shop.standin import standin_config
 
 Status = ScheduledCharge.Status
 
@@ -79,7 +80,9 @@ def stripe_side(request) -> StandinStripe | FakeStripe:
     """Stripe's side of the gateway for this case: the stand-in, or the in-process fake."""
     if request.param == "fake":
         return FakeStripe(request.getfixturevalue("fake_gateway"))
-    request.getfixturevalue("billing_standin")
+    standin = request.getfixturevalue("billing_standin")
+    # Every step reads all of the account's payments: start from none of the earlier tests'.
+    standin_config(standin, "DELETE", "/_config/data")
     return StandinStripe()
 
 

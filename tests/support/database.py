@@ -18,7 +18,7 @@ def kept_database_emptied(alias: str) -> bool:
     connection = connections[alias]
     name = connection.creation._get_test_db_name()
     if connection.vendor == "sqlite":
-        if connection.is_in_memory_db(name) or not Path(name).exists():
+        if connection.creation.is_in_memory_db(name) or not Path(name).exists():
             return False
         try:
             with sqlite3.connect(name) as kept:
