@@ -6,7 +6,7 @@
 
 Runs with the site's settings from the environment (``DJANGO_SETTINGS_MODULE``, default
 ``config.settings.dev``), migrates the database if needed, writes N plans whose tryout ended
-a minute ago (``shop.billing.testing.plans_in_bulk``: users, orders, plans, installments and
+a minute ago (``tests.shop.bulk_plans.plans_in_bulk``: users, orders, plans, installments and
 grants in bulk, all charged to one card saved at the Stripe stand-in, which must be running
 at ``STRIPE_API_BASE``), runs ``billing_run`` once and prints one JSON line:
 {"plans", "seconds", "plans_per_second", "queries", "queries_per_plan", "charged"}.
@@ -59,7 +59,7 @@ def _card():
     """One card saved at the stand-in, for a customer of its own."""
     from django.contrib.auth import get_user_model
 
-    from shop.billing.testing import saved_card_for_tests
+    from tests.shop.factories import saved_card_for_tests
 
     user, _ = get_user_model().objects.get_or_create(
         username="bench-cardholder", defaults={"email": "bench-cardholder@example.com"}
@@ -111,7 +111,7 @@ def bench(plans: int) -> dict:
     from django.utils import timezone
 
     from shop.billing.scheduler import billing_run
-    from shop.billing.testing import plans_in_bulk
+    from tests.shop.bulk_plans import plans_in_bulk
 
     product = _program()
     card = _card()

@@ -77,14 +77,14 @@ def customer_with_file(file_path: Path) -> tuple[int, str, Path]:
     call_command("migrate", verbosity=0)
     from shop.downloads.models import ProgramFile
     from tests.shop.download_factories import grant_with_plan
-    from tests.shop.factories import program_with_trial
+    from tests.shop.factories import ProgramFactory
 
     # The private storage holds a link to the big file, so nothing is copied.
     name = f"bench-{uuid.uuid4().hex}/session.mp4"
     link = Path(settings.STORAGES["private"]["OPTIONS"]["location"]) / name
     link.parent.mkdir(parents=True, exist_ok=True)
     link.symlink_to(file_path)
-    program = program_with_trial()
+    program = ProgramFactory()
     user = get_user_model().objects.create_user(username="bench", email="bench@example.com")
     grant_with_plan(user=user, product=program)
     program_file = ProgramFile.objects.create(

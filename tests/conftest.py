@@ -1,26 +1,47 @@
-import os
-import socket
-import subprocess
-import sys
-import time
-from contextlib import contextmanager
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.database import kept_database_emptied, migrated_rows_restore
+from tests.support.processes import stripe_standin_running
+from tests.support.s3 import (
+    S3_TEST_BUCKET,
+    S3_TEST_CREDENTIALS,
+    moto_reset,
+    moto_server_running,
+    s3_client,
+)
 
-# Debian's Chromium, as every browser test launches it.
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    # Without this Chromium looks up outside hosts; the EXCLUDE keeps 127.0.0.1 working.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--standin-storms",
+        choices=("all", "few"),
+        default="all",
+        help="Billing storms on the Stripe stand-in: every seed (default), or the first few "
+        "(make test-fast); every seed runs on the in-process fake gateway either way.",
+    )
+
+
+@pytest.fixture(scope="session")
+def django_db_createdb(request, django_db_modify_db_settings, django_db_blocker) -> bool:
+    """Build the test database afresh with --create-db, and when the kept one was left
+    empty by a run that stopped early (see tests/support/database.py)."""
+    if request.config.getvalue("create_db"):
+        return True
+    if not request.config.getvalue("reuse_db"):
+        return False
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        return any(kept_database_emptied(alias) for alias in connections)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, django_db_keepdb):
+    """The kept test database ends the session as migrations left it."""
+    yield
+    if django_db_keepdb:
+        with django_db_blocker.unblock():
+            migrated_rows_restore()
 
 
 @pytest.fixture(autouse=True)
@@ -33,112 +54,12 @@ def fresh_content_version():
     yield
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
-
-
-# Variables a developer's shell may carry that would change what a subprocess loads.
-_MACHINE_SPECIFIC = (
-    "DATABASE_URL",
-    "CONN_MAX_AGE",
-    "CONN_HEALTH_CHECKS",
-    "REDIS_URL",
-    "SECRET_KEY",
-    "ALLOWED_HOSTS",
-    "DEBUG",
-    "AWS_STORAGE_BUCKET_NAME",
-    "AWS_PRIVATE_BUCKET_NAME",
-    "ALLOW_SHARED_MEDIA_BUCKET",
-    "TRUSTED_PROXY_COUNT",
-    "AWS_S3_ENDPOINT_URL",
-    "STRIPE_SECRET_KEY",
-    "STRIPE_PUBLISHABLE_KEY",
-    "STRIPE_WEBHOOK_SECRET",
-    "STRIPE_API_BASE",
-    "STRIPE_TEST_MODE",
-    "EMAIL_URL",
-    "TEST_USE_REDIS",
-    "SENTRY_DSN",
-    "CSP_REPORT_ONLY",
-    "CSP_REPORT_URI",
-)
-
-
-def clean_env(**overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _MACHINE_SPECIFIC}
-    env.update(overrides)
-    return env
-
-
-def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
-    """Run Python code in a fresh interpreter at the project root with the given env."""
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=clean_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.fixture(scope="session")
 def stripe_standin():
-    """The local Stripe stand-in on its own loopback port, for the whole session."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "stripe_standin.py"), "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for_port(port)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-S3_TEST_BUCKET = "backcare-test"
-S3_TEST_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-
-
-def s3_client(endpoint: str):
-    import boto3
-
-    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **S3_TEST_CREDENTIALS)
-
-
-@contextmanager
-def moto_server_running():
-    """A moto S3 server on a free loopback port: (its process, its URL), stopped on exit."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port)
-        yield proc, f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    """The local Stripe stand-in on its own loopback port, for the whole session (of each
+    test worker, when they run in parallel)."""
+    with stripe_standin_running() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -151,11 +72,7 @@ def s3_server():
 @pytest.fixture
 def s3_bucket(s3_server):
     """An empty private bucket on the stand-in; returns its name."""
-    import urllib.request
-
-    urllib.request.urlopen(  # noqa: S310 (our own loopback stand-in)
-        urllib.request.Request(f"{s3_server}/moto-api/reset", method="POST"), timeout=10
-    ).close()
+    moto_reset(s3_server)
     s3_client(s3_server).create_bucket(Bucket=S3_TEST_BUCKET)
     return S3_TEST_BUCKET
 

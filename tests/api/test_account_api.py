@@ -7,7 +7,7 @@ from django.utils import timezone
 from oscar.test.factories import create_order
 
 from shop.billing.models import InstallmentPlan, ScheduledCharge
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_anonymous_readers_are_refused_with_a_message(client):
 
 
 def test_customer_sees_only_their_own_plans_uncached(client, django_user_model):
-    product = program_with_trial()
+    product = ProgramFactory()
     reader = django_user_model.objects.create_user("reader", "reader@example.com", "pw")
     other = django_user_model.objects.create_user("other", "other@example.com", "pw")
     mine = plan_for(reader, product, key="mine")

@@ -8,7 +8,7 @@ from django.test import Client
 
 from shop.billing.models import PlanStatus
 from tests.shop.download_factories import grant_with_plan, program_file_create
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def private_storage(settings, tmp_path):
 
 @pytest.fixture
 def program():
-    return program_with_trial()
+    return ProgramFactory()
 
 
 def test_a_customer_in_the_tryout_gets_the_files_and_their_delivery_addresses(

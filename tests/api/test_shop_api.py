@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from oscar.test.factories import create_product
 
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ FIELDS = {
 
 
 def test_products_list_and_detail_carry_the_trial_terms(client):
-    product = program_with_trial(installment_amount=Decimal("98.50"))
+    product = ProgramFactory(installment_amount=Decimal("98.50"))
     data = client.get("/api/shop/products/").json()
     assert data["meta"]["total_count"] == 1
     item = data["items"][0]
@@ -45,7 +45,7 @@ def test_products_list_and_detail_carry_the_trial_terms(client):
 
 
 def test_hidden_products_and_products_without_trial_are_left_out(client):
-    hidden = program_with_trial(title="Hidden program")
+    hidden = ProgramFactory(title="Hidden program")
     hidden.is_public = False
     hidden.save()
     plain = create_product(title="A plain book", price=Decimal("10.00"))

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.config.test_settings import PRODUCTION_ENV
-from tests.conftest import run_python
+from tests.support.processes import run_python
 
 DUMP = (
     "import json, django; django.setup(); from django.conf import settings as s; "

@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 
-from tests.conftest import run_python
+from tests.support.processes import run_python
 
 DUMP = (
     "import json, django; django.setup(); from django.conf import settings as s; "
@@ -114,7 +114,12 @@ def test_production_refuses_a_short_secret_key():
     assert "SECRET_KEY must be at least 50 characters long" in result.stderr
 
 
-@pytest.mark.parametrize("weak", ["p" * 60, "django-insecure-" + secrets.token_urlsafe(50)])
+# Named cases: a random value in a test's name would differ between parallel workers.
+@pytest.mark.parametrize(
+    "weak",
+    ["p" * 60, "django-insecure-" + secrets.token_urlsafe(50)],
+    ids=["one-character", "django-insecure"],
+)
 def test_production_refuses_a_weak_secret_key(weak):
     result = run_python(DUMP, **{**PRODUCTION_ENV, "SECRET_KEY": weak})
     assert result.returncode != 0
@@ -216,7 +221,8 @@ def test_production_takes_restricted_test_keys_in_test_mode():
 def test_the_deploy_check_script_passes_with_its_explicit_test_mode():
     import subprocess
 
-    from tests.conftest import ROOT, clean_env
+    from tests.support import ROOT
+    from tests.support.processes import clean_env
 
     result = subprocess.run(
         ["bash", "scripts/check_deploy.sh"],

@@ -8,8 +8,6 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import clean_env
-from tests.e2e.conftest import manage
 from tests.e2e.helpers import (
     CARD_OK,
     add_program_to_basket,
@@ -19,6 +17,7 @@ from tests.e2e.helpers import (
     start_tryout,
 )
 from tests.e2e.test_accessibility import violations
+from tests.support.processes import clean_env, manage
 
 pytestmark = pytest.mark.e2e
 

@@ -7,10 +7,9 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import clean_env
-from tests.e2e.conftest import manage
 from tests.e2e.helpers import fill_card, start_tryout
 from tests.e2e.test_customer_journey import axe_violations
+from tests.support.processes import clean_env, manage
 
 pytestmark = pytest.mark.e2e
 

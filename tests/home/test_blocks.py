@@ -11,7 +11,7 @@ from home import blocks
 from home.blocks import ArticleStreamBlock, video_embed_for
 from home.models import HomePage, SiteSettings
 from tests.home.factories import ArticlePageFactory, TestimonialFactory
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
 
 
 def clean(block, raw):
@@ -118,7 +118,7 @@ def test_recording_needs_a_video_or_a_file():
 
 @pytest.mark.django_db
 def test_offer_block_shows_live_terms_from_the_shop():
-    product = program_with_trial()
+    product = ProgramFactory()
     block = blocks.OfferBlock()
     value = clean(block, {"heading": "Try it", "product": product.pk, "button_text": "Start"})
     html = block.render(value)
@@ -138,7 +138,7 @@ def test_offer_block_shows_live_terms_from_the_shop():
 
 @pytest.mark.django_db
 def test_offer_block_says_so_when_the_product_is_not_for_sale():
-    product = program_with_trial()
+    product = ProgramFactory()
     product.is_public = False
     product.save()
     block = blocks.OfferBlock()

@@ -16,7 +16,7 @@ from home.models import (
     FeedbackFormPage,
     HomePage,
 )
-from tests.conftest import free_port
+from tests.support.processes import free_port
 
 pytestmark = pytest.mark.django_db
 

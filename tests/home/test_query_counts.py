@@ -13,7 +13,7 @@ from tests.home.factories import (
     GlossaryTermFactory,
     TestimonialFactory,
 )
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def build_article(n: int):
     GlossaryPageFactory(parent=home)
     terms = GlossaryTermFactory.create_batch(n)
     testimonials = TestimonialFactory.create_batch(n)
-    product = program_with_trial()
+    product = ProgramFactory()
     mentions = " ".join(term.term for term in terms[:: max(1, n // 10)])
     return ArticlePageFactory(
         parent=home,

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from home.models import GlossaryPage, HomePage, QAPage
 from home.site_search import text_highlight
 from tests.home.factories import GlossaryTermFactory, StandardPageFactory
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def demo():
 def test_search_finds_a_page_a_glossary_term_and_the_program(client, demo):
     StandardPageFactory(parent=demo, title="Zebrafish stretches", slug="zebrafish")
     GlossaryTermFactory(term="Zebrafish reflex", definition="<p>A made-up reflex.</p>")
-    program_with_trial(title="Zebrafish program")
+    ProgramFactory(title="Zebrafish program")
     response = client.get("/search/", {"q": "zebrafish"})
     assert response.status_code == 200
     html = response.content.decode()

@@ -15,7 +15,7 @@ from django.utils.functional import empty
 from sorl.thumbnail.default import storage as thumbnail_storage
 
 from media_config.missing_product_image import missing_product_image_upload
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -62,7 +62,7 @@ def thumbnails_on_s3(s3_storages, settings):
 
 def test_a_product_without_pictures_shows_a_thumbnail_that_exists(client, thumbnails_on_s3):
     call_command("missing_product_image", stdout=StringIO())
-    program = program_with_trial()
+    program = ProgramFactory()
     assert not program.images.exists()
 
     page = client.get(program.get_absolute_url())

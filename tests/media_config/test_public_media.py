@@ -17,7 +17,7 @@ from PIL import Image as PILImage
 from wagtail.images.models import Image
 
 from media_config.storages import PUBLIC_MEDIA_CACHE_CONTROL, private_storage_get
-from tests.conftest import s3_client
+from tests.support.s3 import s3_client
 
 PRIVATE_BUCKET = "backcare-private-test"
 

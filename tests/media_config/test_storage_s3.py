@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 
 from media_config.checks import storage_error_explain
 from media_config.storages import PrivateS3Storage, private_storage_get
-from tests.conftest import s3_client
+from tests.support.s3 import s3_client
 
 
 @pytest.mark.slow

@@ -5,7 +5,9 @@ card updates and cancellations, whatever order they came in.
 The rules themselves live in ``shop.billing.invariants`` (also run by
 ``manage.py billing_check``); ``plan_invariants_check(plan)`` raises AssertionError listing
 every broken one. The ``standin_*`` readers give the stand-in's raw JSON to tests that build
-webhook events from it.
+webhook events from it. ``StandinStripe`` and ``FakeStripe`` are what a test does on
+Stripe's side of the gateway (Stripe.js, the bank's check, Stripe's own JSON), at the
+stand-in or at the in-process fake, so one test can run against either.
 """
 
 from typing import Any
@@ -13,10 +15,15 @@ from typing import Any
 import requests
 from django.conf import settings
 
+from shop import gateway
 from shop.billing.invariants import plan_invariants_problems
 from shop.billing.models import InstallmentPlan
+from shop.gateway.testing import bank_check_for_tests, card_confirm_for_tests
+from tests.support.fake_gateway import FakeGateway
 
 __all__ = [
+    "FakeStripe",
+    "StandinStripe",
     "plan_invariants_check",
     "plan_invariants_problems",
     "standin_get",
@@ -76,3 +83,62 @@ def plan_invariants_check(plan: InstallmentPlan, *, allow_unrecorded_confirmatio
         raise AssertionError(
             f"plan {plan.pk}: {len(problems)} invariant(s) broken:\n- " + "\n- ".join(problems)
         )
+
+
+class StandinStripe:
+    """Stripe's side at the stand-in: its JSON over HTTP, its Stripe.js and bank's check."""
+
+    name = "standin"
+
+    def intents(self, customer_id: str) -> list[dict]:
+        return standin_payment_intents(customer_id)
+
+    def intent(self, payment_intent_id: str) -> dict:
+        return standin_get(f"/v1/payment_intents/{payment_intent_id}")
+
+    def bank_check(self, *, payment_intent_id: str, success: bool) -> int:
+        return bank_check_for_tests(payment_intent_id=payment_intent_id, success=success)
+
+    def card_saved_for_update(self, plan: InstallmentPlan, number: str) -> str:
+        """What the Update card page and Stripe.js do: a SetupIntent for the plan's customer,
+        confirmed with the card (and its bank's check passed); returns the SetupIntent's id."""
+        intent = gateway.setup_intent_create(
+            customer_id=plan.stripe_customer_id, metadata={"plan_id": str(plan.pk)}
+        )
+        confirmed = card_confirm_for_tests(setup_intent_id=intent.id, card_number=number)
+        if confirmed.status == "requires_action":
+            # The cardholder passes the check: the stand-in's Stripe.js confirms once more.
+            response = requests.post(
+                f"{settings.STRIPE_API_BASE}/v1/setup_intents/{intent.id}/confirm",
+                headers={"Authorization": f"Bearer {settings.STRIPE_SECRET_KEY}"},
+                timeout=10,
+            )
+            response.raise_for_status()
+        return intent.id
+
+
+class FakeStripe:
+    """Stripe's side at the in-process fake gateway, as ``StandinStripe`` at the stand-in."""
+
+    name = "fake"
+
+    def __init__(self, fake: FakeGateway) -> None:
+        self.fake = fake
+
+    def intents(self, customer_id: str) -> list[dict]:
+        return self.fake.payment_intent_objects(customer_id)
+
+    def intent(self, payment_intent_id: str) -> dict:
+        return self.fake.payment_intent_object(payment_intent_id)
+
+    def bank_check(self, *, payment_intent_id: str, success: bool) -> int:
+        return self.fake.bank_check_for_tests(payment_intent_id=payment_intent_id, success=success)
+
+    def card_saved_for_update(self, plan: InstallmentPlan, number: str) -> str:
+        intent = gateway.setup_intent_create(
+            customer_id=plan.stripe_customer_id, metadata={"plan_id": str(plan.pk)}
+        )
+        self.fake.card_confirm_for_tests(
+            setup_intent_id=intent.id, card_number=number, bank_check=True
+        )
+        return intent.id

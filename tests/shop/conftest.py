@@ -1,11 +1,13 @@
-"""Fixtures for the billing tests: the Stripe stand-in, the program, a reader, a plan."""
+"""Fixtures for the billing tests: the Stripe stand-in or the fake gateway, the program, a
+reader, a plan."""
 
 import pytest
 import time_machine
 
 from shop.billing.scheduler import billing_run
 from tests.shop.billing_helpers import DAY0, day
-from tests.shop.factories import plan_for_tests, program_with_trial
+from tests.shop.factories import CARD_OK, ProgramFactory, UserFactory, plan_for_tests
+from tests.support.fake_gateway import FakeGateway
 
 
 @pytest.fixture
@@ -16,27 +18,42 @@ def billing_standin(settings, stripe_standin):
 
 @pytest.fixture
 def billing_program(db):
-    return program_with_trial()
+    return ProgramFactory()
 
 
 @pytest.fixture
-def billing_reader(django_user_model):
-    return django_user_model.objects.create_user(
-        "reader", "reader@example.com", "a-long-pass-phrase", first_name="Robin"
-    )
+def billing_reader(db):
+    return UserFactory(username="reader", email="reader@example.com", first_name="Robin")
+
+
+def _plan_maker(program, reader):
+    def make(card_number=CARD_OK, start=DAY0, user=None):
+        return plan_for_tests(
+            user=user or reader, product=program, start=start, card_number=card_number
+        )
+
+    return make
 
 
 @pytest.fixture
 def make_plan(billing_standin, billing_program, billing_reader):
-    def make(card_number="4242424242424242", start=DAY0, user=None):
-        return plan_for_tests(
-            user=user or billing_reader,
-            product=billing_program,
-            start=start,
-            card_number=card_number,
-        )
+    """Plans whose card is saved at the Stripe stand-in."""
+    return _plan_maker(billing_program, billing_reader)
 
-    return make
+
+@pytest.fixture
+def fake_gateway(monkeypatch, settings):
+    """The in-process fake in place of Stripe for this test (tests/support/fake_gateway.py).
+    A call it does not answer goes to a closed port and fails at once."""
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    return FakeGateway().install(monkeypatch)
+
+
+@pytest.fixture
+def make_fake_plan(fake_gateway, billing_program, billing_reader):
+    """Plans whose card is saved at the fake gateway."""
+    return _plan_maker(billing_program, billing_reader)
 
 
 @pytest.fixture

@@ -1,17 +1,15 @@
 """Customers who bought the program, straight in the database (no Stripe needed), and
 program files on whatever private storage the test has set up."""
 
-import secrets
 from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
-from oscar.test.factories import create_order
 
 from shop.billing.access import grant_sync
-from shop.billing.models import InstallmentPlan, PlanStatus
+from shop.billing.models import PlanStatus
 from shop.downloads.models import DownloadGrant, ProgramFile
 from shop.downloads.services import program_file_store
+from tests.shop.factories import DownloadGrantFactory, InstallmentPlanFactory
 
 
 def grant_with_plan(
@@ -26,31 +24,19 @@ def grant_with_plan(
     suspended: bool = False,
 ) -> DownloadGrant:
     """An order, its plan in ``status`` and its download grant, begun ``started`` ago."""
-    start = timezone.now() - started
-    order = create_order(user=user)
-    plan = InstallmentPlan.objects.create(
-        order=order,
+    plan = InstallmentPlanFactory(
         user=user,
         product=product,
         status=status,
-        trial_started_at=start,
-        trial_ends_at=start + timedelta(days=trial_days),
-        currency="USD",
-        installment_amount_cents=9850,
-        installment_count=2,
-        interval_days=28,
-        total_cents=19700,
-        stripe_customer_id="cus_test",
-        stripe_payment_method_id="pm_test",
-        stripe_setup_intent_id=f"seti_{secrets.token_hex(8)}",
-        # A plan whose retries ran out: suspended, the download ended then.
-        suspended_at=timezone.now() - timedelta(days=1) if suspended else None,
+        started=started,
+        trial_days=trial_days,
+        suspended=suspended,
     )
-    grant = DownloadGrant.objects.create(
+    grant = DownloadGrantFactory(
         user=user,
         product=product,
-        order=order,
-        starts_at=start,
+        order=plan.order,
+        starts_at=plan.trial_started_at,
         ends_at=ends_at,
         ended_reason=ended_reason,
     )

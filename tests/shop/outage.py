@@ -19,8 +19,9 @@ import time
 from collections.abc import Iterator
 from contextlib import suppress
 
-from tests.conftest import ROOT, free_port, wait_for_port
 from tests.shop.standin import standin_config
+from tests.support import ROOT
+from tests.support.processes import free_port, wait_for_port
 
 _CHUNK = 65536
 

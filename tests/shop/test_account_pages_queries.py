@@ -10,9 +10,9 @@ from django.utils import timezone
 from shop.billing.access import grant_sync
 from shop.billing.models import ChargeStatus, InstallmentPlan, PlanStatus
 from shop.billing.services import SavedCard
-from shop.billing.testing import plans_in_bulk
+from tests.shop.bulk_plans import plans_in_bulk
 from tests.shop.download_factories import program_file_create
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
 
 # Pages only read the plans: a card that exists nowhere does.
 CARD = SavedCard(
@@ -80,7 +80,7 @@ def customer_with(customer):
     """The customer with ``count`` orders of the program, in every state in turn."""
 
     def make(count: int):
-        product = program_with_trial()
+        product = ProgramFactory()
         program_file_create(product=product, title="The book")
         program_file_create(product=product, title="Session 1", name="session-1.mp3")
         now = timezone.now()

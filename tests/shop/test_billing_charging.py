@@ -9,13 +9,13 @@ from oscar.core.loading import get_model
 from shop.billing.charging import charge_installment, reconcile_charge
 from shop.billing.models import ChargeStatus, PlanStatus, ScheduledCharge
 from shop.billing.services import plan_trial_quit
-from tests.conftest import free_port
 from tests.shop.billing_helpers import (
     charged_without_recording,
     day,
     intents_of,
     succeeded_cents,
 )
+from tests.support.processes import free_port
 
 PaymentEvent = get_model("order", "PaymentEvent")
 

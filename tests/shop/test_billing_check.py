@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from tests.conftest import free_port
 from tests.shop.billing_helpers import charged_without_recording, day
+from tests.support.processes import free_port
 
 pytestmark = pytest.mark.django_db
 

@@ -280,9 +280,9 @@ def test_a_refund_amount_that_is_not_a_sensible_sum_is_refused_and_nothing_chang
 def test_a_yen_installment_is_refunded_in_whole_yen(
     client, author, billing_standin, billing_reader
 ):
-    from tests.shop.factories import plan_for_tests, program_with_trial
+    from tests.shop.factories import ProgramFactory, plan_for_tests
 
-    product = program_with_trial(installment_amount=Decimal("9850"), currency="JPY")
+    product = ProgramFactory(installment_amount=Decimal("9850"), currency="JPY")
     plan = plan_for_tests(user=billing_reader, product=product, start=day(0))
     charge = plan.charges.get(sequence=1)
     charge_installment(charge_id=charge.pk, now=day(14))

@@ -1,8 +1,12 @@
-"""A storm of mixed operations on one plan, against the real Stripe stand-in: billing runs
-at advancing times, webhooks replayed and reordered, refunds, quitting, card updates,
-cancelling, "retry now", the bank's check on waiting payments, and some of those at the
-same moment in two threads. After every step the money invariants
-(``tests.shop.billing_invariants``) must hold; a failure names the seed and the steps.
+"""A storm of mixed operations on one plan, against the real Stripe stand-in and against the
+in-process fake gateway: billing runs at advancing times, webhooks replayed and reordered,
+refunds, quitting, card updates, cancelling, "retry now", the bank's check on waiting
+payments, and some of those at the same moment in two threads. After every step the money
+invariants (``tests.shop.billing_invariants``) must hold; a failure names the seed and the
+steps.
+
+Every seed runs on the fake, and on the stand-in too; ``--standin-storms=few`` (``make
+test-fast``) keeps only the first seed of each list on the stand-in.
 """
 
 import random
@@ -15,9 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
-import requests
 import time_machine
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 
@@ -29,13 +31,9 @@ from shop.billing.reconcile import plan_reconcile
 from shop.billing.refunds import installment_refund
 from shop.billing.scheduler import billing_run
 from shop.billing.services import PlanActionNotAllowed, plan_trial_quit
-from shop.gateway.testing import bank_check_for_tests, card_confirm_for_tests
 from tests.shop.billing_helpers import DAY0, signed_event_post
-from tests.shop.billing_invariants import (
-    plan_invariants_problems,
-    standin_get,
-    standin_payment_intents,
-)
+from tests.shop.billing_invariants import FakeStripe, StandinStripe, plan_invariants_problems
+from tests.shop.standin import standin_config
 
 WEBHOOK_URL = "/shop/stripe/webhook/"
 CARD_OK = "4242424242424242"
@@ -49,6 +47,47 @@ REFUSALS = (PlanActionNotAllowed, gateway.GatewayError)
 SEEDS = [11, 23, 37, 41, 59, 73, 89, 97, 101, 113]
 STEPS = 30
 HARD_SEEDS = [5, 17, 29, 43]
+# Seeds of each list that also run on the stand-in under --standin-storms=few.
+STANDIN_FEW = 1
+
+
+def pytest_generate_tests(metafunc):
+    """Each storm seed on the fake and on the stand-in; the shrunk cases on both."""
+    if "stripe_side" not in metafunc.fixturenames:
+        return
+    seeds = {
+        "test_the_money_invariants_hold_through_a_storm_of_operations": SEEDS,
+        "test_the_money_invariants_hold_through_a_harder_storm": HARD_SEEDS,
+    }.get(metafunc.function.__name__)
+    if seeds is None:
+        metafunc.parametrize("stripe_side", ["fake", "standin"], indirect=True)
+        return
+    few = metafunc.config.getoption("standin_storms") == "few"
+    on_standin = seeds[:STANDIN_FEW] if few else seeds
+    cases = [("fake", seed) for seed in seeds] + [("standin", seed) for seed in on_standin]
+    metafunc.parametrize(
+        ("stripe_side", "seed"),
+        cases,
+        indirect=["stripe_side"],
+        ids=[f"{side}-{seed}" for side, seed in cases],
+    )
+
+
+@pytest.fixture
+def stripe_side(request) -> StandinStripe | FakeStripe:
+    """Stripe's side of the gateway for this case: the stand-in, or the in-process fake."""
+    if request.param == "fake":
+        return FakeStripe(request.getfixturevalue("fake_gateway"))
+    standin = request.getfixturevalue("billing_standin")
+    # Every step reads all of the account's payments: start from none of the earlier tests'.
+    standin_config(standin, "DELETE", "/_config/data")
+    return StandinStripe()
+
+
+@pytest.fixture
+def storm_plan(request, stripe_side):
+    """Plans whose card is saved on the case's side of the gateway."""
+    return request.getfixturevalue("make_fake_plan" if stripe_side.name == "fake" else "make_plan")
 
 
 def money_invariants_fail(storm: "Storm", problems: list[str], where: str) -> None:
@@ -66,6 +105,7 @@ class Storm:
 
     seed: int
     plan: InstallmentPlan
+    stripe: StandinStripe | FakeStripe
     rng: random.Random = field(init=False)
     now: datetime = field(init=False)
     log: list[str] = field(default_factory=list)
@@ -88,7 +128,7 @@ class Storm:
         return self.rng.choice(self.charges())
 
     def intents(self) -> list[dict]:
-        return standin_payment_intents(self.plan.stripe_customer_id)
+        return self.stripe.intents(self.plan.stripe_customer_id)
 
     def next_due(self) -> datetime | None:
         due = [c.due_at for c in self.charges() if c.status == ChargeStatus.SCHEDULED]
@@ -172,7 +212,7 @@ class Storm:
         plan, at = self.plan, self.now
 
         def update():
-            setup_intent_id = card_saved_for_update(plan, number)
+            setup_intent_id = self.stripe.card_saved_for_update(plan, number)
             return [
                 a.outcome
                 for a in plan_card_update(plan_id=plan.pk, setup_intent_id=setup_intent_id, now=at)
@@ -202,7 +242,7 @@ class Storm:
         intent_id = charge.payment_intent_id
         return (
             f"bank check {'passed' if success else 'failed'} on installment {charge.sequence}",
-            lambda: bank_check_for_tests(payment_intent_id=intent_id, success=success),
+            lambda: self.stripe.bank_check(payment_intent_id=intent_id, success=success),
         )
 
     def page(self) -> tuple[str, Callable]:
@@ -249,7 +289,7 @@ class Storm:
         intent_id = waiting.payment_intent_id
 
         def pass_and_answer():
-            bank_check_for_tests(payment_intent_id=intent_id, success=True)
+            self.stripe.bank_check(payment_intent_id=intent_id, success=True)
             return confirmation_result_record(charge=waiting)
 
         label = f"bank check passed and page answers for installment {waiting.sequence}"
@@ -342,24 +382,6 @@ def webhook_post(client: Client, type_: str, obj: dict, event_id: str) -> str:
     return response.content.decode()
 
 
-def card_saved_for_update(plan: InstallmentPlan, number: str) -> str:
-    """What the Update card page and Stripe.js do: a SetupIntent for the plan's customer,
-    confirmed with the card (and its bank's check passed); returns the SetupIntent's id."""
-    intent = gateway.setup_intent_create(
-        customer_id=plan.stripe_customer_id, metadata={"plan_id": str(plan.pk)}
-    )
-    confirmed = card_confirm_for_tests(setup_intent_id=intent.id, card_number=number)
-    if confirmed.status == "requires_action":
-        # The cardholder passes the check: the stand-in's Stripe.js confirms once more.
-        response = requests.post(
-            f"{settings.STRIPE_API_BASE}/v1/setup_intents/{intent.id}/confirm",
-            headers={"Authorization": f"Bearer {settings.STRIPE_SECRET_KEY}"},
-            timeout=10,
-        )
-        response.raise_for_status()
-    return intent.id
-
-
 def storm_run(storm: Storm, client: Client, steps: int, *, hard: bool = False) -> None:
     """``steps`` seeded operations, then a last billing run and a reconcile, checked.
     ``hard`` adds webhooks whose metadata names another installment, and more races."""
@@ -403,22 +425,20 @@ def storm_run(storm: Storm, client: Client, steps: int, *, hard: bool = False) -
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.parametrize("seed", SEEDS)
-def test_the_money_invariants_hold_through_a_storm_of_operations(seed, make_plan):
+def test_the_money_invariants_hold_through_a_storm_of_operations(seed, stripe_side, storm_plan):
     card = random.Random(seed).choice(CARDS)  # noqa: S311 - a repeatable storm
-    plan = make_plan(card_number=card)
-    storm = Storm(seed=seed, plan=plan)
+    plan = storm_plan(card_number=card)
+    storm = Storm(seed=seed, plan=plan, stripe=stripe_side)
     storm.log.append(f"00 day 0.00: plan started with card ····{card[-4:]}")
     storm_run(storm, Client(), STEPS)
 
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.parametrize("seed", HARD_SEEDS)
-def test_the_money_invariants_hold_through_a_harder_storm(seed, make_plan):
+def test_the_money_invariants_hold_through_a_harder_storm(seed, stripe_side, storm_plan):
     card = random.Random(seed).choice(CARDS)  # noqa: S311 - a repeatable storm
-    plan = make_plan(card_number=card)
-    storm = Storm(seed=seed, plan=plan)
+    plan = storm_plan(card_number=card)
+    storm = Storm(seed=seed, plan=plan, stripe=stripe_side)
     storm.log.append(f"00 day 0.00: plan started with card ····{card[-4:]}")
     storm_run(storm, Client(), STEPS, hard=True)
 
@@ -428,11 +448,11 @@ def test_the_money_invariants_hold_through_a_harder_storm(seed, make_plan):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_full_refund_while_the_run_charges_installment_2_takes_no_money_after_it(
-    make_plan, monkeypatch
+    stripe_side, storm_plan, monkeypatch
 ):
     """Seed 41, shrunk: installment 1 paid; the run at day 42 claims installment 2 and,
     while Stripe is being asked to charge it, the author refunds installment 1 in full."""
-    plan = make_plan()
+    plan = storm_plan()
     first = plan.charges.get(sequence=1)
     with time_machine.travel(DAY0 + timedelta(days=14), tick=False):
         assert billing_run(now=DAY0 + timedelta(days=14)).charged == {first.pk: "succeeded"}
@@ -454,7 +474,7 @@ def test_a_full_refund_while_the_run_charges_installment_2_takes_no_money_after_
         billing_run(now=DAY0 + timedelta(days=42))
     # the refund waits for the payment in flight: refused, with the reason
     assert len(refunds) == 1 and "being taken right now" in refunds[0]
-    storm = Storm(seed=41, plan=plan)
+    storm = Storm(seed=41, plan=plan, stripe=stripe_side)
     storm.log += [
         "day 14: billing run -> installment 1 paid",
         f"day 42: billing run claims installment 2 || refund installment 1 in full -> {refunds}",
@@ -465,18 +485,18 @@ def test_a_full_refund_while_the_run_charges_installment_2_takes_no_money_after_
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_webhook_naming_another_installment_does_not_pay_it(make_plan, client):
+def test_a_webhook_naming_another_installment_does_not_pay_it(stripe_side, storm_plan, client):
     """Seed 17 of the harder storm, shrunk: installment 1 paid; a payment_intent.succeeded
     for its PaymentIntent arrives whose metadata names installment 2."""
-    plan = make_plan()
+    plan = storm_plan()
     first, second = plan.charges.order_by("sequence")
     with time_machine.travel(DAY0 + timedelta(days=14), tick=False):
         billing_run(now=DAY0 + timedelta(days=14))
         first.refresh_from_db()
-        intent = standin_get(f"/v1/payment_intents/{first.payment_intent_id}")
+        intent = stripe_side.intent(first.payment_intent_id)
         obj = {**intent, "metadata": {**intent["metadata"], "charge_id": str(second.pk)}}
         answer = webhook_post(client, "payment_intent.succeeded", obj, "evt_misdirected_1")
-    storm = Storm(seed=17, plan=plan)
+    storm = Storm(seed=17, plan=plan, stripe=stripe_side)
     storm.log += [
         "day 14: billing run -> installment 1 paid",
         f"day 14: webhook payment_intent.succeeded for {first.payment_intent_id} naming "
@@ -506,21 +526,21 @@ def storm_thread(operation: Callable) -> None:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_full_refund_after_the_bank_check_passed_on_installment_2(make_plan):
+def test_a_full_refund_after_the_bank_check_passed_on_installment_2(stripe_side, storm_plan):
     """Installment 2 waits for the customer's confirmation; they pass the bank's check;
     before the page or the webhook records it, the author refunds installment 1 in full."""
-    plan = make_plan()
+    plan = storm_plan()
     first, second = plan.charges.order_by("sequence")
     with time_machine.travel(DAY0 + timedelta(days=14), tick=False):
         billing_run(now=DAY0 + timedelta(days=14))
-        setup_intent_id = card_saved_for_update(plan, CARD_AUTHENTICATION)
+        setup_intent_id = stripe_side.card_saved_for_update(plan, CARD_AUTHENTICATION)
         plan_card_update(plan_id=plan.pk, setup_intent_id=setup_intent_id)
     with time_machine.travel(DAY0 + timedelta(days=42), tick=False):
         assert billing_run(now=DAY0 + timedelta(days=42)).charged == {second.pk: "requires_action"}
         second.refresh_from_db()
-        assert bank_check_for_tests(payment_intent_id=second.payment_intent_id, success=True)
+        assert stripe_side.bank_check(payment_intent_id=second.payment_intent_id, success=True)
         assert installment_refund(charge_id=first.pk) == 9850
-        storm = Storm(seed=0, plan=plan)
+        storm = Storm(seed=0, plan=plan, stripe=stripe_side)
         storm.log += [
             "day 14: billing run -> installment 1 paid; card updated to ····3155",
             "day 42: billing run -> installment 2 requires_action",

@@ -12,7 +12,7 @@ from shop.billing.money import CURRENCIES, from_minor_units, minor_units
 from shop.billing.services import cents
 from shop.billing.templatetags.money_tags import cents_as_money
 from tests.shop.billing_helpers import day
-from tests.shop.factories import plan_for_tests, program_with_trial
+from tests.shop.factories import ProgramFactory, plan_for_tests
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_amounts_are_shown_in_the_currencys_own_units():
 def test_trial_terms_in_an_unhandled_currency_or_too_fine_an_amount_are_refused(
     currency, amount, field, message
 ):
-    product = program_with_trial()
+    product = ProgramFactory()
     offer = TrialOffer(
         product=product, installment_amount=Decimal(amount), installment_count=2, currency=currency
     )
@@ -92,7 +92,7 @@ def test_trial_terms_in_an_unhandled_currency_or_too_fine_an_amount_are_refused(
 
 @pytest.mark.django_db
 def test_a_plan_in_yen_charges_the_yen_it_shows(billing_standin, billing_reader):
-    product = program_with_trial(installment_amount=Decimal("9850"), currency="JPY")
+    product = ProgramFactory(installment_amount=Decimal("9850"), currency="JPY")
     plan = plan_for_tests(user=billing_reader, product=product, start=day(0))
     assert plan.currency == "JPY"
     assert plan.installment_amount_cents == 9850 and plan.total_cents == 19700

@@ -7,8 +7,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from shop.billing.models import ChargeStatus, InstallmentPlan, PlanStatus, ScheduledCharge
-from shop.billing.testing import plans_in_bulk
 from tests.shop.billing_helpers import DAY0
+from tests.shop.bulk_plans import plans_in_bulk
 from tests.shop.factories import saved_card_for_tests
 
 # What charging one installment costs today (claim, record, order, payment, email); a

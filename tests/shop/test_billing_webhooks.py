@@ -172,7 +172,7 @@ def test_a_payment_intent_stripe_does_not_know_is_stored_logged_and_answered_200
 
 def test_the_gateway_tells_a_missing_object_from_an_unreachable_stripe(billing_standin, settings):
     from shop import gateway
-    from tests.conftest import free_port
+    from tests.support.processes import free_port
 
     with pytest.raises(gateway.ProviderObjectMissing) as missing:
         gateway.payment_intent_retrieve("pi_never_made_here")
@@ -211,7 +211,7 @@ def failing_stripe():
 def test_when_stripe_cannot_answer_the_event_waits_unprocessed_for_the_retry(
     client, make_plan, settings, failing_stripe, trouble
 ):
-    from tests.conftest import free_port
+    from tests.support.processes import free_port
 
     plan = make_plan()
     charge, intent_id = charged_without_recording(plan)

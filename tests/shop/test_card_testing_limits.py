@@ -13,7 +13,7 @@ from django.utils import timezone
 from shop import gateway
 from shop.checkout.views import SETUP_INTENT_SESSION_KEY
 from shop.gateway.testing import card_confirm_for_tests
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
 from tests.shop.standin import standin_requests
 from tests.shop.test_trial_checkout import buy_once, form_data, open_payment_page, save_card
 
@@ -41,7 +41,7 @@ def fresh_counts():
 
 @pytest.fixture
 def program():
-    return program_with_trial()
+    return ProgramFactory()
 
 
 def shopper(n: int):

@@ -6,7 +6,7 @@ import pytest
 from oscar.core.loading import get_model
 from oscar.test.factories import CategoryFactory, create_product
 
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
 
 ProductCategory = get_model("catalogue", "ProductCategory")
 
@@ -26,7 +26,7 @@ def products(count, *, category=None, prefix="Program"):
 
 
 def test_the_catalogue_lists_public_products_and_hides_the_rest(client):
-    program = program_with_trial(title="Get Free from That Back Pain")
+    program = ProgramFactory(title="Get Free from That Back Pain")
     hidden = create_product(title="Draft Workbook", price=Decimal("5.00"), is_public=False)
 
     response = client.get("/shop/catalogue/")
@@ -119,7 +119,7 @@ def test_listing_more_products_costs_no_more_queries(
 
 
 def test_text_search_still_works(client):
-    program_with_trial(title="Get Free from That Back Pain")
+    ProgramFactory(title="Get Free from That Back Pain")
     response = client.get("/shop/search/", {"q": "Back Pain"})
     assert response.status_code == 200
     assert "Get Free from That Back Pain" in response.content.decode()

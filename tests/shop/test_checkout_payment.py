@@ -27,7 +27,7 @@ from shop.billing.models import (
 from shop.checkout.views import SETUP_INTENT_SESSION_KEY
 from shop.downloads.models import DownloadGrant
 from shop.gateway.testing import bank_check_for_tests, card_confirm_for_tests
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
 
 Order = get_model("order", "Order")
 Basket = get_model("basket", "Basket")
@@ -50,7 +50,7 @@ def stripe_at_standin(settings, stripe_standin):
 
 @pytest.fixture
 def program():
-    return program_with_trial()
+    return ProgramFactory()
 
 
 @pytest.fixture

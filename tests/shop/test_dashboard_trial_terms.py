@@ -10,7 +10,7 @@ from oscar.test.factories import CategoryFactory, create_product
 
 from shop.billing.models import TrialOffer
 from tests.shop.dashboard_forms import form_data_from_page
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
 
 Partner = get_model("partner", "Partner")
 Product = get_model("catalogue", "Product")
@@ -81,7 +81,7 @@ VALID = {
 
 
 def test_the_product_page_has_a_trial_and_installments_section(client, author, programs):
-    product = in_category(program_with_trial(), programs)
+    product = in_category(ProgramFactory(), programs)
     html = client.get(page_url(product)).content.decode()
     assert "Trial and installments" in html
     assert 'name="trial_offer-0-installment_amount"' in html
@@ -212,7 +212,7 @@ def test_price_and_terms_changed_together_are_checked_against_each_other(
 
 
 def test_existing_terms_are_edited(client, author, programs):
-    product = in_category(program_with_trial(), programs)
+    product = in_category(ProgramFactory(), programs)
     StockRecord.objects.filter(product=product).update(price=Decimal("210.00"))
 
     response = post_terms(
@@ -230,7 +230,7 @@ def test_existing_terms_are_edited(client, author, programs):
 
 
 def test_existing_terms_that_stop_adding_up_are_refused_and_kept(client, author, programs):
-    product = in_category(program_with_trial(), programs)
+    product = in_category(ProgramFactory(), programs)
 
     response = post_terms(client, product, installment_amount="99.00")
 
@@ -243,7 +243,7 @@ def test_existing_terms_that_stop_adding_up_are_refused_and_kept(client, author,
 
 
 def test_deleting_the_terms_stops_the_trial(client, author, programs):
-    product = in_category(program_with_trial(), programs)
+    product = in_category(ProgramFactory(), programs)
     response = post_terms(client, product, DELETE="on")
     assert response.status_code == 302
     assert not TrialOffer.objects.filter(product=product).exists()

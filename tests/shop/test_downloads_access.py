@@ -11,7 +11,7 @@ from shop.billing.access import grant_sync
 from shop.billing.models import ChargeStatus, InstallmentPlan, PlanStatus, ScheduledCharge
 from shop.downloads.access import grant_allows_download
 from tests.shop.download_factories import grant_with_plan
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def customer(django_user_model):
 
 @pytest.fixture
 def program():
-    return program_with_trial()
+    return ProgramFactory()
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from shop.downloads.models import ProgramFile
 from tests.shop.download_factories import grant_with_plan, program_file_create
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def local_private_storage(settings, tmp_path):
 def test_upload_then_replace_keeps_the_customers_link(
     client, admin_user, django_user_model, local_private_storage, django_capture_on_commit_callbacks
 ):
-    program = program_with_trial()
+    program = ProgramFactory()
     client.force_login(admin_user)
 
     response = client.post(
@@ -90,7 +90,7 @@ def test_files_are_listed_and_ordered_in_the_admin(client, admin_user, local_pri
 def test_deleting_a_file_removes_its_stored_object(
     client, admin_user, local_private_storage, django_capture_on_commit_callbacks
 ):
-    program_file = program_file_create(product=program_with_trial())
+    program_file = program_file_create(product=ProgramFactory())
     stored = local_private_storage / program_file.file.name
     client.force_login(admin_user)
 
@@ -108,7 +108,7 @@ def test_deleting_a_file_removes_its_stored_object(
 def test_a_stored_file_opens_for_editing_with_its_name_and_checksum(
     client, admin_user, local_private_storage
 ):
-    program_file = program_file_create(product=program_with_trial(), name="Session-2.pdf")
+    program_file = program_file_create(product=ProgramFactory(), name="Session-2.pdf")
     client.force_login(admin_user)
 
     response = client.get(reverse("admin:downloads_programfile_change", args=[program_file.pk]))

@@ -14,7 +14,7 @@ from django.utils import timezone
 from shop.billing.models import PlanStatus
 from shop.downloads.models import DownloadLimit, DownloadLog
 from tests.shop.download_factories import grant_with_plan, program_file_create
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
 
 pytestmark = pytest.mark.django_db
 CONTENT = b"%PDF-1.7 " + bytes(range(256)) * 400
@@ -41,7 +41,7 @@ def customer(django_user_model):
 
 @pytest.fixture
 def program():
-    return program_with_trial()
+    return ProgramFactory()
 
 
 @pytest.fixture
@@ -133,7 +133,7 @@ def test_resuming_a_replaced_file_starts_over(client, customer, program, book):
 
 
 def test_nobody_else_gets_the_file(client, customer, program, book, django_user_model):
-    other_program = program_with_trial(title="Another program")
+    other_program = ProgramFactory(title="Another program")
     stranger = django_user_model.objects.create_user(username="s", email="s@example.com")
     grant_with_plan(user=stranger, product=other_program)
     client.force_login(stranger)

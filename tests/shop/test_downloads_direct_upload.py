@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from shop.downloads.models import ProgramFile
 from shop.downloads.services import DIRECT_UPLOAD_MAX_BYTES
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 VIDEO = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 4096
@@ -52,7 +52,7 @@ def test_the_presigned_post_fixes_key_and_size(admin_client, s3_storages):
 def test_a_direct_upload_is_verified_saved_and_checksummed(
     admin_client, s3_storages, django_capture_on_commit_callbacks
 ):
-    program = program_with_trial()
+    program = ProgramFactory()
     started = start_upload(admin_client).json()
     sent = requests.post(started["url"], data=started["fields"], files={"file": VIDEO}, timeout=30)
     assert sent.status_code == 204
@@ -71,7 +71,7 @@ def test_a_direct_upload_is_verified_saved_and_checksummed(
 
 
 def test_an_upload_that_never_arrived_is_refused(admin_client, s3_storages):
-    program = program_with_trial()
+    program = ProgramFactory()
     started = start_upload(admin_client).json()
 
     response = admin_client.post(
@@ -84,7 +84,7 @@ def test_an_upload_that_never_arrived_is_refused(admin_client, s3_storages):
 
 
 def test_an_incomplete_upload_is_refused(admin_client, s3_storages):
-    program = program_with_trial()
+    program = ProgramFactory()
     started = start_upload(admin_client, size=len(VIDEO) + 10).json()
     requests.post(started["url"], data=started["fields"], files={"file": VIDEO}, timeout=30)
 
@@ -96,7 +96,7 @@ def test_an_incomplete_upload_is_refused(admin_client, s3_storages):
 
 
 def test_a_forged_token_is_refused(admin_client, s3_storages):
-    program = program_with_trial()
+    program = ProgramFactory()
 
     response = admin_client.post(
         reverse("admin:downloads_programfile_add"), form_data(program, "private/program/x.mp4")

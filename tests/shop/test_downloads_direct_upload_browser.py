@@ -7,13 +7,15 @@ import pytest
 from django.urls import reverse
 
 from shop.downloads.models import ProgramFile
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, s3_client
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.s3 import s3_client
 
 playwright = pytest.importorskip("playwright.sync_api")
 VIDEO = bytes(range(256)) * (32 * 1024)  # 8 MB: enough for several progress events
 
 pytestmark = [
+    pytest.mark.e2e,
     pytest.mark.slow,
     # Like the other live tests: the database is restored, not refilled by post_migrate,
     # so the next test that restores it finds no duplicate content types.
@@ -43,7 +45,7 @@ def test_the_author_uploads_with_progress_and_saves(
     live_server, client, admin_user, bucket_cors, monkeypatch
 ):
     site = live_server.url.replace("localhost", "127.0.0.1")  # Chromium resolves no names
-    program = program_with_trial()
+    program = ProgramFactory()
     client.force_login(admin_user)
     session_cookie = client.cookies["sessionid"].value
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls here and

@@ -91,9 +91,9 @@ def reader(django_user_model):
 
 @pytest.fixture
 def program():
-    from tests.shop.factories import program_with_trial
+    from tests.shop.factories import ProgramFactory
 
-    return program_with_trial()
+    return ProgramFactory()
 
 
 def after_the_failed_request() -> None:

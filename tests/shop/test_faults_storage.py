@@ -18,9 +18,9 @@ from django.urls import reverse
 
 from media_config.storages import private_storage_get
 from shop.downloads.models import DownloadLimit, DownloadLog, ProgramFile
-from tests.conftest import moto_server_running
 from tests.shop.download_factories import grant_with_plan, program_file_create
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
+from tests.support.s3 import moto_server_running
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 CONTENT = b"%PDF-1.7 " + bytes(range(256)) * 64
@@ -77,7 +77,7 @@ def test_s3_storages_give_up_within_seconds_by_default(s3_storages):
 def test_a_download_while_s3_is_down_is_explained_not_counted_then_works_once(
     client, customer, s3_down, caplog
 ):
-    program = program_with_trial()
+    program = ProgramFactory()
     DownloadLimit.objects.create(product=program, downloads_per_day=1)
     grant = grant_with_plan(user=customer, product=program)
     book = program_file_create(product=program, content=CONTENT)
@@ -115,7 +115,7 @@ def test_a_download_while_s3_is_down_is_explained_not_counted_then_works_once(
 def test_a_file_missing_from_the_bucket_is_explained_and_not_counted(
     client, customer, s3_storages, caplog
 ):
-    program = program_with_trial()
+    program = ProgramFactory()
     grant_with_plan(user=customer, product=program)
     book = program_file_create(product=program, content=CONTENT)
     private_storage_get().delete(book.file.name)
@@ -133,7 +133,7 @@ def test_a_file_missing_from_the_bucket_is_explained_and_not_counted(
 def test_a_direct_upload_checked_while_s3_is_down_saves_nothing_then_saves_once(
     admin_client, s3_down, caplog, django_capture_on_commit_callbacks
 ):
-    program = program_with_trial()
+    program = ProgramFactory()
     started = admin_client.post(
         reverse("admin:downloads_programfile_direct_upload"),
         {"filename": "Session 2.mp4", "size": len(VIDEO)},

@@ -16,8 +16,9 @@ import pytest
 
 from shop import gateway
 from shop.gateway.testing import card_confirm_for_tests, webhook_signature_header
-from tests.conftest import ROOT, free_port
 from tests.shop.standin import standin_requests
+from tests.support import ROOT
+from tests.support.processes import free_port
 
 CARD_OK = "4242424242424242"
 CARD_OK_OTHER = "5555555555554444"

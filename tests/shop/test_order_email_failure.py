@@ -8,7 +8,7 @@ import pytest
 from oscar.core.loading import get_model
 from oscar.test.factories import create_product
 
-from tests.conftest import free_port
+from tests.support.processes import free_port
 
 Order = get_model("order", "Order")
 Basket = get_model("basket", "Basket")

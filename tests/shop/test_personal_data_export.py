@@ -13,7 +13,7 @@ from shop.billing.models import TrialConsent
 from shop.downloads.models import DownloadLog
 from tests.shop.billing_helpers import day
 from tests.shop.download_factories import grant_with_plan
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
 
 Email = get_model("communication", "Email")
 
@@ -108,7 +108,7 @@ def export_queries(user) -> int:
 
 
 def test_the_number_of_queries_does_not_grow_with_the_orders(billing_reader):
-    product = program_with_trial()
+    product = ProgramFactory()
     grant = grant_with_plan(user=billing_reader, product=product)
     plan = grant.order.installment_plan
     traces_for(billing_reader, plan, ip="203.0.113.7")

@@ -26,8 +26,8 @@ from shop.billing.models import (
 from shop.checkout.views import SETUP_INTENT_SESSION_KEY
 from shop.downloads.models import DownloadGrant
 from shop.gateway.testing import card_confirm_for_tests
-from tests.conftest import free_port
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
+from tests.support.processes import free_port
 
 Order = get_model("order", "Order")
 Basket = get_model("basket", "Basket")
@@ -45,7 +45,7 @@ def stripe_at_standin(settings, stripe_standin):
 
 @pytest.fixture
 def program():
-    return program_with_trial()
+    return ProgramFactory()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from oscar.core.loading import get_model
 
 from home.blocks import OfferBlock
 from shop.billing.selectors import trial_terms_for_product
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
 
 StockRecord = get_model("partner", "StockRecord")
 
@@ -52,7 +52,7 @@ def offer_block(product) -> str:
 
 
 def test_product_page_basket_and_offer_show_the_same_terms(client):
-    product = program_with_trial()
+    product = ProgramFactory()
 
     pages = [product_page(client, product), basket_page(client, product), offer_block(product)]
 
@@ -63,7 +63,7 @@ def test_product_page_basket_and_offer_show_the_same_terms(client):
 
 
 def test_all_three_change_together_when_the_terms_change(client):
-    product = program_with_trial()
+    product = ProgramFactory()
     client.post(f"/shop/basket/add/{product.pk}/", {"quantity": 1})
     StockRecord.objects.filter(product=product).update(price=Decimal("147.00"))
     offer = product.trial_offer
@@ -94,7 +94,7 @@ def test_a_product_without_a_trial_shows_no_terms(client):
 
 
 def test_the_template_tag_reads_the_terms_in_one_query(django_assert_num_queries):
-    product = program_with_trial()
+    product = ProgramFactory()
     product = type(product).objects.get(pk=product.pk)
     template = Template(
         "{% load trial_tags %}{% trial_terms_for product as terms %}"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import run_python
+from tests.support.processes import run_python
 from web.client_address import behind_proxies
 
 

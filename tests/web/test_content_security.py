@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from tests.config.test_settings import PRODUCTION_ENV
-from tests.conftest import run_python
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
+from tests.support.processes import run_python
 from web.content_security import csp_settings, media_origins, policy_directives, stripe_sources
 
 pytestmark = pytest.mark.django_db
@@ -134,7 +134,7 @@ def test_the_nonce_is_new_for_every_request(client, demo_site):
 def test_the_payment_page_allows_the_configured_stripe_js(client, reader, settings, stripe_standin):
     settings.STRIPE_API_BASE = stripe_standin
     client.force_login(reader)
-    product = program_with_trial()
+    product = ProgramFactory()
     assert client.post(f"/shop/basket/add/{product.pk}/", {"quantity": 1}).status_code == 302
     response = client.get("/shop/checkout/", follow=True)
     assert response.redirect_chain[-1][0].endswith("/shop/checkout/payment-details/")

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.conftest import free_port, run_python
+from tests.support.processes import free_port, run_python
 
 # A real request through the whole middleware stack, in a process whose services are
 # configured by the environment (so a service can really be unreachable).

@@ -20,7 +20,7 @@ from tests.home.factories import (
     TestimonialFactory,
 )
 from tests.home.test_forms import contact_page_publish
-from tests.shop.factories import program_with_trial
+from tests.shop.factories import ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +48,7 @@ def content(home):
     term = GlossaryTermFactory(term="Sensory-motor amnesia")
     testimonial = TestimonialFactory(quote="My back is my own again.", person="Pat Reader")
     author = AuthorProfileFactory(name="Lee Author")
-    product = program_with_trial(title="Get Free from That Back Pain")
+    product = ProgramFactory(title="Get Free from That Back Pain")
     article = ArticlePageFactory(
         parent=home,
         slug="article",

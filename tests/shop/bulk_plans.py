@@ -1,11 +1,10 @@
-"""Helpers for tests and benchmarks only: a card saved at the Stripe stand-in, and many
-installment plans written in a few queries.
+"""Many installment plans written in a few queries, for tests and benchmarks.
 
-``saved_card_for_tests`` saves a card as checkout does. ``plans_in_bulk`` writes what
-checkout writes for each plan (order, payment source, plan, installments, consent, download
-grant, first event) with ``bulk_create``, sharing one saved card, so thousands of plans take
-seconds. Trial claims are left out: they would refuse a second tryout with the shared card,
-which is their job.
+``plans_in_bulk`` writes what checkout writes for each plan (order, payment source, plan,
+installments, consent, download grant, first event) with ``bulk_create``, sharing one saved
+card (``tests.shop.factories.saved_card_for_tests``), so thousands of plans take seconds.
+Trial claims are left out: they would refuse a second tryout with the shared card, which is
+their job.
 """
 
 from dataclasses import dataclass
@@ -17,18 +16,15 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from oscar.core.loading import get_model
 
-from shop import gateway
 from shop.billing.models import (
     InstallmentPlan,
     PlanEvent,
     ScheduledCharge,
-    StripeCustomer,
     TrialConsent,
 )
 from shop.billing.money import minor_units
 from shop.billing.services import SavedCard
 from shop.downloads.models import DownloadGrant
-from shop.gateway.testing import card_confirm_for_tests
 
 Order = get_model("order", "Order")
 Source = get_model("payment", "Source")
@@ -171,30 +167,3 @@ def plans_in_bulk(
             batch_size=BATCH,
         )
     return BulkPlans(users=users, orders=orders, plans=plans)
-
-
-def saved_card_for_tests(*, user, card_number: str = "4242424242424242") -> SavedCard:
-    """A real card saved at the Stripe stand-in for the user's customer, as checkout saves
-    it: customer, SetupIntent confirmed with the card number, card attached."""
-    customer = StripeCustomer.objects.filter(user=user).first()
-    if customer is None:
-        customer = StripeCustomer.objects.create(
-            user=user,
-            customer_id=gateway.customer_create(
-                email=user.email, name=user.get_full_name(), metadata={"user_id": str(user.pk)}
-            ),
-        )
-    intent = gateway.setup_intent_create(customer_id=customer.customer_id, metadata={})
-    card_confirm_for_tests(setup_intent_id=intent.id, card_number=card_number)
-    intent = gateway.setup_intent_retrieve(intent.id)
-    card = gateway.card_attach(
-        payment_method_id=intent.payment_method_id or "", customer_id=customer.customer_id
-    )
-    return SavedCard(
-        customer_id=customer.customer_id,
-        payment_method_id=card.id,
-        setup_intent_id=intent.id,
-        fingerprint=card.fingerprint or "",
-        brand=card.brand or "",
-        last4=card.last4 or "",
-    )
