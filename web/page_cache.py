@@ -86,7 +86,7 @@ def cookies_that_bypass() -> tuple[str, ...]:
 
 def request_is_anonymous(request) -> bool:
     """True when nothing in the request can make its page differ from another visitor's."""
-    if "HTTP_AUTHORIZATION" in request.META:
+    if "authorization" in request.headers:
         return False
     cookies = request.COOKIES
     return not any(name in cookies for name in cookies_that_bypass())
@@ -102,7 +102,7 @@ def _entry_key(request) -> str | None:
         host = request.get_host()
     except DisallowedHost:
         return None
-    encoding = request.META.get("HTTP_ACCEPT_ENCODING", "").replace(" ", "").lower()
+    encoding = request.headers.get("accept-encoding", "").replace(" ", "").lower()
     parts = [
         request.scheme,
         host.lower(),

@@ -175,7 +175,7 @@ class InstallmentPlan(models.Model):
     )
     product = models.ForeignKey("catalogue.Product", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(
-        max_length=32, choices=PlanStatus.choices, default=PlanStatus.TRIALING
+        max_length=32, choices=PlanStatus, default=PlanStatus.TRIALING
     )
     with_trial = models.BooleanField(default=True)
     trial_started_at = models.DateTimeField()
@@ -245,7 +245,7 @@ class ScheduledCharge(models.Model):
     amount_cents = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
     status = models.CharField(
-        max_length=32, choices=ChargeStatus.choices, default=ChargeStatus.SCHEDULED
+        max_length=32, choices=ChargeStatus, default=ChargeStatus.SCHEDULED
     )
     payment_intent_id = models.CharField(max_length=255, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -301,7 +301,7 @@ class InstallmentRefund(models.Model):
     currency = models.CharField(max_length=3)
     reason = models.CharField(max_length=32, choices=Reason.choices)
     status = models.CharField(
-        max_length=16, choices=RefundStatus.choices, default=RefundStatus.REQUESTED
+        max_length=16, choices=RefundStatus, default=RefundStatus.REQUESTED
     )
     idempotency_key = models.CharField(max_length=255, unique=True)
     stripe_refund_id = models.CharField(max_length=255, blank=True)

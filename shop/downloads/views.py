@@ -130,8 +130,8 @@ def program_file_download(request, file_id: int):
         raise Http404("No such download.")
     storage = program_file.file.storage
     on_s3 = storage_is_s3(storage)
-    range_header = "" if on_s3 else request.META.get("HTTP_RANGE", "")
-    if_range = request.META.get("HTTP_IF_RANGE")
+    range_header = "" if on_s3 else request.headers.get("range", "")
+    if_range = request.headers.get("if-range")
     if if_range and if_range.strip('"') != program_file.sha256:
         range_header = ""  # the file changed since the partial download began
     byte_range = None
@@ -187,7 +187,7 @@ def program_file_download(request, file_id: int):
             program_file=program_file,
             grant=grant,
             ip_address=ip_address,
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            user_agent=request.headers.get("user-agent", ""),
             byte_range=range_header,
             resumed=resumed,
             at=now,
