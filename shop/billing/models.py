@@ -174,9 +174,7 @@ class InstallmentPlan(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="installment_plans"
     )
     product = models.ForeignKey("catalogue.Product", on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(
-        max_length=32, choices=PlanStatus, default=PlanStatus.TRIALING
-    )
+    status = models.CharField(max_length=32, choices=PlanStatus, default=PlanStatus.TRIALING)
     with_trial = models.BooleanField(default=True)
     trial_started_at = models.DateTimeField()
     trial_ends_at = models.DateTimeField()
@@ -244,9 +242,7 @@ class ScheduledCharge(models.Model):
     due_at = models.DateTimeField()
     amount_cents = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
-    status = models.CharField(
-        max_length=32, choices=ChargeStatus, default=ChargeStatus.SCHEDULED
-    )
+    status = models.CharField(max_length=32, choices=ChargeStatus, default=ChargeStatus.SCHEDULED)
     payment_intent_id = models.CharField(max_length=255, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -300,9 +296,7 @@ class InstallmentRefund(models.Model):
     amount_cents = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
     reason = models.CharField(max_length=32, choices=Reason.choices)
-    status = models.CharField(
-        max_length=16, choices=RefundStatus, default=RefundStatus.REQUESTED
-    )
+    status = models.CharField(max_length=16, choices=RefundStatus, default=RefundStatus.REQUESTED)
     idempotency_key = models.CharField(max_length=255, unique=True)
     stripe_refund_id = models.CharField(max_length=255, blank=True)
     failure_message = models.CharField(max_length=500, blank=True)
