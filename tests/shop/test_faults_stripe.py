@@ -38,18 +38,30 @@ PAYMENT_PAGE = "/shop/checkout/payment-details/"
 UNREACHABLE = "We could not reach our payment provider just now"
 
 
-def cut_after(outage, seconds: float) -> threading.Timer:
-    """Cut the relay while the request the test makes next is held at the stand-in."""
-    timer = threading.Timer(seconds, outage.cut)
-    timer.start()
-    return timer
+def cut_when_held(outage, held: str) -> threading.Thread:
+    """Cut the relay once the stand-in holds the ``held`` request ("POST /v1/..."), whatever
+    the machine's speed: a fixed wait cut an earlier request on a busy machine."""
+    method, path = held.split(" ", 1)
+
+    def seen() -> int:
+        return sum(1 for r in outage.requests() if (r["method"], r["path"]) == (method, path))
+
+    before = seen()
+
+    def cut() -> None:
+        outage.wait_until(lambda: seen() > before, timeout=30)
+        outage.cut()
+
+    thread = threading.Thread(target=cut, daemon=True)
+    thread.start()
+    return thread
 
 
 def payment_page_post_while_stripe_dies(client, outage, held: str, data: dict, caplog):
     """Post the payment page while Stripe holds the ``held`` request, then cut the relay
     before Stripe answers: Stripe did the work, the shop never hears of it."""
     outage.delay(held, 1.5)
-    timer = cut_after(outage, 0.4)
+    timer = cut_when_held(outage, held)
     with caplog.at_level(logging.WARNING):
         response = client.post(PAYMENT_PAGE, data)
     timer.join()
@@ -133,7 +145,7 @@ def test_a_charge_taken_by_stripe_whose_answer_was_lost_is_found_not_taken_again
     mail.outbox.clear()
     # Stripe holds the charge, the connection drops, then Stripe takes it all the same.
     stripe_outage.delay("POST /v1/payment_intents", 1.5)
-    timer = cut_after(stripe_outage, 0.4)
+    timer = cut_when_held(stripe_outage, "POST /v1/payment_intents")
     with caplog.at_level(logging.WARNING):
         billing_run_at(day(14), django_capture_on_commit_callbacks)
     timer.join()
