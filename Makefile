@@ -29,7 +29,7 @@ test: $(STAMP) browser
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Everything but the browser journeys, on two workers with a database kept between runs
-# (the first run builds it): under two minutes here. Every billing storm seed runs on the
+# (the first run builds it). Every billing storm seed runs on the
 # in-process fake gateway, the first of each list on the Stripe stand-in too (`make test`
 # runs them all there).
 test-fast: $(STAMP)
