@@ -18,6 +18,7 @@ money is refused as a bad request.
 """
 
 import hashlib
+import inspect
 import itertools
 import secrets
 import threading
@@ -63,21 +64,13 @@ _DECLINED_WHEN_CHARGED = frozenset(
     {CARD_DECLINED_WHEN_CHARGED, "4000008260003178", "4000008400001629"}
 )
 
-# The gateway's calls the fake answers; the rest (webhook signatures, currencies) need no
-# provider and stay the real ones.
-CALLS = (
-    "card_attach",
-    "card_details",
-    "charge_off_session",
-    "customer_create",
-    "payment_intent_cancel",
-    "payment_intent_create_on_session",
-    "payment_intent_retrieve",
-    "payment_intents_for",
-    "payment_records_all",
-    "refund_create",
-    "setup_intent_create",
-    "setup_intent_retrieve",
+# The gateway's calls the fake answers: every function it exports but the two that need no
+# provider (webhook signatures, currencies), which stay the real ones.
+STAYS_REAL = frozenset({"currency_supported", "webhook_event_construct"})
+CALLS = tuple(
+    name
+    for name in gateway.__all__
+    if name not in STAYS_REAL and inspect.isfunction(getattr(gateway, name))
 )
 
 
