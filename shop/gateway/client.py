@@ -650,7 +650,9 @@ def webhook_event_construct(*, payload: bytes, signature_header: str) -> Webhook
         )
     except stripe.SignatureVerificationError as err:
         raise _error_translate(err, action="webhook_event_construct") from err
-    except (ValueError, TypeError) as err:
+    except (ValueError, TypeError, AttributeError) as err:
+        # AttributeError: the library reads the parsed body as an object before anything
+        # checks that it is one; signed JSON such as `0` or `[]` would otherwise be a crash.
         logger.warning("webhook refused: unreadable body or header (%s)", type(err).__name__)
         raise WebhookSignatureInvalid(code="webhook_payload_invalid") from err
     try:

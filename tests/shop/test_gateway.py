@@ -410,6 +410,17 @@ def test_unverifiable_webhook_refused(standin, case):
     assert caught.value.code.startswith("webhook_")
 
 
+@pytest.mark.parametrize("body", [b"0", b"[]", b'"evt"', b"null", b"true", b"1.5"])
+def test_a_signed_body_that_is_json_but_not_an_object_is_refused(standin, body):
+    """Signed JSON that is not an object (a number, a list, a string) is refused as an
+    unreadable event, not a crash of the webhook view."""
+    with pytest.raises(gateway.WebhookSignatureInvalid) as caught:
+        gateway.webhook_event_construct(
+            payload=body, signature_header=webhook_signature_header(body, secret=WEBHOOK_SECRET)
+        )
+    assert caught.value.code == "webhook_payload_invalid"
+
+
 def test_webhook_refused_without_a_secret(standin, settings):
     settings.STRIPE_WEBHOOK_SECRET = ""
     payload = event_payload()
