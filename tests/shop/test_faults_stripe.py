@@ -4,6 +4,7 @@ is logged with what it was about, nothing is lost or done twice, and once Stripe
 next try (or the next billing run) finishes the job exactly once."""
 
 import logging
+import re
 import threading
 from decimal import Decimal
 from io import StringIO
@@ -38,21 +39,40 @@ PAYMENT_PAGE = "/shop/checkout/payment-details/"
 UNREACHABLE = "We could not reach our payment provider just now"
 
 
-def cut_when_held(outage, held: str) -> threading.Thread:
+class CutWhenHeld(threading.Thread):
+    """Cuts the relay once ``seen()`` grows; `join()` raises if that never happened, so a
+    test cannot pass on an outage other than the one it set up."""
+
+    def __init__(self, outage, seen):
+        super().__init__(daemon=True)
+        self.outage, self.seen, self.before, self.failure = outage, seen, seen(), None
+
+    def run(self) -> None:
+        try:
+            self.outage.wait_until(lambda: self.seen() > self.before, timeout=30)
+            self.outage.cut()
+        except TimeoutError as err:
+            self.failure = err
+
+    def join(self, timeout=None) -> None:
+        super().join(timeout)
+        if self.failure is not None:
+            raise AssertionError("the stand-in never held the request to cut") from self.failure
+
+
+def cut_when_held(outage, held: str) -> CutWhenHeld:
     """Cut the relay once the stand-in holds the ``held`` request ("POST /v1/..."), whatever
     the machine's speed: a fixed wait cut an earlier request on a busy machine."""
     method, path = held.split(" ", 1)
+    # "{id}" stands for one path segment, as in the stand-in's delay rules.
+    pattern = re.compile(re.sub(r"\\{\w+\\}", "[^/]+", re.escape(path)) + "$")
 
     def seen() -> int:
-        return sum(1 for r in outage.requests() if (r["method"], r["path"]) == (method, path))
+        return sum(
+            1 for r in outage.requests() if r["method"] == method and pattern.match(r["path"])
+        )
 
-    before = seen()
-
-    def cut() -> None:
-        outage.wait_until(lambda: seen() > before, timeout=30)
-        outage.cut()
-
-    thread = threading.Thread(target=cut, daemon=True)
+    thread = CutWhenHeld(outage, seen)
     thread.start()
     return thread
 
