@@ -1,6 +1,6 @@
 """Production keeps database connections open between requests and checks them before reuse;
-development and tests open one per request. Each case loads the settings in a fresh
-interpreter, as a real process start would."""
+development and tests open one per request. Each case loads the settings in a new
+process, as a real process start would."""
 
 import json
 

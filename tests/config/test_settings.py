@@ -1,5 +1,5 @@
 """Each environment's settings load from the environment, and production refuses to start
-without its secrets. Each case runs in a fresh interpreter, as a real process start would."""
+without its secrets. Each case runs in a new process, as a real process start would."""
 
 import json
 import secrets

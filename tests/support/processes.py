@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from tests.support import ROOT
+from tests.support.warm_python import warm_python
 
 
 def free_port() -> int:
@@ -62,16 +63,9 @@ def clean_env(**overrides: str) -> dict[str, str]:
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
-    """Run Python code in a fresh interpreter at the project root with the given env."""
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=clean_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    """Run Python code in a new process at the project root with the given env: a child of a
+    warm process that has the libraries imported (tests/support/warm_python.py)."""
+    return warm_python().run(code, clean_env(**env), timeout=120)
 
 
 def manage(*args: str, env: dict) -> None:
