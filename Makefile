@@ -5,6 +5,11 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
+# pytest keeps rewritten test modules, and Python compiled modules, only where bytecode may be
+# written: with PYTHONDONTWRITEBYTECODE set by the shell, every test worker and every process a
+# test starts would compile them again (about 5 s of each worker's start). Empty means "write".
+export PYTHONDONTWRITEBYTECODE :=
+
 .PHONY: run test test-fast test-postgres e2e browser lint format check-deploy ci clean bench bench-download \
 	bench-load
 
