@@ -6,10 +6,12 @@ The stand-in's state is shared by the whole session, so every test makes its own
 import ast
 import json
 import logging
+import os
 import socket
 import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
@@ -492,12 +494,26 @@ def test_card_details_of_an_unknown_card_is_a_gateway_error(standin):
 # The boundary
 
 
+def project_python_files(skipped: set[str]):
+    """The project's Python files, not walking into hidden folders (virtualenvs, .git) or
+    the ``skipped`` ones at all: walking a virtualenv to drop it costs seconds."""
+    for folder, subfolders, files in os.walk(ROOT):
+        subfolders[:] = [
+            name
+            for name in subfolders
+            if not name.startswith(".")
+            and name != "node_modules"
+            and not (Path(folder) == ROOT and name in skipped)
+        ]
+        yield from (Path(folder) / name for name in files if name.endswith(".py"))
+
+
 def test_only_the_gateway_imports_stripe():
-    skipped = {".venv", "tests", "scripts", "var", "node_modules", ".git"}
+    skipped = {"tests", "scripts", "var"}
     offenders = []
-    for path in ROOT.rglob("*.py"):
+    for path in project_python_files(skipped):
         relative = path.relative_to(ROOT)
-        if relative.parts[0] in skipped or relative.parts[:2] == ("shop", "gateway"):
+        if relative.parts[:2] == ("shop", "gateway"):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
