@@ -4,6 +4,7 @@ import factory
 import wagtail_factories
 from factory.django import DjangoModelFactory
 
+from home.content_changes import content_changed
 from home.models import (
     ArticlePage,
     AuthorProfile,
@@ -81,3 +82,21 @@ class QAPageFactory(wagtail_factories.PageFactory):
 
     class Meta:
         model = QAPage
+
+
+# Hundreds of rows in one INSERT each: saved one by one, every row would also be indexed for
+# search and for references (seconds for a test about how a page copes with many rows).
+# bulk_create sends no signals, so the glossary's cached terms are told of the change.
+
+
+def bulk_glossary_terms(count: int, **fields) -> list[GlossaryTerm]:
+    terms = GlossaryTermFactory.build_batch(count, **fields)
+    for term in terms:
+        term.slug = term.slug or GlossaryTerm.slug_for(term.term)
+    created = GlossaryTerm.objects.bulk_create(terms)
+    content_changed(glossary=True)
+    return created
+
+
+def bulk_testimonials(count: int, **fields) -> list[Testimonial]:
+    return Testimonial.objects.bulk_create(TestimonialFactory.build_batch(count, **fields))

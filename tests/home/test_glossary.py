@@ -20,7 +20,7 @@ from home.glossary.linking import (
 )
 from home.glossary.selectors import glossary_page_url
 from home.models import GlossaryPage, GlossaryTerm, HomePage
-from tests.home.factories import GlossaryPageFactory, GlossaryTermFactory
+from tests.home.factories import GlossaryPageFactory, GlossaryTermFactory, bulk_glossary_terms
 
 pytestmark = pytest.mark.django_db
 
@@ -190,7 +190,7 @@ def test_glossary_page_queries_do_not_grow_with_the_terms(
     client, glossary_page, home, django_assert_max_num_queries, count
 ):
     # Every definition links to a page: expanded one by one, these would cost a query each.
-    GlossaryTermFactory.create_batch(
+    bulk_glossary_terms(
         count, definition=f'<p>See <a linktype="page" id="{home.pk}">the home page</a>.</p>'
     )
     client.get(glossary_page.url)  # warm Wagtail's per-process site caches

@@ -10,8 +10,8 @@ from home.models import ArticlePage, GlossaryPage, GlossaryTerm, HomePage, Testi
 from tests.home.factories import (
     ArticlePageFactory,
     GlossaryPageFactory,
-    GlossaryTermFactory,
-    TestimonialFactory,
+    bulk_glossary_terms,
+    bulk_testimonials,
 )
 from tests.shop.factories import ProgramFactory
 
@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db
 def build_article(n: int):
     home = HomePage.objects.get()
     GlossaryPageFactory(parent=home)
-    terms = GlossaryTermFactory.create_batch(n)
-    testimonials = TestimonialFactory.create_batch(n)
+    terms = bulk_glossary_terms(n)
+    testimonials = bulk_testimonials(n)
     product = ProgramFactory()
     mentions = " ".join(term.term for term in terms[:: max(1, n // 10)])
     return ArticlePageFactory(
