@@ -1,6 +1,12 @@
 import pytest
 
 from tests.support.database import kept_database_emptied, migrated_rows_restore
+from tests.support.demo_site import (
+    demo_site_for_test,
+    module_demo_before_test,
+    module_demo_fixture,
+    module_demo_tests_last,
+)
 from tests.support.processes import stripe_standin_running
 from tests.support.s3 import (
     S3_TEST_BUCKET,
@@ -19,6 +25,15 @@ def pytest_addoption(parser):
         help="Billing storms on the Stripe stand-in: every seed (default), or the first few "
         "(make test-fast); every seed runs on the in-process fake gateway either way.",
     )
+
+
+def pytest_collection_modifyitems(items):
+    module_demo_tests_last(items)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    module_demo_before_test(item)
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +67,19 @@ def fresh_content_version():
 
     content_version_forget()
     yield
+
+
+@pytest.fixture(scope="module")
+def demo_site_module(request, django_db_setup, django_db_blocker):
+    """The demo site, loaded once for the module's tests that ask for it and rolled back
+    after them (tests/support/demo_site.py)."""
+    yield from module_demo_fixture(request.module, django_db_blocker)
+
+
+@pytest.fixture
+def demo_site(demo_site_module, db):
+    """The demo site's home page: the demo exactly as loaded, whatever earlier tests did."""
+    return demo_site_for_test(demo_site_module)
 
 
 @pytest.fixture(scope="session")

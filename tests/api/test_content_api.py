@@ -1,21 +1,17 @@
 """The content API: Wagtail's pages, images and documents, and our own read endpoints."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from wagtail.models import PageViewRestriction
 
-from home.models import GlossaryTerm, HomePage, QAPage, Testimonial
+from home.models import GlossaryTerm, QAPage, Testimonial
 from tests.home.factories import StandardPageFactory, TestimonialFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo():
-    call_command("load_demo_content", stdout=StringIO())
-    return HomePage.objects.get()
+def demo(demo_site):
+    return demo_site
 
 
 def test_pages_list_only_live_public_pages(client, demo):

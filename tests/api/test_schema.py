@@ -1,12 +1,9 @@
 """The OpenAPI document at /api/schema/ is honest: property-based requests generated from it
 (a bounded number per operation) get no server error and answers that match it."""
 
-from io import StringIO
-
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
@@ -29,9 +26,8 @@ CHECKS = [
 
 
 @pytest.fixture
-def api_schema(settings):
+def api_schema(settings, demo_site):
     settings.API_ANON_THROTTLE_RATE = "100000/minute"
-    call_command("load_demo_content", stdout=StringIO())
     # The WSGI handler of the test settings, in this thread: requests see the test database.
     # As in Django's test client, requests must not close that connection.
     request_started.disconnect(close_old_connections)

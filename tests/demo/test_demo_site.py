@@ -19,8 +19,7 @@ BADGES = demo_content("site")["trust_badges"]["names"]
 
 
 @pytest.fixture
-def demo_home(client):
-    call_command("load_demo_content", stdout=StringIO())
+def demo_home(client, demo_site):
     response = client.get("/")
     assert response.status_code == 200
     return html_lib.unescape(response.content.decode())
@@ -109,16 +108,14 @@ def test_demo_sentences_are_our_own(demo_home):
         assert sentence not in demo_home
 
 
-def test_every_demo_page_renders(client):
-    call_command("load_demo_content", stdout=StringIO())
+def test_every_demo_page_renders(client, demo_site):
     home = HomePage.objects.get()
     for page in home.get_descendants().live().specific():
         response = client.get(page.url)
         assert response.status_code == 200, page.url
 
 
-def test_demo_content_is_loaded_once():
-    call_command("load_demo_content", stdout=StringIO())
+def test_demo_content_is_loaded_once(demo_site):
     counts = (
         HomePage.objects.get().get_descendants().count(),
         GlossaryTerm.objects.count(),
@@ -138,11 +135,10 @@ def test_demo_content_is_loaded_once():
 
 
 def test_the_demo_program_is_listed_in_the_store_and_editable_in_the_dashboard(
-    client, django_user_model
+    client, django_user_model, demo_site
 ):
     from oscar.core.loading import get_model
 
-    call_command("load_demo_content", stdout=StringIO())
     product = get_model("catalogue", "Product").objects.get(upc="GFTBP-DOWNLOAD")
     assert product.categories.filter(name="Programs").exists()
     assert product.trial_offer.total == product.stockrecords.get().price
@@ -154,12 +150,11 @@ def test_the_demo_program_is_listed_in_the_store_and_editable_in_the_dashboard(
     assert "Trial and installments" in edit.content.decode()
 
 
-def test_every_demo_page_passes_the_cms_validation():
+def test_every_demo_page_passes_the_cms_validation(demo_site):
     """The author can publish the demo pages from the CMS without fixing anything first."""
     from django.core.exceptions import ValidationError
     from wagtail.fields import StreamField
 
-    call_command("load_demo_content", stdout=StringIO())
     for page in HomePage.objects.get().get_descendants(inclusive=True).specific():
         for field in page._meta.get_fields():
             if isinstance(field, StreamField):
@@ -170,10 +165,10 @@ def test_every_demo_page_passes_the_cms_validation():
                     pytest.fail(f"{page.url} {field.name}: {error}")
 
 
-def test_the_demo_program_shows_its_cover_rather_than_the_placeholder(client):
+def test_the_demo_program_shows_its_cover_rather_than_the_placeholder(client, demo_site):
     from oscar.core.loading import get_model
 
-    call_command("load_demo_content", stdout=StringIO())
+    # Loaded a second time, the demo adds no other cover.
     call_command("load_demo_content", stdout=StringIO())
     product = get_model("catalogue", "Product").objects.get(upc="GFTBP-DOWNLOAD")
     cover = product.images.get()

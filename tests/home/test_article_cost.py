@@ -3,11 +3,9 @@ of times however long the glossary grows, and never show anything older than the
 
 import string
 from decimal import Decimal
-from io import StringIO
 
 import pytest
 from bs4 import BeautifulSoup
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from oscar.core.loading import get_model
@@ -28,9 +26,8 @@ ARTICLE_AFTER_EDIT_MAX_QUERIES = 35
 
 
 @pytest.fixture
-def demo():
-    call_command("load_demo_content", stdout=StringIO())
-    return HomePage.objects.get()
+def demo(demo_site):
+    return demo_site
 
 
 def qa_path() -> str:

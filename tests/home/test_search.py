@@ -1,11 +1,8 @@
 """The site search finds pages, glossary terms and the program, and helps when it finds none."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
-from home.models import GlossaryPage, HomePage, QAPage
+from home.models import GlossaryPage, QAPage
 from home.site_search import text_highlight
 from tests.home.factories import GlossaryTermFactory, StandardPageFactory
 from tests.shop.factories import ProgramFactory
@@ -14,9 +11,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo():
-    call_command("load_demo_content", stdout=StringIO())
-    return HomePage.objects.get()
+def demo(demo_site):
+    return demo_site
 
 
 def test_search_finds_a_page_a_glossary_term_and_the_program(client, demo):

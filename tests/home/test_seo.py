@@ -2,14 +2,12 @@
 
 import json
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import Page, PageViewRestriction
 
-from home.models import HomePage, QAPage
+from home.models import QAPage
 from tests.home.factories import StandardPageFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,9 +16,8 @@ JSON_LD = re.compile(r'<script type="application/ld\+json"[^>]*>(.*?)</script>',
 
 
 @pytest.fixture
-def demo(client):
-    call_command("load_demo_content", stdout=StringIO())
-    return HomePage.objects.get()
+def demo(demo_site):
+    return demo_site
 
 
 def json_ld_of(html: str) -> dict[str, dict]:

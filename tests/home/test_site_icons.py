@@ -4,11 +4,9 @@ the page."""
 
 import json
 import re
-from io import StringIO
 from urllib.parse import urljoin
 
 import pytest
-from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +16,8 @@ PRODUCT_PAGE = re.compile(r'href="(/shop/catalogue/[^"/]+_\d+/)"')
 
 
 @pytest.fixture
-def demo():
-    call_command("load_demo_content", stdout=StringIO())
+def demo(demo_site):
+    return demo_site
 
 
 def head_links(html: str) -> dict[str, list[dict]]:

@@ -5,10 +5,8 @@ be sent as report-only instead."""
 
 import json
 from html.parser import HTMLParser
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.test import override_settings
 
 from tests.config.test_settings import PRODUCTION_ENV
@@ -62,11 +60,6 @@ def assert_every_inline_script_carries_the_nonce(response) -> dict:
     if nonces:
         assert set(nonces) == {nonce_of(policy)}, response.request["PATH_INFO"]
     return policy
-
-
-@pytest.fixture
-def demo_site():
-    call_command("load_demo_content", stdout=StringIO())
 
 
 @pytest.fixture
