@@ -13,7 +13,14 @@ from home.models import NavigationItem, SiteSettings, TrustBadge
 
 register = template.Library()
 
-BADGE_RENDITION = "max-160x80"
+# Every rendition the badge's <picture> asks for (home/includes/trust_badges.html). Wagtail
+# takes any rendition missing from a prefetch for one never made, and draws it again on every
+# render: prefetching only some would cost each uncached page half a second of image work.
+BADGE_RENDITIONS = [
+    f"format-{kind}|max-{size}"
+    for kind in ("avif", "webp", "png")
+    for size in ("160x80", "320x160")
+]
 
 
 def _site(context):
@@ -49,7 +56,7 @@ def trust_badges(context) -> list[TrustBadge]:
     site = _site(context)
     if site is None:
         return []
-    images = get_image_model().objects.prefetch_renditions(BADGE_RENDITION)
+    images = get_image_model().objects.prefetch_renditions(*BADGE_RENDITIONS)
 
     return list(
         TrustBadge.objects.filter(settings__site=site)

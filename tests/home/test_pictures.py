@@ -5,12 +5,14 @@ import re
 from io import BytesIO
 
 import pytest
+from django.core.cache import cache
 from django.core.files.images import ImageFile
 from PIL import Image as PILImage
 from PIL import features
 from wagtail.images.models import Image, Rendition
 from wagtail.models import Site
 
+from home.content_changes import content_changed
 from home.models import HomePage
 from home.models.site_settings import SiteSettings, TrustBadge
 from tests.home.factories import ArticlePageFactory, AuthorProfileFactory
@@ -120,3 +122,29 @@ def test_trust_badges_keep_transparency_in_their_fallback(client):
     assert re.search(r'<source [^>]*type="image/avif"', badge_picture)
     assert re.search(r'<img [^>]*src="[^"]+\.png"', badge_picture)
     assert 'loading="lazy"' in badge_picture
+
+
+def test_a_page_drawn_again_reuses_its_badges_renditions(client, monkeypatch):
+    """Renditions are made once: the badges' renditions are looked up, never drawn again on a
+    later render (an edit elsewhere, a page cache gone cold)."""
+    home = HomePage.objects.get()
+    site_settings = SiteSettings.for_site(Site.objects.get(is_default_site=True))
+    badge = wagtail_image("Seal", size=(320, 160), mode="RGBA", color=(0, 0, 0, 0))
+    TrustBadge.objects.create(settings=site_settings, image=badge, alt_text="A seal of approval")
+    client.get(home.url)
+    made = Rendition.objects.filter(image=badge).count()
+    assert made == 6  # AVIF, WebP and PNG, at two sizes
+
+    drawn = []
+    original = Image.generate_rendition_instance
+    monkeypatch.setattr(
+        Image,
+        "generate_rendition_instance",
+        lambda self, *args, **kwargs: drawn.append(self) or original(self, *args, **kwargs),
+    )
+    content_changed()
+    cache.clear()
+    html = client.get(home.url).content.decode()
+    assert "A seal of approval" in html
+    assert drawn == []
+    assert Rendition.objects.filter(image=badge).count() == made
