@@ -10,7 +10,7 @@ from tests.config.test_settings import PRODUCTION_ENV
 from tests.support.processes import run_python
 
 DUMP = (
-    "import json, django; django.setup(); from django.conf import settings as s; "
+    "import json; from django.conf import settings as s; "
     "d = s.DATABASES['default']; "
     "print(json.dumps({'age': d['CONN_MAX_AGE'], 'checks': d.get('CONN_HEALTH_CHECKS', False)}))"
 )

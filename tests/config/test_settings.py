@@ -8,8 +8,11 @@ import pytest
 
 from tests.support.processes import run_python
 
-DUMP = (
-    "import json, django; django.setup(); from django.conf import settings as s; "
+# What the settings say, read as a process starting reads them: importing the settings module
+# is where production refuses to start. `load_started` also runs django.setup(), as the web
+# process does; the deploy check below starts the whole site with production settings.
+READ = (
+    "import json; from django.conf import settings as s; "
     "print(json.dumps({'debug': s.DEBUG, 'db': s.DATABASES['default']['ENGINE'], "
     "'db_name': str(s.DATABASES['default']['NAME']), "
     "'cache': s.CACHES['default']['BACKEND'], 'hosts': s.ALLOWED_HOSTS, "
@@ -19,6 +22,7 @@ DUMP = (
     "'stripe_base': s.STRIPE_API_BASE, 'email': s.EMAIL_BACKEND, "
     "'tasks': s.TASKS['default']['BACKEND']}))"
 )
+STARTED = "import django; django.setup(); " + READ
 
 PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
@@ -40,14 +44,20 @@ LIVE_KEYS = {
 
 
 def load(**env):
-    result = run_python(DUMP, **env)
+    result = run_python(READ, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def load_started(**env):
+    result = run_python(STARTED, **env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.parametrize("module", ["dev", "test"])
 def test_local_settings_load_on_embedded_defaults(module):
-    loaded = load(DJANGO_SETTINGS_MODULE=f"config.settings.{module}")
+    loaded = load_started(DJANGO_SETTINGS_MODULE=f"config.settings.{module}")
     assert loaded["db"] == "django.db.backends.sqlite3"
     assert loaded["db_name"].endswith("var/db.sqlite3")
     assert loaded["cache"] == "django.core.cache.backends.locmem.LocMemCache"
@@ -58,7 +68,7 @@ def test_local_settings_load_on_embedded_defaults(module):
 
 
 def test_production_settings_load_with_secrets():
-    loaded = load(**PRODUCTION_ENV)
+    loaded = load_started(**PRODUCTION_ENV)
     assert loaded["debug"] is False
     assert loaded["hosts"] == ["shop.example.com"]
     assert loaded["static_storage"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -102,14 +112,14 @@ def test_environment_chooses_database_cache_email_and_storage():
 )
 def test_production_refuses_to_start_without_a_secret(missing, message):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
-    result = run_python(DUMP, **env)
+    result = run_python(READ, **env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert message in result.stderr
 
 
 def test_production_refuses_a_short_secret_key():
-    result = run_python(DUMP, **{**PRODUCTION_ENV, "SECRET_KEY": "too-short"})
+    result = run_python(READ, **{**PRODUCTION_ENV, "SECRET_KEY": "too-short"})
     assert result.returncode != 0
     assert "SECRET_KEY must be at least 50 characters long" in result.stderr
 
@@ -121,7 +131,7 @@ def test_production_refuses_a_short_secret_key():
     ids=["one-character", "django-insecure"],
 )
 def test_production_refuses_a_weak_secret_key(weak):
-    result = run_python(DUMP, **{**PRODUCTION_ENV, "SECRET_KEY": weak})
+    result = run_python(READ, **{**PRODUCTION_ENV, "SECRET_KEY": weak})
     assert result.returncode != 0
     assert "SECRET_KEY looks generated for development or too repetitive" in result.stderr
 
@@ -138,7 +148,7 @@ def test_production_deploy_check_prints_no_warning():
 
 
 def refused(message: str, **env) -> bool:
-    result = run_python(DUMP, **{**PRODUCTION_ENV, **env})
+    result = run_python(READ, **{**PRODUCTION_ENV, **env})
     assert result.returncode != 0, result.stdout
     assert "ImproperlyConfigured" in result.stderr
     assert message in result.stderr, result.stderr[-2000:]
@@ -238,8 +248,7 @@ def test_the_deploy_check_script_passes_with_its_explicit_test_mode():
 
 
 def test_production_takes_no_proxies_when_said_explicitly():
-    code = "import django; django.setup(); from django.conf import settings as s; "
-    code += "print(s.TRUSTED_PROXY_COUNT)"
+    code = "from django.conf import settings as s; print(s.TRUSTED_PROXY_COUNT)"
     result = run_python(code, **{**PRODUCTION_ENV, "TRUSTED_PROXY_COUNT": "0"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "0"
