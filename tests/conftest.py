@@ -1,6 +1,11 @@
 import pytest
+from django.db.backends.base.creation import BaseDatabaseCreation
 
-from tests.support.database import kept_database_emptied, migrated_rows_restore
+from tests.support.database import (
+    kept_database_emptied,
+    migrated_rows_insert,
+    migrated_rows_restore,
+)
 from tests.support.demo_site import (
     demo_site_for_test,
     module_demo_before_test,
@@ -52,11 +57,15 @@ def django_db_createdb(request, django_db_modify_db_settings, django_db_blocker)
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker, django_db_keepdb):
-    """The kept test database ends the session as migrations left it."""
-    yield
-    if django_db_keepdb:
-        with django_db_blocker.unblock():
-            migrated_rows_restore()
+    """The migrated rows are put back in one INSERT per table before each test with
+    ``serialized_rollback``, and the kept test database ends the session as migrations
+    left it (tests/support/database.py)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(BaseDatabaseCreation, "deserialize_db_from_string", migrated_rows_insert)
+        yield
+        if django_db_keepdb:
+            with django_db_blocker.unblock():
+                migrated_rows_restore()
 
 
 @pytest.fixture(autouse=True)
