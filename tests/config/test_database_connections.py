@@ -2,12 +2,10 @@
 development and tests open one per request. Each case loads the settings in a new
 process, as a real process start would."""
 
-import json
-
 import pytest
 
 from tests.config.test_settings import PRODUCTION_ENV
-from tests.support.processes import run_python
+from tests.support.processes import python_printed_json
 
 DUMP = (
     "import json; from django.conf import settings as s; "
@@ -17,9 +15,7 @@ DUMP = (
 
 
 def database_connections(**env) -> dict:
-    result = run_python(DUMP, **env)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return python_printed_json(DUMP, **env)
 
 
 def test_production_keeps_connections_and_checks_them():

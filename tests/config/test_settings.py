@@ -1,12 +1,11 @@
 """Each environment's settings load from the environment, and production refuses to start
 without its secrets. Each case runs in a new process, as a real process start would."""
 
-import json
 import secrets
 
 import pytest
 
-from tests.support.processes import run_python
+from tests.support.processes import python_printed_json, run_python
 
 # What the settings say, read as a process starting reads them: importing the settings module
 # is where production refuses to start. `load_started` also runs django.setup(), as the web
@@ -44,15 +43,11 @@ LIVE_KEYS = {
 
 
 def load(**env):
-    result = run_python(READ, **env)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return python_printed_json(READ, **env)
 
 
 def load_started(**env):
-    result = run_python(STARTED, **env)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return python_printed_json(STARTED, **env)
 
 
 @pytest.mark.parametrize("module", ["dev", "test"])

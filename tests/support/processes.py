@@ -1,6 +1,7 @@
 """Local processes for the tests: free loopback ports, a clean environment, a fresh Python,
 `manage.py` commands and the Stripe stand-in."""
 
+import json
 import os
 import socket
 import subprocess
@@ -66,6 +67,14 @@ def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
     """Run Python code in a new process at the project root with the given env: a child of a
     warm process that has the libraries imported (tests/support/warm_python.py)."""
     return warm_python().run(code, clean_env(**env), timeout=120)
+
+
+def python_printed_json(code: str, **env: str):
+    """Run ``code`` as `run_python` does; it must succeed, and the last line it prints is
+    JSON (what a case reports of the settings or the request it made)."""
+    result = run_python(code, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def manage(*args: str, env: dict) -> None:

@@ -3,7 +3,6 @@ inline with this request's nonce; Stripe.js and Stripe's frames only on the page
 card, a video player's frame only where a video is shown, no other frame; the same policy can
 be sent as report-only instead."""
 
-import json
 from html.parser import HTMLParser
 
 import pytest
@@ -11,7 +10,7 @@ from django.test import override_settings
 
 from tests.config.test_settings import PRODUCTION_ENV
 from tests.shop.factories import ProgramFactory
-from tests.support.processes import run_python
+from tests.support.processes import python_printed_json
 from web.content_security import csp_settings, media_origins, policy_directives, stripe_sources
 
 pytestmark = pytest.mark.django_db
@@ -215,9 +214,7 @@ SHOW_POLICY = (
 
 
 def load_policy(**env) -> list:
-    result = run_python(SHOW_POLICY, **env)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return python_printed_json(SHOW_POLICY, **env)
 
 
 def test_the_report_only_switch_comes_from_the_environment():

@@ -1,10 +1,8 @@
 """`/healthz` answers 200 when the database and cache answer, 503 naming the part that does not."""
 
-import json
-
 import pytest
 
-from tests.support.processes import free_port, run_python
+from tests.support.processes import free_port, python_printed_json
 
 # A real request through the whole middleware stack, in a process whose services are
 # configured by the environment (so a service can really be unreachable).
@@ -16,9 +14,9 @@ REQUEST_HEALTHZ = (
 
 
 def healthz_in_process(**env):
-    result = run_python(REQUEST_HEALTHZ, DJANGO_SETTINGS_MODULE="config.settings.test", **env)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return python_printed_json(
+        REQUEST_HEALTHZ, DJANGO_SETTINGS_MODULE="config.settings.test", **env
+    )
 
 
 @pytest.mark.django_db
