@@ -89,7 +89,8 @@ def migrated_rows_insert(creation, data: str) -> None:
             # Foreign keys are checked at the end, as Django does: the order does not matter.
             for model, rows in by_model.items():
                 tables.add(model._meta.db_table)
-                rows_written_at_once(model, rows, alias) or rows_written_one_by_one(rows, alias)
+                if not rows_written_at_once(model, rows, alias):
+                    rows_written_one_by_one(rows, alias)
         connection.check_constraints(table_names=tables)
 
 
