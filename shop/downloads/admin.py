@@ -6,13 +6,20 @@ arrived whole before saving."""
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from media_config.storages import private_storage_get, storage_is_s3
-from shop.downloads.models import DownloadGrant, DownloadLimit, DownloadLog, ProgramFile
+from shop.downloads.models import (
+    DownloadGrant,
+    DownloadLimit,
+    DownloadLog,
+    PlaybackPosition,
+    ProgramFile,
+)
 from shop.downloads.services import (
     DirectUploadError,
     direct_upload_start,
@@ -72,17 +79,49 @@ class StoredFileInput(forms.FileInput):
         )
 
 
+# Captions are a few kilobytes of text; anything far larger is not a captions file.
+CAPTIONS_MAX_BYTES = 1024 * 1024
+
+
 class ProgramFileForm(forms.ModelForm):
     direct_upload = forms.CharField(
         required=False,
         label="Upload straight to storage",
         help_text="For large files: sent from your browser to the bucket, with progress.",
     )
+    captions_remove = forms.BooleanField(required=False, label="Remove the captions")
 
     class Meta:
         model = ProgramFile
-        fields = ["product", "title", "description", "file", "original_filename", "sort_order"]
-        widgets = {"file": StoredFileInput}
+        fields = [
+            "product",
+            "title",
+            "description",
+            "file",
+            "original_filename",
+            "sort_order",
+            "kind",
+            "duration_seconds",
+            "page_count",
+            "captions",
+            "transcript",
+        ]
+        widgets = {"file": StoredFileInput, "captions": StoredFileInput(attrs={"accept": ".vtt"})}
+
+    def clean_captions(self):
+        captions = self.cleaned_data.get("captions")
+        if not captions or captions == self.instance.captions:
+            return captions
+        if not captions.name.lower().endswith(".vtt") or captions.size > CAPTIONS_MAX_BYTES:
+            raise ValidationError("Captions must be a WebVTT file (.vtt) of at most 1 MB.")
+        head = captions.read(16)
+        captions.seek(0)
+        if not head.removeprefix(b"\xef\xbb\xbf").startswith(b"WEBVTT"):
+            raise ValidationError(
+                "This is not a WebVTT file: its first line must be WEBVTT. "
+                "Save the captions as .vtt from your captioning tool."
+            )
+        return captions
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,7 +146,7 @@ class ProgramFileForm(forms.ModelForm):
 @admin.register(ProgramFile)
 class ProgramFileAdmin(admin.ModelAdmin):
     form = ProgramFileForm
-    list_display = ["title", "product", "size", "sort_order", "uploaded_at"]
+    list_display = ["title", "product", "kind", "size", "sort_order", "uploaded_at"]
     list_editable = ["sort_order"]
     list_filter = ["product"]
     search_fields = ["title", "original_filename"]
@@ -178,6 +217,12 @@ class ProgramFileAdmin(admin.ModelAdmin):
                 program_file_store(program_file=obj, upload=upload)
         else:
             obj.save()
+        if form.cleaned_data.get("captions_remove") and obj.captions:
+            old_captions = obj.captions.name
+            obj.captions = ""
+            obj.save(update_fields=["captions"])
+            storage = obj.file.storage
+            transaction.on_commit(lambda: storage.delete(old_captions))
 
     def delete_model(self, request, obj):
         program_file_delete(program_file=obj)
@@ -218,8 +263,16 @@ class DownloadGrantAdmin(admin.ModelAdmin):
 
 @admin.register(DownloadLog)
 class DownloadLogAdmin(admin.ModelAdmin):
-    list_display = ["downloaded_at", "user", "file_title", "ip_address", "byte_range", "resumed"]
-    list_filter = ["product", "resumed"]
+    list_display = [
+        "downloaded_at",
+        "user",
+        "file_title",
+        "kind",
+        "ip_address",
+        "byte_range",
+        "resumed",
+    ]
+    list_filter = ["product", "kind", "resumed"]
     search_fields = ["user__email", "file_title", "ip_address"]
     date_hierarchy = "downloaded_at"
 
@@ -227,4 +280,13 @@ class DownloadLogAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PlaybackPosition)
+class PlaybackPositionAdmin(admin.ModelAdmin):
+    list_display = ["user", "program_file", "seconds", "updated_at"]
+    search_fields = ["user__email", "program_file__title"]
+
+    def has_add_permission(self, request):
         return False

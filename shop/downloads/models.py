@@ -52,6 +52,19 @@ def program_file_upload_to(instance: "ProgramFile", filename: str) -> str:
     return f"program/{instance.product_id}/{uuid.uuid4().hex}/{filename}"
 
 
+def program_captions_upload_to(instance: "ProgramFile", filename: str) -> str:
+    return f"program/{instance.product_id}/captions/{uuid.uuid4().hex}/{filename}"
+
+
+class FileKind(models.TextChoices):
+    """What a program file is to the customer, from its content type."""
+
+    BOOK = "book", "Book (PDF)"
+    AUDIO = "audio", "Audio"
+    VIDEO = "video", "Video"
+    OTHER = "other", "Other"
+
+
 class ProgramFile(models.Model):
     """One file of a program (the book, an audio or video session), in private storage.
 
@@ -74,6 +87,35 @@ class ProgramFile(models.Model):
         default=0, help_text="Files are listed from the lowest number up."
     )
     uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+    kind = models.CharField(
+        max_length=10,
+        choices=FileKind.choices,
+        default=FileKind.OTHER,
+        help_text="Set from the file's type at upload; change it if it is wrong.",
+    )
+    duration_seconds = models.PositiveIntegerField(
+        "length (seconds)",
+        null=True,
+        blank=True,
+        help_text="Of audio and video. Measured at upload where the format allows; "
+        "otherwise type it in.",
+    )
+    page_count = models.PositiveIntegerField(
+        "pages",
+        null=True,
+        blank=True,
+        help_text="Of a PDF. Counted at upload; otherwise type it in.",
+    )
+    captions = models.FileField(
+        storage=private_storage_get,
+        upload_to=program_captions_upload_to,
+        max_length=500,
+        blank=True,
+        help_text="Captions for audio or video, as a WebVTT (.vtt) file.",
+    )
+    transcript = models.TextField(
+        blank=True, help_text="The words of the lesson, shown under the player."
+    )
 
     class Meta:
         ordering = ["product", "sort_order", "pk"]
@@ -81,6 +123,10 @@ class ProgramFile(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def playable(self) -> bool:
+        return self.kind in (FileKind.AUDIO, FileKind.VIDEO)
 
     @property
     def download_name(self) -> str:
@@ -105,8 +151,14 @@ class DownloadLimit(models.Model):
         return f"{self.product}: {self.downloads_per_day} a day"
 
 
+class DownloadKind(models.TextChoices):
+    DOWNLOAD = "download", "Download"
+    # A stream opened by the player in "My program": logged, never counted against the limit.
+    PLAY = "play", "Play"
+
+
 class DownloadLog(models.Model):
-    """One download request: who, which file, when and from where."""
+    """One download request, or one play started: who, which file, when and from where."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="download_logs"
@@ -126,9 +178,35 @@ class DownloadLog(models.Model):
     resumed = models.BooleanField(
         default=False, help_text="A range request starting past the beginning of the file."
     )
+    kind = models.CharField(
+        max_length=10, choices=DownloadKind.choices, default=DownloadKind.DOWNLOAD
+    )
 
     class Meta:
         ordering = ["-downloaded_at", "-pk"]
 
     def __str__(self):
         return f"{self.user} downloaded {self.file_title} at {self.downloaded_at:%Y-%m-%d %H:%M}"
+
+
+class PlaybackPosition(models.Model):
+    """Where a customer stopped in an audio or video file, so another device resumes there."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="playback_positions"
+    )
+    program_file = models.ForeignKey(
+        ProgramFile, on_delete=models.CASCADE, related_name="playback_positions"
+    )
+    seconds = models.FloatField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "program_file"], name="one_position_per_user_file"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} at {self.seconds:.0f} s of {self.program_file}"

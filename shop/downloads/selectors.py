@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from shop.downloads.access import grant_allows_download
-from shop.downloads.models import DownloadGrant, ProgramFile
+from shop.downloads.models import DownloadGrant, PlaybackPosition, ProgramFile
 
 
 @dataclass
@@ -44,3 +44,28 @@ def downloads_for_user(*, user, at: datetime) -> list[ProductDownloads]:
         if entry.allowed:
             entry.files.append(program_file)
     return list(by_product.values())
+
+
+def program_for_customer(*, user, at: datetime) -> list[ProductDownloads]:
+    """What "My program" shows: each product with its files as ``downloads_for_user`` gives
+    them, each file carrying ``resume_at``, the seconds where the customer stopped playing
+    it (0 when never played). Three queries, however many files."""
+    entries = downloads_for_user(user=user, at=at)
+    files = [program_file for entry in entries for program_file in entry.files]
+    positions = dict(
+        PlaybackPosition.objects.filter(user=user, program_file__in=files).values_list(
+            "program_file_id", "seconds"
+        )
+    )
+    for program_file in files:
+        program_file.resume_at = positions.get(program_file.pk, 0)
+    return entries
+
+
+def program_contents(*, product) -> list[ProgramFile]:
+    """A product's files as anyone may see them listed (no account data), in one query."""
+    return list(
+        ProgramFile.objects.filter(product=product)
+        .only("pk", "product_id", "title", "kind", "duration_seconds", "page_count", "size_bytes")
+        .order_by("sort_order", "pk")
+    )

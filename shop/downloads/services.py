@@ -13,12 +13,26 @@ from django.utils import timezone
 from storages.utils import clean_name
 
 from media_config.storages import STORAGE_UNAVAILABLE, private_storage_get, storage_is_s3
-from shop.downloads.models import DownloadGrant, DownloadLimit, DownloadLog, ProgramFile
+from shop.downloads.file_facts import content_type_of, file_facts_measure, kind_of
+from shop.downloads.models import (
+    DownloadGrant,
+    DownloadKind,
+    DownloadLimit,
+    DownloadLog,
+    FileKind,
+    PlaybackPosition,
+    ProgramFile,
+)
 from shop.errors import RefusedWithMessage
 
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 1024 * 1024
+# A player asks for many ranges of one file, and opens it again after a seek or a reload:
+# one play is logged per file, account and address within this time.
+PLAY_LOG_WINDOW = timedelta(minutes=30)
+# The longest a position may be (a day): anything more is a mistake or a made-up request.
+POSITION_MAX_SECONDS = 24 * 3600
 
 
 def upload_fingerprint(*, upload) -> tuple[int, str]:
@@ -34,10 +48,25 @@ def upload_fingerprint(*, upload) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
+def _facts_apply(program_file: ProgramFile, facts) -> None:
+    # A measured value replaces the old one; what could not be measured keeps the author's.
+    program_file.kind = facts.kind
+    if facts.kind != FileKind.BOOK:
+        program_file.page_count = None
+    if facts.kind not in (FileKind.AUDIO, FileKind.VIDEO):
+        program_file.duration_seconds = None
+    if facts.duration_seconds is not None:
+        program_file.duration_seconds = facts.duration_seconds
+    if facts.page_count is not None:
+        program_file.page_count = facts.page_count
+
+
 def program_file_store(*, program_file: ProgramFile, upload) -> ProgramFile:
-    """Save ``upload`` as the file of ``program_file`` (new or replaced). The row keeps its
-    id, so customers' links go on working; the replaced object is deleted once saved."""
+    """Save ``upload`` as the file of ``program_file`` (new or replaced), with its kind,
+    length or pages measured. The row keeps its id, so customers' links go on working; the
+    replaced object is deleted once saved."""
     size, sha256 = upload_fingerprint(upload=upload)
+    _facts_apply(program_file, file_facts_measure(upload=upload, filename=upload.name))
     old_name = None
     if program_file.pk:
         old_name = (
@@ -73,9 +102,14 @@ def download_limit_for(*, grant: DownloadGrant) -> int | None:
 
 
 def downloads_today_count(*, user, product_id: int, at: datetime) -> int:
-    """Downloads started (not resumed) by ``user`` of a product's files in the last 24 h."""
+    """Downloads started (not resumed) by ``user`` of a product's files in the last 24 h.
+    Plays in the page do not count: listening again is not taking another copy."""
     return DownloadLog.objects.filter(
-        user=user, product_id=product_id, resumed=False, downloaded_at__gt=at - timedelta(days=1)
+        user=user,
+        product_id=product_id,
+        kind=DownloadKind.DOWNLOAD,
+        resumed=False,
+        downloaded_at__gt=at - timedelta(days=1),
     ).count()
 
 
@@ -90,6 +124,7 @@ def download_resumes_counted(
         grant=grant,
         program_file=program_file,
         ip_address=ip_address,
+        kind=DownloadKind.DOWNLOAD,
         resumed=False,
         downloaded_at__gt=at - timedelta(days=1),
     ).exists()
@@ -105,9 +140,11 @@ def download_record(
     byte_range: str = "",
     resumed: bool = False,
     at: datetime | None = None,
+    kind: str = DownloadKind.DOWNLOAD,
 ) -> DownloadLog:
-    """Log one download request."""
+    """Log one download request (or, with ``kind=play``, one play started)."""
     return DownloadLog.objects.create(
+        kind=kind,
         user=user,
         program_file=program_file,
         grant=grant,
@@ -119,6 +156,65 @@ def download_record(
         byte_range=byte_range[:100],
         resumed=resumed,
     )
+
+
+def play_start_record(
+    *,
+    user,
+    program_file: ProgramFile,
+    grant: DownloadGrant,
+    ip_address: str | None,
+    user_agent: str,
+    byte_range: str = "",
+    at: datetime,
+) -> DownloadLog | None:
+    """Log a play of ``program_file``, unless the same customer, from the same address,
+    opened it within ``PLAY_LOG_WINDOW``: the player's further requests are one play."""
+    already = DownloadLog.objects.filter(
+        user=user,
+        program_file=program_file,
+        grant=grant,
+        ip_address=ip_address,
+        kind=DownloadKind.PLAY,
+        downloaded_at__gt=at - PLAY_LOG_WINDOW,
+    ).exists()
+    if already:
+        return None
+    return download_record(
+        user=user,
+        program_file=program_file,
+        grant=grant,
+        ip_address=ip_address,
+        user_agent=user_agent,
+        byte_range=byte_range,
+        at=at,
+        kind=DownloadKind.PLAY,
+    )
+
+
+class PositionInvalid(RefusedWithMessage):
+    """The position sent by the player cannot be kept; the message says why."""
+
+
+def playback_position_parse(raw: str | None) -> float:
+    """Seconds from the player's form field, or PositionInvalid with the reason."""
+    if raw is None or not raw.strip():
+        raise PositionInvalid("Send the position as 'seconds', a number of seconds.")
+    try:
+        seconds = float(raw)
+    except ValueError as exc:
+        raise PositionInvalid("The position must be a number of seconds.") from exc
+    if not (0 <= seconds <= POSITION_MAX_SECONDS):  # also refuses NaN and infinity
+        raise PositionInvalid(f"The position must be between 0 and {POSITION_MAX_SECONDS} seconds.")
+    return round(seconds, 1)
+
+
+def playback_position_save(*, user, program_file: ProgramFile, seconds: float) -> PlaybackPosition:
+    """Keep where ``user`` stopped in ``program_file`` (one row per customer and file)."""
+    position, _ = PlaybackPosition.objects.update_or_create(
+        user=user, program_file=program_file, defaults={"seconds": seconds}
+    )
+    return position
 
 
 # S3 takes at most 5 GB in one POST upload; larger files would need a multipart upload.
@@ -200,6 +296,9 @@ def program_file_attach_upload(*, program_file: ProgramFile, upload: dict) -> Pr
         )
     program_file.file.name = upload["name"]
     program_file.original_filename = upload["filename"].rsplit("/", 1)[-1][:255]
+    # Only the kind can be told without reading the object back; length and pages are the
+    # author's to type in for a direct upload.
+    program_file.kind = kind_of(content_type_of(program_file.original_filename))
     program_file.size_bytes = upload["size"]
     program_file.sha256 = ""
     program_file.uploaded_at = timezone.now()
