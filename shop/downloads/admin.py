@@ -17,6 +17,7 @@ from shop.downloads.models import (
     DownloadGrant,
     DownloadLimit,
     DownloadLog,
+    FileKind,
     PlaybackPosition,
     ProgramFile,
 )
@@ -126,7 +127,12 @@ class ProgramFileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].required = False
+        # Set from the upload anyway; the author only corrects it.
+        self.fields["kind"].required = False
         self.verified_upload = None
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or self.instance.kind or FileKind.OTHER
 
     def clean(self):
         cleaned = super().clean()

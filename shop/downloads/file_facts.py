@@ -47,7 +47,8 @@ def kind_of(content_type: str) -> str:
 def _media_length(handle) -> int | None:
     try:
         media = mutagen.File(handle)
-    except (mutagen.MutagenError, OSError, ValueError):
+    except Exception:
+        # mutagen raises its own errors and some of the struct module's on damaged files.
         logger.warning("Could not read the length of an uploaded media file", exc_info=True)
         return None
     length = getattr(getattr(media, "info", None), "length", 0) or 0

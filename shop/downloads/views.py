@@ -305,7 +305,7 @@ def program_file_play_link(request, file_id: int):
     program_file, grant = _file_with_grant(request, file_id, now)
     storage = program_file.file.storage
     if not storage_is_s3(storage):
-        url, expires_at = reverse("downloads:play", args=[program_file.pk]), None
+        url, seconds, expires_at = reverse("downloads:play", args=[program_file.pk]), None, None
     else:
         if _stored_file_missing(
             storage=storage, program_file=program_file, user=request.user, grant=grant
@@ -321,7 +321,8 @@ def program_file_play_link(request, file_id: int):
         url = _presigned_link(program_file, attachment=False, seconds=seconds)
         expires_at = (now + timedelta(seconds=seconds)).isoformat()
         _play_log(request, program_file, grant, byte_range="", at=now)
-    response = JsonResponse({"url": url, "expires_at": expires_at})
+    # expires_in as well as expires_at: the browser's clock may not be ours.
+    response = JsonResponse({"url": url, "expires_at": expires_at, "expires_in": seconds})
     response["Cache-Control"] = NO_STORE
     return response
 

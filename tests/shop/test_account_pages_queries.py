@@ -121,12 +121,12 @@ def test_my_program_costs_the_same_for_1_and_50_plans(client, customer_with, cus
 
 
 @pytest.mark.django_db
-def test_my_downloads_costs_the_same_for_1_and_50_orders(client, customer_with, customer):
+def test_my_programs_files_cost_the_same_for_1_and_50_orders(client, customer_with, customer):
     client.force_login(customer_with(1))
-    one, html = _queries(client, "/shop/accounts/downloads/")
-    assert html.count('class="program-downloads"') == 1
+    one, html = _queries(client, "/shop/accounts/program/")
+    assert html.count('class="program-files"') == 1
 
     customer_with(49)
-    fifty, html = _queries(client, "/shop/accounts/downloads/")
-    assert html.count('class="program-downloads"') == 2
+    fifty, html = _queries(client, "/shop/accounts/program/")
+    assert html.count('class="program-files"') == 2
     assert fifty == one

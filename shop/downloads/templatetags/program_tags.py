@@ -5,8 +5,10 @@ gives "My program" the customer's files with where each was left off."""
 from django import template
 from django.utils import timezone
 
+from media_config.storages import private_storage_get, storage_is_s3
 from shop.downloads.selectors import program_contents as program_contents_select
 from shop.downloads.selectors import program_for_customer
+from shop.downloads.views import PLAY_LINK_SECONDS
 
 register = template.Library()
 
@@ -19,6 +21,13 @@ def program_contents(product):
 @register.simple_tag
 def customer_program(user):
     return program_for_customer(user=user, at=timezone.now())
+
+
+@register.simple_tag
+def play_link_seconds() -> int:
+    """How long the players' links last: presigned links on S3 expire (the page's script
+    asks for fresh ones), links to our own stream do not (0)."""
+    return PLAY_LINK_SECONDS if storage_is_s3(private_storage_get()) else 0
 
 
 @register.filter
