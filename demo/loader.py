@@ -194,7 +194,7 @@ def forms_demo_create(*, home: Page) -> list[str]:
 
 
 def _program() -> Product:
-    """The program on sale with its category, price and trial terms, cover and first file."""
+    """The program on sale with its category, price and trial terms, cover and files."""
     data = demo_content("program")
     product = Product.objects.filter(upc=data["upc"]).first()
     if product is None:
@@ -234,15 +234,32 @@ def _program() -> Product:
             caption=data["title"],
             display_order=0,
         )
-    if not ProgramFile.objects.filter(product=product).exists():
-        for file in data["files"]:
-            program_file_store(
-                program_file=ProgramFile(
-                    product=product, title=file["title"], description=file["description"]
-                ),
-                upload=SimpleUploadedFile(file["filename"], file["text"].encode()),
-            )
+    _program_files_add(product, data["files"])
     return product
+
+
+def _program_files_add(product: Product, files: list[dict]) -> None:
+    """The demo program's book, audio lesson and video session, each added when no file of
+    the product has its title (an author's edit or replacement is kept)."""
+    titles = set(ProgramFile.objects.filter(product=product).values_list("title", flat=True))
+    for order, file in enumerate(files):
+        if file["title"] in titles:
+            continue
+        content = (CONTENT_DIR / "media" / file["media"]).read_bytes()
+        program_file = ProgramFile(
+            product=product,
+            title=file["title"],
+            description=file["description"],
+            transcript=file.get("transcript", "").strip(),
+            duration_seconds=file.get("duration_seconds"),
+            sort_order=order,
+        )
+        if "captions" in file:
+            captions = (CONTENT_DIR / "media" / file["captions"]).read_bytes()
+            program_file.captions.save(file["captions"], ContentFile(captions), save=False)
+        program_file_store(
+            program_file=program_file, upload=SimpleUploadedFile(file["filename"], content)
+        )
 
 
 def _site_settings_fill(site: Site, pages: dict) -> None:
