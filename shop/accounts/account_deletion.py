@@ -28,7 +28,7 @@ from shop.billing.models import (
     ScheduledCharge,
     TrialConsent,
 )
-from shop.downloads.models import DownloadGrant, DownloadLog
+from shop.downloads.models import DownloadGrant, DownloadLog, PlaybackPosition
 from shop.errors import RefusedWithMessage
 
 logger = logging.getLogger(__name__)
@@ -182,6 +182,7 @@ def account_delete(*, user_id: int, password: str, now=None) -> bool:
             (UserSearch, "user"),
             (UserRecord, "user"),
             (UserProductView, "user"),
+            (PlaybackPosition, "user"),
         ):
             model.objects.filter(**{field: user}).delete()
 

@@ -11,7 +11,7 @@ from oscar.core.loading import get_model
 
 from shop.billing.models import InstallmentPlan, TrialConsent
 from shop.billing.money import from_minor_units
-from shop.downloads.models import DownloadLog
+from shop.downloads.models import DownloadLog, PlaybackPosition
 
 Order = get_model("order", "Order")
 Email = get_model("communication", "Email")
@@ -73,6 +73,7 @@ def personal_data_export(*, user) -> dict:
         .order_by("accepted_at", "pk")
     )
     downloads = DownloadLog.objects.filter(user=user).order_by("downloaded_at", "pk")
+    positions = PlaybackPosition.objects.filter(user=user).select_related("program_file")
     emails = Email.objects.filter(user=user).order_by("date_sent", "pk")
     addresses = UserAddress.objects.filter(user=user).order_by("pk")
 
@@ -170,12 +171,22 @@ def personal_data_export(*, user) -> dict:
         "downloads": [
             {
                 "file": log.file_title,
+                "kind": log.kind,
                 "downloaded_at": _when(log.downloaded_at),
                 "ip_address": log.ip_address,
                 "user_agent": log.user_agent,
                 "byte_range": log.byte_range,
             }
             for log in downloads
+        ],
+        # Where they stopped playing each audio or video, so another device resumes there.
+        "playback_positions": [
+            {
+                "file": position.program_file.title,
+                "seconds": position.seconds,
+                "updated_at": _when(position.updated_at),
+            }
+            for position in positions.order_by("pk")
         ],
         "saved_cards": cards,
         "emails": [

@@ -167,11 +167,11 @@ def test_author_uploads_a_program_file_a_customer_downloads_it(site, desktop, sh
     expect(page.locator("#id_original_filename")).to_have_value(upload.name)
     shoot(page, "program-file")
 
-    # A new customer starts the tryout and downloads the file from "My downloads".
+    # A new customer starts the tryout and downloads the file from "My program".
     page.context.clear_cookies()
     start_tryout(page, site.base_url, "new-customer@example.com")
-    page.goto(site.base_url + "/shop/accounts/downloads/")
-    file_row = page.locator("tr", has_text="Session 2: the side bend")
+    page.goto(site.base_url + "/shop/accounts/downloads/")  # the old address leads there
+    file_row = page.locator("li.program-file", has_text="Session 2: the side bend")
     expect(file_row).to_contain_text("Lying on your side, the waist muscles let go.")
     expect(file_row).to_contain_text(f"{len(SESSION_FILE)} bytes")
     shoot(page, "customer-downloads")

@@ -13,7 +13,7 @@ from oscar.core.loading import get_model
 from shop import gateway
 from shop.accounts.account_deletion import AccountDeletionRefused, account_delete
 from shop.billing.models import ChargeStatus, PlanStatus, TrialConsent
-from shop.downloads.models import DownloadGrant, DownloadLog
+from shop.downloads.models import DownloadGrant, DownloadLog, PlaybackPosition, ProgramFile
 from tests.shop.billing_helpers import charged_without_recording, day, intents_of, succeeded_cents
 
 Email = get_model("communication", "Email")
@@ -47,6 +47,8 @@ def traces_for(user, plan):
     UserAddress.objects.create(
         user=user, first_name="Robin", last_name="Reader", line1="1 Main St", country=country
     )
+    session = ProgramFile.objects.create(product=plan.product, title="Session 1", file="p/s1.webm")
+    PlaybackPosition.objects.create(user=user, program_file=session, seconds=42)
 
 
 def delete_through_page(client, *, at, password=PASSWORD):
@@ -98,6 +100,7 @@ def test_deleting_during_the_tryout_quits_it_anonymises_and_signs_out_everywhere
     assert (log.ip_address, log.user_agent) == (None, "")
     assert not Email.objects.filter(user=user).exists()
     assert not UserAddress.objects.filter(user=user).exists()
+    assert not PlaybackPosition.objects.filter(user=user).exists()
 
     plan.refresh_from_db()
     assert plan.status == PlanStatus.TRIAL_QUIT

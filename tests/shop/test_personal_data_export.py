@@ -10,7 +10,7 @@ from oscar.core.loading import get_model
 
 from shop.accounts.personal_data import personal_data_export
 from shop.billing.models import TrialConsent
-from shop.downloads.models import DownloadLog
+from shop.downloads.models import DownloadKind, DownloadLog, PlaybackPosition, ProgramFile
 from tests.shop.billing_helpers import day
 from tests.shop.download_factories import grant_with_plan
 from tests.shop.factories import ProgramFactory
@@ -119,5 +119,20 @@ def test_the_number_of_queries_does_not_grow_with_the_orders(billing_reader):
         traces_for(billing_reader, grant.order.installment_plan, ip="203.0.113.7")
     assert len(personal_data_export(user=billing_reader)["orders"]) == 7
     # orders, their lines, plans, their installments and refunds, consents, downloads,
-    # emails, address book: one query each.
-    assert export_queries(billing_reader) == one_order == 9
+    # playback positions, emails, address book: one query each.
+    assert export_queries(billing_reader) == one_order == 10
+
+
+def test_plays_and_playback_positions_are_in_the_file(billing_reader, other_reader):
+    product = ProgramFactory()
+    session = ProgramFile.objects.create(product=product, title="Session 1", file="p/s1.webm")
+    PlaybackPosition.objects.create(user=billing_reader, program_file=session, seconds=42.5)
+    PlaybackPosition.objects.create(user=other_reader, program_file=session, seconds=7)
+    DownloadLog.objects.create(
+        user=billing_reader, product=product, file_title="Session 1", kind=DownloadKind.PLAY
+    )
+
+    data = personal_data_export(user=billing_reader)
+
+    assert [(p["file"], p["seconds"]) for p in data["playback_positions"]] == [("Session 1", 42.5)]
+    assert [(d["file"], d["kind"]) for d in data["downloads"]] == [("Session 1", "play")]
