@@ -3,6 +3,7 @@ author's own values where nothing can be measured, captions checked, and the pro
 page's list of contents."""
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.template import Context, Template
@@ -173,3 +174,23 @@ def test_program_contents_costs_one_query_however_many_files(local_private_stora
 
     assert html.count("<li>") == 6
     assert len(six) == len(one) == 1
+
+
+def test_the_author_removes_the_captions(
+    client, admin_user, local_private_storage, program, django_capture_on_commit_callbacks
+):
+    video = program_file_create(product=program, title="Session 1", name="s1.webm", content=b"v")
+    video.captions.save("s1.vtt", ContentFile(VTT))
+    stored = local_private_storage / video.captions.name
+    client.force_login(admin_user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:downloads_programfile_change", args=[video.pk]),
+            _admin_form(program, title="Session 1", captions_remove="on"),
+        )
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    video.refresh_from_db()
+    assert not video.captions
+    assert not stored.exists()
