@@ -1,9 +1,16 @@
 from oscar.apps.customer import apps
 
+# Oscar's account pages a program customer has no use for: an address book (nothing is
+# shipped), product alerts (one program, always available) and a notifications inbox
+# (the site writes by email, kept under "Emails received"). Their URLs are left out, so
+# no link or guessed address leads to them.
+PAGES_NOT_OFFERED = ("address-", "alert", "notifications")
+
 
 class CustomerConfig(apps.CustomerConfig):
-    """Oscar's customer app, its sign-up views limited per address (shop.signup); the app
-    is not forked, so its models and migrations stay Oscar's."""
+    """Oscar's customer app, its sign-up views limited per address (shop.signup) and without
+    the pages in PAGES_NOT_OFFERED; the app is not forked, so its models and migrations stay
+    Oscar's."""
 
     def ready(self):
         super().ready()
@@ -12,3 +19,12 @@ class CustomerConfig(apps.CustomerConfig):
 
         self.login_view = signup.AccountAuthView
         self.register_view = signup.AccountRegistrationView
+
+    def get_urls(self):
+        return [
+            pattern
+            for pattern in super().get_urls()
+            if not (pattern.name or "").startswith(PAGES_NOT_OFFERED)
+            # Oscar's unnamed redirect to the notifications inbox.
+            and not str(pattern.pattern).startswith("notifications")
+        ]

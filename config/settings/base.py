@@ -166,7 +166,6 @@ TEMPLATES = [
                 "wagtail.contrib.settings.context_processors.settings",
                 "oscar.apps.search.context_processors.search_form",
                 "oscar.apps.checkout.context_processors.checkout",
-                "oscar.apps.communication.notifications.context_processors.notifications",
                 "oscar.core.context_processors.metadata",
             ],
         },
@@ -261,6 +260,10 @@ AUTHENTICATION_BACKENDS = [
 # Oscar lives under /shop/: Django's default /accounts/login/ would fall through to Wagtail.
 LOGIN_URL = "customer:login"
 LOGIN_REDIRECT_URL = "customer:summary"
+# A customer's account opens on their program (Oscar's default is the profile).
+OSCAR_ACCOUNTS_REDIRECT_URL = "billing:program"
+# Oscar's "Home" (breadcrumbs, signing out, an empty basket) leads to the site, not the store.
+OSCAR_HOMEPAGE = "/"
 
 # Guessing passwords (web.lockout): after LOGIN_FAILURE_LIMIT failed sign-ins for one
 # account or from one address, sign-in is refused for LOGIN_LOCKOUT_MINUTES; each refused try

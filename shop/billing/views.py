@@ -52,6 +52,8 @@ class ProgramView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         plans = program_plans_for(user=self.request.user, now=timezone.now())
         context["plans"] = plans
+        context["page_title"] = "My program"
+        context["active_tab"] = "program"
         return context
 
 
@@ -349,6 +351,8 @@ class CardUpdateView(PlanCustomerMixin, TemplateView):
             intent, error = None, error or exc.user_message
         stripe_js_allow(self.request)
         context = self.get_context_data(
+            page_title="Update card",
+            active_tab="program",
             plan=plan,
             failed=plan.charges.filter(
                 status__in=[ChargeStatus.FAILED, ChargeStatus.AWAITING_CONFIRMATION]

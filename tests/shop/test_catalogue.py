@@ -109,9 +109,13 @@ def test_listing_more_products_costs_no_more_queries(
     client.get(url)  # the first visit fills what every page shares (session, basket)
     with django_assert_max_num_queries(100) as with_three:
         assert len(client.get(url).context["products"]) == 3
+    three = len(with_three.captured_queries)
 
     products(27, category=category, prefix="More")
-    with django_assert_max_num_queries(len(with_three.captured_queries)):
+    # New products change the content, so the site's header and footer (kept per process
+    # until then) are read again once: that visit is not the one measured.
+    client.get(url)
+    with django_assert_max_num_queries(three):
         response = client.get(url)
 
     assert len(response.context["products"]) == settings.OSCAR_PRODUCTS_PER_PAGE
