@@ -15,10 +15,14 @@ class CustomerConfig(apps.CustomerConfig):
     def ready(self):
         super().ready()
         # Here, not at the top: Oscar's views import models, loaded only once apps are ready.
-        from shop import signup
+        from shop import account_pages, signup
 
         self.login_view = signup.AccountAuthView
         self.register_view = signup.AccountRegistrationView
+        self.order_history_view = account_pages.OrderHistoryView
+        self.email_list_view = account_pages.EmailsReceivedView
+        self.change_password_view = account_pages.ChangePasswordView
+        self.profile_update_view = account_pages.ProfileUpdateView
 
     def get_urls(self):
         return [

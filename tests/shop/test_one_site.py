@@ -168,3 +168,24 @@ def test_the_dashboard_keeps_its_own_look(client, django_user_model):
     html = client.get("/shop/dashboard/").content.decode()
     assert any(path.startswith("oscar/css/dashboard") for path in stylesheets(html))
     assert 'class="site-header"' not in html
+
+
+def test_account_pages_are_named_as_in_the_menu(customer):
+    for path, title in (
+        ("/shop/accounts/program/", "My program"),
+        ("/shop/accounts/orders/", "Order history"),
+        ("/shop/accounts/profile/", "Profile"),
+        ("/shop/accounts/emails/", "Emails received"),
+        ("/shop/accounts/change-password/", "Change password"),
+        ("/shop/accounts/profile/edit/", "Edit profile"),
+    ):
+        html = customer.get(path).content.decode()
+        assert re.search(rf"<h1>\s*{title}\s*</h1>", html), path
+        assert f"<title>{title} | Account | " in html, path
+        assert re.search(rf'aria-current="page">\s*{title}\s*</li>', html), path
+
+
+def test_the_profile_leads_to_the_customers_data(customer):
+    html = customer.get("/shop/accounts/profile/").content.decode()
+    assert 'href="/shop/accounts/my-data/"' in html
+    assert "Delete profile" not in html
