@@ -1,4 +1,4 @@
-"""axe-core on the pages visitors and customers use: no violation of the WCAG 2.1 A and AA
+"""axe-core on the pages visitors and customers use: no violation of the WCAG 2.2 A and AA
 rules."""
 
 import pytest
@@ -8,11 +8,13 @@ from tests.e2e.helpers import add_program_to_basket, register_at_checkout
 
 pytestmark = pytest.mark.e2e
 
-WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+WCAG_22_AA = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}
+}
 
 
 def violations(page) -> list[str]:
-    results = Axe().run(page, options=WCAG_21_AA)
+    results = Axe().run(page, options=WCAG_22_AA)
     found = []
     for violation in results.response["violations"]:
         targets = [", ".join(node["target"]) for node in violation["nodes"]][:5]

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from demo.loader import demo_content
 from tests.e2e.helpers import start_tryout
-from tests.e2e.test_accessibility import WCAG_21_AA
+from tests.e2e.test_accessibility import WCAG_22_AA
 
 pytestmark = pytest.mark.e2e
 
@@ -19,7 +19,7 @@ GETTING_STARTED = demo_content("program")["files"][0]["text"]
 
 
 def axe_violations(page) -> list[str]:
-    results = Axe().run(page, options=WCAG_21_AA).response
+    results = Axe().run(page, options=WCAG_22_AA).response
     return [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in results["violations"]]
 
 

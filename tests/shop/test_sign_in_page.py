@@ -38,3 +38,10 @@ def test_on_the_way_to_the_checkout_a_new_visitor_opens_an_account_first(client)
     assert response.redirect_chain[-1][0].startswith("/shop/accounts/login/?next=/shop/checkout/")
     assert html.index('id="register_form"') < html.index('id="login_form"')
     assert "Open my account and continue" in html
+
+
+def test_the_register_page_opens_an_account_in_the_same_words(client):
+    html = client.get("/shop/accounts/register/").content.decode()
+    assert re.search(r"<h1>\s*Open an account\s*</h1>", html)
+    assert 'autocomplete="new-password"' in field(html, "password1")
+    assert 'href="/shop/accounts/login/"' in html
