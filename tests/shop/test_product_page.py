@@ -63,7 +63,7 @@ def test_the_program_page_has_every_part_of_the_offer(client, demo):
     assert cover, "no cover picture"
     widths = re.findall(r" (\d+)w", cover.group(2))
     assert len(widths) >= 2 and widths == sorted(widths, key=int)
-    assert 'sizes="(min-width: 48em) 20rem, 60vw"' in content
+    assert 'sizes="(min-width: 48em) 20rem, 40vw"' in content
     assert 'alt="Cover of Get Free from That Back Pain"' in content
     # What is inside: each file with its kind and size.
     inside = content[content.index("What is inside") :]
