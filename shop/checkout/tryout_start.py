@@ -28,7 +28,7 @@ Product = get_model("catalogue", "Product")
 NOT_AVAILABLE = "This program is not available just now. Nothing was added to your basket."
 PRESS_AGAIN = (
     "Your browser did not say which page the button was on, so nothing was added yet. "
-    "Please press \u201cStart free 2-week tryout\u201d below."
+    "Please press \u201cStart free {trial} tryout\u201d below."
 )
 OTHERS_TAKEN_OUT = (
     "The free tryout is checked out on its own, so the other items were taken out of your "
@@ -110,7 +110,8 @@ def tryout_start(request):
     if not (_origin_is_this_site(request) or _csrf_token_valid(request)):
         # Nothing is changed for a request that may come from another site; the product
         # page's button carries a token and does the same.
-        messages.info(request, PRESS_AGAIN)
+        trial = trial_terms_for_product(product).trial_display
+        messages.info(request, PRESS_AGAIN.format(trial=trial))
         return HttpResponseRedirect(product.get_absolute_url())
     info = request.strategy.fetch_for_product(product)
     if not info.availability.is_available_to_buy:

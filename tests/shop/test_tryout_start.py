@@ -117,6 +117,7 @@ def test_a_form_from_elsewhere_without_a_token_changes_nothing(program, origin):
     assert Line.objects.count() == 0
     told = [str(message) for message in response.context["messages"]]
     assert any("nothing was added yet" in message for message in told), told
+    assert any("Start free 2-week tryout" in message for message in told), told
 
 
 def test_the_product_page_button_works_with_its_token(program):
