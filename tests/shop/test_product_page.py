@@ -135,9 +135,13 @@ def test_the_page_costs_a_fixed_number_of_queries(client, django_assert_max_num_
     client.get(program.get_absolute_url())
     with django_assert_max_num_queries(100) as few:
         client.get(program.get_absolute_url())
+    few_count = len(few.captured_queries)
     for number in range(3, 9):
         program_file_create(product=program, title=f"Lesson {number}", name=f"lesson-{number}.mp3")
     TestimonialFactory.create_batch(5)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    # New testimonials change the content, so the site's header and footer (kept per process
+    # until then) are read again once: that visit is not the one measured.
+    client.get(program.get_absolute_url())
+    with django_assert_max_num_queries(few_count):
         html = client.get(program.get_absolute_url()).content.decode()
     assert html.count("Audio, ") == 9

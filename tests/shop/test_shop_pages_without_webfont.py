@@ -60,7 +60,6 @@ def test_product_basket_and_checkout_pages_load_no_icon_font(client, program, re
     assert product_page.status_code == 200
     html = product_page.content.decode()
     assert_no_icon_font(html)
-    assert "<svg" in html  # the basket and sign-in icons are still there, drawn inline
 
     assert client.post(f"/shop/basket/add/{program.pk}/", {"quantity": 1}).status_code == 302
     basket = client.get("/shop/basket/")
