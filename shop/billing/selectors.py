@@ -10,6 +10,7 @@ from shop.billing.confirm_links import confirm_link_path
 from shop.billing.models import ChargeStatus, InstallmentPlan, TrialOffer
 from shop.billing.transitions import plan_cancel_access_end
 from shop.errors import RefusedWithMessage
+from web.dates import long_date
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,7 @@ class TrialDisclosure:
     def consent_text(self) -> str:
         t = self.terms
         schedule = " and ".join(
-            f"{line.amount_display} on {line.due_on:%B} {line.due_on.day}, {line.due_on:%Y}"
-            for line in self.charges
+            f"{line.amount_display} on {long_date(line.due_on)}" for line in self.charges
         )
         first = self.first_charge_on
         if not self.with_trial:
@@ -115,7 +115,7 @@ class TrialDisclosure:
             f"I agree to a free {t.trial_days}-day tryout of {t.product_title}, after which my "
             f"card will be charged {schedule} ({t.total_display} in total), unless I press "
             f'"Quit {t.trial_display.title()} Tryout" in my account before '
-            f"{first:%B} {first.day}, {first:%Y}."
+            f"{long_date(first)}."
         )
 
     @property

@@ -135,16 +135,9 @@ ALLOWED_MOVES: dict[Move, tuple[frozenset, str | None]] = {
     Move.CONFIRMATION_EMAIL_RESENT: (frozenset({PlanStatus.CONFIRMATION_NEEDED}), None),
 }
 
-ORDER_STATUS_FOR_PLAN: dict[str, str] = {
-    PlanStatus.TRIALING: "Trialing",
-    PlanStatus.INSTALLMENT_PAID: "Installment 1 paid",
-    PlanStatus.PAID_IN_FULL: "Paid in full",
-    PlanStatus.TRIAL_QUIT: "Trial quit",
-    PlanStatus.PAYMENT_FAILED: "Payment failed",
-    PlanStatus.CONFIRMATION_NEEDED: "Confirmation needed",
-    PlanStatus.CANCELLED: "Cancelled",
-    PlanStatus.REFUNDED: "Refunded",
-}
+# The order's status reads as the plan's, in the customers' words (tryout, payment): one
+# vocabulary on the account pages, in emails and on the dashboard.
+ORDER_STATUS_FOR_PLAN: dict[str, str] = {status: status.label for status in PlanStatus}
 
 # Installments not yet paid, cancelled when a plan closes.
 UNPAID = (ChargeStatus.SCHEDULED, ChargeStatus.FAILED, ChargeStatus.AWAITING_CONFIRMATION)

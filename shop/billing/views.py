@@ -39,6 +39,7 @@ from shop.billing.services import PlanActionNotAllowed, plan_trial_quit
 from shop.billing.webhooks import stripe_event_handle
 from shop.errors import RefusedWithMessage
 from web.content_security import stripe_js_allow
+from web.dates import long_date
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class TrialQuitView(LoginRequiredMixin, View):
                 messages.success(
                     request,
                     "You have quit the free tryout. Nothing will be charged. You can keep "
-                    f"downloading until {plan.trial_ends_at:%B} {plan.trial_ends_at.day}.",
+                    f"downloading until {long_date(plan.trial_ends_at)}.",
                 )
             else:
                 messages.info(request, "You had already quit the tryout; nothing will be charged.")
@@ -199,7 +200,7 @@ class StaffPlanActionView(View):
             return (
                 f"Email the customer again the link to confirm installment "
                 f"{self.charge.sequence} with their bank, valid until "
-                f"{deadline:%B} {deadline.day}, {deadline.year}."
+                f"{long_date(deadline)}."
             )
         if self.action == StaffAction.RETRY and self.charge is not None:
             return (
@@ -211,7 +212,7 @@ class StaffPlanActionView(View):
         end = plan_cancel_access_end(self.plan, timezone.now())
         return (
             "Nothing more will be charged. The download stays open until "
-            f"{end:%B} {end.day}, {end.year} (the period already paid)."
+            f"{long_date(end)} (the period already paid)."
         )
 
     def get(self, request, *args, form: RefundAmountForm | None = None, **kwargs):
@@ -309,7 +310,7 @@ class PaymentsCancelView(PlanCustomerMixin, View):
             messages.success(
                 request,
                 "Your remaining payments are cancelled; nothing more will be charged. You can "
-                f"keep downloading until {end:%B} {end.day}, {end.year}."
+                f"keep downloading until {long_date(end)}."
                 if changed and end is not None
                 else "Your remaining payments were already cancelled.",
             )

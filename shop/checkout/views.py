@@ -580,7 +580,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
             )
         return self.order_place(
             basket=basket,
-            status="Installment 1 paid" if first_payment else "Trialing",
+            status="Payments under way" if first_payment else "Free tryout",
             debited=Decimal("0"),
             reference=card.payment_method_id,
             card=card,

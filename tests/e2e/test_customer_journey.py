@@ -50,7 +50,7 @@ def test_customer_downloads_then_quits_the_tryout(site, desktop, shoot):
     assert axe_violations(page) == []
     page.get_by_role("button", name="Quit 2-Week Tryout").click()
     expect(page.locator("body")).to_contain_text("You have quit the free tryout")
-    expect(page.locator("body")).to_contain_text("Trial quit")
+    expect(page.locator("body")).to_contain_text("Tryout quit")
     trial_end = datetime.now(tz=UTC).date() + timedelta(days=14)
     expect(page.locator("body")).to_contain_text(f"{trial_end:%B} {trial_end.day}, {trial_end:%Y}")
     shoot(page, "quit")

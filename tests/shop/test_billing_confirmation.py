@@ -124,7 +124,7 @@ def test_the_customer_confirms_on_the_page_and_the_plan_moves_on_once(
     plan.refresh_from_db()
     charge.refresh_from_db()
     assert plan.status == PlanStatus.INSTALLMENT_PAID
-    assert plan.order.status == "Installment 1 paid"
+    assert plan.order.status == "Payments under way"
     assert charge.status == ChargeStatus.PAID and charge.attempts == 1
     assert succeeded_cents(plan) == 9850 and len(intents_of(plan)) == 1
     assert PaymentEvent.objects.filter(order=plan.order, reference=charge.payment_intent_id)

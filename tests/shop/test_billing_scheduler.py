@@ -53,7 +53,7 @@ def test_a_plan_through_the_clock_from_tryout_to_paid_in_full(make_plan, run_at)
     assert run_at(14).charged == {first.pk: "succeeded"}
     plan.refresh_from_db()
     assert plan.status == PlanStatus.INSTALLMENT_PAID
-    assert plan.order.status == "Installment 1 paid"
+    assert plan.order.status == "Payments under way"
     assert succeeded_cents(plan) == 9850
     assert "Receipt: payment 1 of 2" in mail.outbox[-1].subject
 
@@ -225,7 +225,7 @@ def test_an_order_placed_through_the_checkout_pages_is_billed_to_paid_in_full(
         )
     assert response.status_code == 302
     plan = InstallmentPlan.objects.get(user=billing_reader)
-    assert plan.order.status == "Trialing"
+    assert plan.order.status == "Free tryout"
 
     assert run_at(7).reminded == [plan.pk]
     # The order was placed a moment after day 0 began, so its payments fall due a moment

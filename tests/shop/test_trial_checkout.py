@@ -108,7 +108,7 @@ def test_checkout_with_4242_starts_the_trial_and_charges_nothing(
     assert response["Location"] == "/shop/checkout/thank-you/"
 
     order = Order.objects.get()
-    assert order.status == "Trialing"
+    assert order.status == "Free tryout"
     assert order.total_incl_tax == Decimal("197.00")
     source = order.sources.get()
     assert (source.amount_allocated, source.amount_debited) == (Decimal("197.00"), Decimal("0"))
@@ -365,7 +365,7 @@ def test_quitting_during_the_trial_cancels_everything_once(
     plan.refresh_from_db()
     assert plan.status == PlanStatus.TRIAL_QUIT
     assert set(plan.charges.values_list("status", flat=True)) == {"cancelled"}
-    assert plan.order.status == "Trial quit"
+    assert plan.order.status == "Tryout quit"
     grant = DownloadGrant.objects.get(order=plan.order)
     assert grant.ends_at == plan.trial_ends_at and grant.is_active()
     assert not grant.is_active(at=plan.trial_ends_at)
@@ -404,7 +404,7 @@ def test_the_dashboard_shows_the_plan_its_payments_and_events(
     author = django_user_model.objects.create_superuser("author", "a@example.com", "pw-1234567")
     client.force_login(author)
     page = client.get(f"/shop/dashboard/orders/{order.number}/").content.decode()
-    assert 'id="installment-plan"' in page and "Trialing" in page
+    assert 'id="installment-plan"' in page and "Free tryout" in page
     assert page.count("$98.50") >= 2 and "$197.00" in page
     assert "trial_started" in page and "I agree to a free 14-day tryout" in page
     assert "Visa ····4242" in page or "····4242" in page
@@ -437,7 +437,7 @@ def test_after_the_tryout_the_program_can_be_bought_without_it_when_the_author_a
     assert response.status_code == 302, response.content.decode()[:2000]
 
     order = Order.objects.order_by("-pk").first()
-    assert order.status == "Installment 1 paid"
+    assert order.status == "Payments under way"
     plan = order.installment_plan
     assert not plan.with_trial and plan.status == PlanStatus.INSTALLMENT_PAID
     first, second = plan.charges.all()
