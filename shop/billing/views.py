@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
@@ -57,9 +58,20 @@ class ProgramView(LoginRequiredMixin, TemplateView):
 
 
 class TrialQuitView(LoginRequiredMixin, View):
+    """ "Quit ... Tryout" from the account or the thank-you page: the press is confirmed in
+    the page (a dialog) and posts ``confirm=yes``; without JavaScript the press lands here
+    unconfirmed and this asks on a page of its own, whose one button quits."""
+
     def post(self, request, plan_id: int):
-        if not InstallmentPlan.objects.filter(pk=plan_id, user=request.user).exists():
+        plan = InstallmentPlan.objects.filter(pk=plan_id, user=request.user).first()
+        if plan is None:
             raise Http404
+        if request.POST.get("confirm") != "yes":
+            return render(
+                request,
+                TrialQuitLinkView.template_name,
+                {"plan": plan, "action": reverse("billing:trial-quit", args=[plan.pk])},
+            )
         try:
             plan, changed = plan_trial_quit(plan_id=plan_id, actor=request.user)
         except PlanActionNotAllowed as exc:

@@ -360,7 +360,9 @@ def test_quitting_during_the_trial_cancels_everything_once(
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/shop/accounts/program/{plan.pk}/quit/", follow=True)
+        response = client.post(
+            f"/shop/accounts/program/{plan.pk}/quit/", {"confirm": "yes"}, follow=True
+        )
     assert "You have quit the free tryout" in response.content.decode()
     plan.refresh_from_db()
     assert plan.status == PlanStatus.TRIAL_QUIT
@@ -374,7 +376,9 @@ def test_quitting_during_the_trial_cancels_everything_once(
     ]
 
     with django_capture_on_commit_callbacks(execute=True):
-        again = client.post(f"/shop/accounts/program/{plan.pk}/quit/", follow=True)
+        again = client.post(
+            f"/shop/accounts/program/{plan.pk}/quit/", {"confirm": "yes"}, follow=True
+        )
     assert "already quit" in again.content.decode()
     assert plan.events.filter(kind="trial_quit").count() == 1
     assert len(mail.outbox) == 1
