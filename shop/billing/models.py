@@ -206,6 +206,9 @@ class InstallmentPlan(models.Model):
     )
     # Not stored: set on the plans of "My program" by shop.billing.selectors.program_plans_for.
     cancel_access_end: datetime
+    cancel_ends_now: bool
+    access_end: datetime | None
+    retry_at: datetime | None
     awaiting: "ScheduledCharge | None"
     confirm_path: str
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from babel.numbers import format_currency
 
+from shop.billing.access import plan_access_ends_at
 from shop.billing.confirm_links import confirm_link_path
 from shop.billing.models import ChargeStatus, InstallmentPlan, TrialOffer
 from shop.billing.transitions import plan_cancel_access_end
@@ -177,8 +178,10 @@ def basket_trial_offer(basket) -> TrialOffer | None:
 
 def program_plans_for(*, user, now: datetime) -> list[InstallmentPlan]:
     """ "My program": the customer's plans with their installments, each with what the page
-    says about it (``cancel_access_end``, the payment ``awaiting`` confirmation and its
-    ``confirm_path``), in three queries whatever the number of plans."""
+    says about it (``cancel_access_end`` and whether it is ``cancel_ends_now``, when the
+    download ends as things stand (``access_end``), when a failed payment is tried again
+    (``retry_at``), the payment ``awaiting`` confirmation and its ``confirm_path``), in three
+    queries whatever the number of plans."""
     plans = list(
         InstallmentPlan.objects.filter(user=user)
         .select_related("order", "product")
@@ -188,6 +191,15 @@ def program_plans_for(*, user, now: datetime) -> list[InstallmentPlan]:
         charges = plan.charges.all()
         # What "Cancel remaining payments" would mean for the download, said on the page.
         plan.cancel_access_end = plan_cancel_access_end(plan, now, charges)
+        # Cancelling after the due date of the payment not taken leaves no period paid for.
+        plan.cancel_ends_now = plan.cancel_access_end <= now
+        plan.access_end = plan_access_ends_at(plan, charges)
+        failed = min(
+            (c for c in charges if c.status == ChargeStatus.FAILED),
+            key=lambda c: c.due_at,
+            default=None,
+        )
+        plan.retry_at = failed.next_attempt_at if failed is not None else None
         plan.awaiting = next(
             (c for c in charges if c.status == ChargeStatus.AWAITING_CONFIRMATION),
             None,

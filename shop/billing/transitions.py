@@ -694,6 +694,8 @@ def _payment_failed(plan, charge, result, now, actor_label) -> Change:
             "charge": charge,
             "failure_message": result.failure_message,
             "update_card_path": reverse("billing:card-update", args=[plan.pk]),
+            # The download stays open while the payment is retried (shop.billing.access).
+            "access_ends": charge.due_at + timedelta(days=grace_days()),
         },
     )
     return _after_commit(Change(plan, Move.PAYMENT_FAILED, emails=[email]))

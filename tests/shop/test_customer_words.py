@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core import mail
 from django.template import Context, Template
 
+from shop.billing.access import plan_access_ends_at
 from shop.billing.models import PlanStatus
 from shop.checkout.mixins import OrderPlacementMixin
 from tests.shop.billing_helpers import day
@@ -202,13 +203,17 @@ def test_after_a_failed_payment_the_page_says_when_access_ends_and_that_we_retry
     plan.refresh_from_db()
     assert plan.status == PlanStatus.PAYMENT_FAILED
     first = plan.charges.get(sequence=1)
+    access_end = long_date(plan_access_ends_at(plan))
+    failed_mail = mail.outbox[-1]
+    assert f"We will try again on {long_date(first.next_attempt_at)}." in failed_mail.body
+    assert f"Your download stays open until {access_end}" in failed_mail.body
     client.force_login(plan.user)
     with time_machine.travel(day(15), tick=False):
         page = client.get("/shop/accounts/program/").content.decode()
     text = re.sub(r"<[^>]+>", "", page)
     text = re.sub(r"\s+", " ", text)
     assert f"We try again by ourselves on {long_date(first.next_attempt_at)}" in text
-    assert "your download stays open until" in text
+    assert f"your download stays open until {access_end}" in text
     # Cancelling ends the download now: no promise of a day already past.
     assert "download stays open until December 8, 2026" not in text
     assert "download stays open until December 9, 2026" not in text
