@@ -9,7 +9,8 @@ from babel.numbers import format_currency
 from shop.billing.access import plan_access_ends_at
 from shop.billing.confirm_links import confirm_link_path
 from shop.billing.models import ChargeStatus, InstallmentPlan, TrialOffer
-from shop.billing.transitions import plan_cancel_access_end
+from shop.billing.money import from_minor_units
+from shop.billing.transitions import UNPAID, plan_cancel_access_end
 from shop.errors import RefusedWithMessage
 from web.dates import long_date
 
@@ -36,6 +37,11 @@ class TrialTerms:
     @property
     def total_display(self) -> str:
         return self.money(self.total)
+
+    @property
+    def nothing_display(self) -> str:
+        """What the tryout costs today: "$0.00" in the offer's currency."""
+        return self.money(Decimal(0))
 
     @property
     def trial_display(self) -> str:
@@ -207,3 +213,38 @@ def program_plans_for(*, user, now: datetime) -> list[InstallmentPlan]:
         if plan.awaiting is not None:
             plan.confirm_path = confirm_link_path(plan.awaiting)
     return plans
+
+
+@dataclass(frozen=True)
+class OrderMoney:
+    """What a customer has paid for an order, and what is still to come ("" for nothing)."""
+
+    paid: str
+    due_later: str
+
+
+def order_money(order) -> OrderMoney:
+    """The order history's money: a tryout's order is not paid at its price. Reads the
+    order's plan and its installments, prefetched when listing orders."""
+    try:
+        plan = order.installment_plan
+    except InstallmentPlan.DoesNotExist:
+        # Sold outright: paid in full at checkout.
+        return OrderMoney(
+            paid=format_currency(order.total_incl_tax, order.currency, locale="en_US"),
+            due_later="",
+        )
+    charges = plan.charges.all()
+    paid = sum(
+        c.amount_cents - c.refunded_cents
+        for c in charges
+        if c.status in (ChargeStatus.PAID, ChargeStatus.REFUNDED)
+    )
+    due = sum(c.amount_cents for c in charges if c.status in (*UNPAID, ChargeStatus.PROCESSING))
+
+    def money(cents: int) -> str:
+        return format_currency(
+            from_minor_units(cents, plan.currency), plan.currency, locale="en_US"
+        )
+
+    return OrderMoney(paid=money(paid), due_later=money(due) if due else "")
