@@ -493,3 +493,55 @@ def test_a_card_that_had_the_tryout_is_offered_the_plan_without_it(
     assert "You can still buy it without the tryout" in page
     assert "I agree to buy" in page and "Pay $98.50 now" in page
     assert Order.objects.count() == 1
+
+
+def repeat_card_page(client, program, django_user_model):
+    """A second account enters the card that already had the tryout; the page it gets."""
+    client.force_login(
+        django_user_model.objects.create_user("first", "first@example.com", "a-long-pass-phrase")
+    )
+    buy_once(client, program)
+    other = Client()
+    other.force_login(
+        django_user_model.objects.create_user("other", "other@example.com", "a-long-pass-phrase")
+    )
+    with time_machine.travel(NOW, tick=True):
+        open_payment_page(other, program)
+        response = other.post("/shop/checkout/payment-details/", form_data(other, save_card(other)))
+    return other, response
+
+
+def test_a_repeat_card_reads_the_refusal_once_and_the_program_without_the_tryout(
+    client, program, django_user_model
+):
+    program.trial_offer.sell_without_trial = True
+    program.trial_offer.save()
+    other, response = repeat_card_page(client, program, django_user_model)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert page.count("already been used with this card") == 1
+    assert page.count("already had the free tryout") == 0
+    assert "Start free" not in page and "$0.00 today" not in page
+    # The same program paid now, with its own disclosure, consent and button.
+    assert "Payment 1 of 2: <strong>$98.50</strong> charged today" in page
+    assert "I agree to buy Get Free from That Back Pain without a free tryout" in page
+    assert (
+        'id="id_consent"' in page and " checked" not in page[page.index('id="id_consent"') :][:80]
+    )
+    assert "Pay $98.50 now" in page
+    with time_machine.travel(NOW, tick=True):
+        again = other.post("/shop/checkout/payment-details/", form_data(other, save_card(other)))
+    assert again.status_code == 302, again.content.decode()[:2000]
+    assert Order.objects.order_by("-pk").first().installment_plan.with_trial is False
+
+
+def test_a_repeat_card_without_the_option_reads_the_refusal_once_and_no_tryout_button(
+    client, program, django_user_model
+):
+    other, response = repeat_card_page(client, program, django_user_model)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert page.count("already been used with this card") == 1
+    assert "Start free" not in page and "$0.00 today" not in page
+    assert 'id="trial-form"' not in page
+    assert Order.objects.count() == 1
