@@ -909,7 +909,12 @@ def payments_cancelled(
             extra_fields=("access_ends_at",),
         )
         return _after_commit(
-            Change(plan, Move.PAYMENTS_CANCELLED, emails=[Email("PAYMENTS_CANCELLED")])
+            Change(
+                plan,
+                Move.PAYMENTS_CANCELLED,
+                # Ended at once when the payment due had not been taken.
+                emails=[Email("PAYMENTS_CANCELLED", {"ended": plan.access_ends_at <= now})],
+            )
         )
 
 

@@ -319,13 +319,20 @@ class PaymentsCancelView(PlanCustomerMixin, View):
             messages.error(request, exc.user_message)
         else:
             end = plan.access_ends_at
-            messages.success(
-                request,
-                "Your remaining payments are cancelled; nothing more will be charged. You can "
-                f"keep downloading until {long_date(end)}."
-                if changed and end is not None
-                else "Your remaining payments were already cancelled.",
-            )
+            if not changed or end is None:
+                message = "Your remaining payments were already cancelled."
+            elif end <= timezone.now():
+                # The payment due was not taken: no period paid for is left.
+                message = (
+                    "Your remaining payments are cancelled; nothing more will be charged. "
+                    "Your download has ended, as the payment that was due had not been taken."
+                )
+            else:
+                message = (
+                    "Your remaining payments are cancelled; nothing more will be charged. You "
+                    f"can keep downloading until {long_date(end)}."
+                )
+            messages.success(request, message)
         return redirect("billing:program")
 
 

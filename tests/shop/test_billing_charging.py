@@ -44,7 +44,7 @@ def test_a_due_installment_is_charged_once_and_recorded(
     assert plan.status == PlanStatus.INSTALLMENT_PAID
     assert plan.order.status == "Payments under way"
     assert plan.order.sources.get().amount_debited == Decimal("98.50")
-    event = PaymentEvent.objects.get(order=plan.order, event_type__name="Payments under way")
+    event = PaymentEvent.objects.get(order=plan.order, event_type__name="Installment 1 paid")
     assert event.amount == Decimal("98.50") and event.reference == charge.payment_intent_id
     assert [e.kind for e in plan.events.all()][-2:] == ["charge_attempted", "charge_succeeded"]
     assert "Receipt: payment 1 of 2, $98.50" in mail.outbox[-1].subject

@@ -204,7 +204,7 @@ def test_no_confirmation_by_the_end_of_the_grace_period_suspends_the_plan(waitin
     assert run_at(17).confirmation_reminded == []
     assert run_at(17, 12).confirmation_reminded == [charge.pk]
     reminder = mail.outbox[-1]
-    assert reminder.subject == "Reminder: confirm your payment of $98.50 by December 15"
+    assert reminder.subject == "Reminder: confirm your payment of $98.50 by December 15, 2026"
     assert link_in(reminder).endswith(confirm_link_path(charge))
     assert run_at(18).confirmation_reminded == []  # once
 

@@ -63,7 +63,7 @@ def test_payment_intent_succeeded_records_once_through_replays_and_out_of_order(
     assert charge_installment(charge_id=charge.pk, now=day(14, 1)).outcome == "skipped"
 
     assert plan.order.sources.get().amount_debited == Decimal("98.50")
-    assert PaymentEvent.objects.filter(order=plan.order, event_type__name="Payments under way")
+    assert PaymentEvent.objects.filter(order=plan.order, event_type__name="Installment 1 paid")
     assert PaymentEvent.objects.filter(order=plan.order).exclude(amount=0).count() == 1
     assert StripeEvent.objects.count() == 3
 

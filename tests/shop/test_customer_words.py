@@ -234,3 +234,23 @@ def test_while_a_payment_waits_for_the_bank_cancelling_promises_no_day_already_p
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page))
     assert "download stays open until December 9, 2026" not in text
     assert "download ends now" in text
+
+
+def test_cancelling_after_a_failed_payment_says_the_download_ends_now(
+    make_fake_plan, run_at, client, django_capture_on_commit_callbacks
+):
+    plan = make_fake_plan(card_number=CARD_DECLINED_WHEN_CHARGED)
+    run_at(14)
+    client.force_login(plan.user)
+    mail.outbox.clear()
+    with (
+        time_machine.travel(day(15), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        page = client.post(f"/shop/accounts/program/{plan.pk}/cancel/", follow=True)
+    text = page.content.decode()
+    assert "Your remaining payments are cancelled; nothing more will be charged." in text
+    assert "keep downloading until" not in text
+    assert "Your download has ended" in text
+    assert "keep downloading" not in mail.outbox[-1].body
+    assert "The download has ended" in mail.outbox[-1].body
