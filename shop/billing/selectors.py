@@ -10,6 +10,7 @@ from shop.billing.access import plan_access_ends_at
 from shop.billing.confirm_links import confirm_link_path
 from shop.billing.models import ChargeStatus, InstallmentPlan, TrialOffer
 from shop.billing.money import from_minor_units
+from shop.billing.services import TrialNotAllowed, trial_eligibility_check
 from shop.billing.transitions import UNPAID, plan_cancel_access_end
 from shop.errors import RefusedWithMessage
 from web.dates import long_date
@@ -248,3 +249,41 @@ def order_money(order) -> OrderMoney:
         )
 
     return OrderMoney(paid=money(paid), due_later=money(due) if due else "")
+
+
+@dataclass(frozen=True)
+class BasketDue:
+    """What a basket holding the program costs today and what follows: nothing today with
+    the tryout; the first payment today for a customer who already had it."""
+
+    terms: TrialTerms
+    with_trial: bool
+
+    @property
+    def today_display(self) -> str:
+        return self.terms.nothing_display if self.with_trial else self.terms.installment_display
+
+    @property
+    def later_count(self) -> int:
+        return self.terms.installment_count - (0 if self.with_trial else 1)
+
+
+def basket_due(basket) -> BasketDue | None:
+    """The basket's program with what is due today, or None (an ordinary basket, or one the
+    checkout will ask to change). The basket's owner's tryout is checked as checkout does;
+    a visitor not signed in is told the tryout's terms."""
+    try:
+        offer = basket_trial_offer(basket)
+    except BasketNotTrialReady:
+        return None
+    if offer is None:
+        return None
+    terms = trial_terms_for_product(offer.product)
+    owner = basket.owner
+    if owner is None:
+        return BasketDue(terms=terms, with_trial=True)
+    try:
+        trial_eligibility_check(product=offer.product, user=owner, email=owner.email)
+    except TrialNotAllowed:
+        return BasketDue(terms=terms, with_trial=False)
+    return BasketDue(terms=terms, with_trial=True)

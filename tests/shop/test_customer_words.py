@@ -254,3 +254,33 @@ def test_cancelling_after_a_failed_payment_says_the_download_ends_now(
     assert "Your download has ended" in text
     assert "keep downloading" not in mail.outbox[-1].body
     assert "The download has ended" in mail.outbox[-1].body
+
+
+def test_the_basket_says_what_is_due_today_under_the_programs_total(
+    billing_program, billing_reader, client
+):
+    client.force_login(billing_reader)
+    client.post(f"/shop/basket/add/{billing_program.pk}/", {"quantity": 1})
+    client.get("/shop/basket/")
+    page = client.get("/shop/basket/").content.decode()
+    totals = page[page.index('id="basket_totals"') :]
+    totals = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", totals[: totals.index("</table>")]))
+    assert "Due today $0.00" in totals
+    assert "Then 2 payments of $98.50, every 4 weeks, unless you quit during the tryout" in totals
+
+
+def test_who_already_had_the_tryout_reads_the_first_payment_as_due_today(
+    make_fake_plan, billing_program, client
+):
+    plan = make_fake_plan()
+    client.force_login(plan.user)
+    added = client.post(
+        f"/shop/basket/add/{billing_program.pk}/", {"quantity": 1}, follow=True
+    ).content.decode()
+    assert "without the free tryout you already had" in added
+    assert "$98.50 today</strong>, then 1 payment of $98.50" in added
+    assert "$0.00 today" not in added
+    page = client.get("/shop/basket/").content.decode()
+    totals = page[page.index('id="basket_totals"') :]
+    totals = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", totals[: totals.index("</table>")]))
+    assert "Due today $98.50" in totals and "Then 1 payment of $98.50, every 4 weeks." in totals

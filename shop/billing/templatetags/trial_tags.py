@@ -1,11 +1,7 @@
 from django import template
 
-from shop.billing.selectors import (
-    BasketNotTrialReady,
-    TrialTerms,
-    basket_trial_offer,
-    trial_terms_for_product,
-)
+from shop.billing import selectors
+from shop.billing.selectors import BasketDue, TrialTerms, trial_terms_for_product
 
 register = template.Library()
 
@@ -19,11 +15,7 @@ def trial_terms_for(product) -> TrialTerms | None:
 
 
 @register.simple_tag
-def basket_trial_terms(basket) -> TrialTerms | None:
-    """`{% basket_trial_terms basket as terms %}`: the terms of the tryout a basket holds on
-    its own, or None (an ordinary basket, or one the checkout will ask to change)."""
-    try:
-        offer = basket_trial_offer(basket)
-    except BasketNotTrialReady:
-        return None
-    return trial_terms_for_product(offer.product) if offer is not None else None
+def basket_due(basket) -> BasketDue | None:
+    """`{% basket_due basket as due %}`: what a basket holding the program costs today and
+    what follows, or None for any other basket."""
+    return selectors.basket_due(basket)
