@@ -276,9 +276,9 @@ def basket_due(basket) -> BasketDue | None:
         offer = basket_trial_offer(basket)
     except BasketNotTrialReady:
         return None
-    if offer is None:
+    terms = trial_terms_for_product(offer.product) if offer is not None else None
+    if offer is None or terms is None:
         return None
-    terms = trial_terms_for_product(offer.product)
     owner = basket.owner
     if owner is None:
         return BasketDue(terms=terms, with_trial=True)
