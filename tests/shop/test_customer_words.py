@@ -284,3 +284,29 @@ def test_who_already_had_the_tryout_reads_the_first_payment_as_due_today(
     totals = page[page.index('id="basket_totals"') :]
     totals = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", totals[: totals.index("</table>")]))
     assert "Due today $98.50" in totals and "Then 1 payment of $98.50, every 4 weeks." in totals
+
+
+def test_orders_placed_before_keep_their_place_in_the_pipeline_under_the_new_words():
+    """The migration renames the statuses written before, on orders, lines and history."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from oscar.core.loading import get_model
+
+    from tests.shop.factories import OrderFactory
+
+    migration = import_module("shop.billing.migrations.0010_customer_words_for_statuses")
+    # As the first payment left an order before: the pipeline then named these statuses.
+    order = OrderFactory(status="Installment 1 paid")
+    order.lines.update(status="Trialing")
+    StatusChange = get_model("order", "OrderStatusChange")
+    StatusChange.objects.create(order=order, old_status="Trialing", new_status="Installment 1 paid")
+    migration.statuses_in_customer_words(apps, None)
+    order.refresh_from_db()
+    assert order.status == "Payments under way"
+    assert set(order.lines.values_list("status", flat=True)) == {"Free tryout"}
+    change = StatusChange.objects.get(order=order)
+    assert (change.old_status, change.new_status) == ("Free tryout", "Payments under way")
+    migration.statuses_as_before(apps, None)
+    order.refresh_from_db()
+    assert order.status == "Installment 1 paid"
