@@ -310,3 +310,11 @@ def test_orders_placed_before_keep_their_place_in_the_pipeline_under_the_new_wor
     migration.statuses_as_before(apps, None)
     order.refresh_from_db()
     assert order.status == "Installment 1 paid"
+
+
+def test_every_plan_status_is_an_order_status_in_the_same_words():
+    from shop.billing.transitions import ORDER_STATUS_FOR_PLAN
+
+    pipeline = settings.OSCAR_ORDER_STATUS_PIPELINE
+    assert set(ORDER_STATUS_FOR_PLAN.values()) <= set(pipeline)
+    assert PlanStatus.TRIALING.label == settings.OSCAR_INITIAL_ORDER_STATUS
