@@ -1,10 +1,7 @@
-"""Oscar's account pages under the names the account menu gives them, in the site's words."""
+"""Oscar's account pages under the names the account menu gives them, in the site's words
+(the order history is shop.accounts.views.OrderHistoryView)."""
 
 from oscar.apps.customer import views
-
-
-class OrderHistoryView(views.OrderHistoryView):
-    page_title = "Order history"
 
 
 class EmailsReceivedView(views.EmailHistoryView):

@@ -49,8 +49,14 @@ def test_customer_downloads_then_quits_the_tryout(site, desktop, shoot):
     page.get_by_role("link", name="My program").first.click()
     assert axe_violations(page) == []
     page.get_by_role("button", name="Quit 2-Week Tryout").click()
+    # One press: the confirmation opens in the page, and its button quits.
+    dialog = page.get_by_role("dialog", name="Quit your free tryout?")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Nothing will be charged")
+    assert axe_violations(page) == []
+    dialog.get_by_role("button", name="Yes, quit the tryout").click()
     expect(page.locator("body")).to_contain_text("You have quit the free tryout")
-    expect(page.locator("body")).to_contain_text("Trial quit")
+    expect(page.locator("body")).to_contain_text("Tryout quit")
     trial_end = datetime.now(tz=UTC).date() + timedelta(days=14)
     expect(page.locator("body")).to_contain_text(f"{trial_end:%B} {trial_end.day}, {trial_end:%Y}")
     shoot(page, "quit")

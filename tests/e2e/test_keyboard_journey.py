@@ -80,3 +80,13 @@ def test_buyer_journey_with_the_keyboard_only(site, desktop, shoot):
     expect(page).to_have_url(re.compile(r"/shop/checkout/thank-you/$"))
     expect(page.locator(".trial-confirmation")).to_contain_text("nothing has been charged today")
     assert count_rows(site.database, "billing_installmentplan") == 1
+
+    # Quitting from here: the press opens its confirmation, which Escape leaves untouched.
+    tab_to(page, lambda s: s["tag"] == "button" and s["text"] == "Quit 2-Week Tryout")
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Quit your free tryout?")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("button", name="Yes, quit the tryout")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("button", name="Quit 2-Week Tryout")).to_be_focused()
