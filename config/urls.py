@@ -13,6 +13,7 @@ from home import api as content_api
 from home.views import favicon, robots_txt, site_search_view
 from shop.billing import api as shop_api
 from shop.downloads import api as downloads_api
+from shop.search.views.catalogue import store_front
 from web.api import ItemIdConverter, api_not_found
 from web.health import healthz
 
@@ -48,6 +49,8 @@ urlpatterns = [
     path("shop/stripe/webhook/", include("shop.billing.webhook_urls")),
     path("shop/accounts/downloads/", include("shop.downloads.urls")),
     path("shop/accounts/", include("shop.accounts.urls")),
+    # Before Oscar's own "/shop/" (a redirect to the list): a shop of one product opens it.
+    path("shop/", store_front, name="store_front"),
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
 ]
 

@@ -322,6 +322,7 @@ def demo_content_load() -> list[str]:
         "products": Product.objects.count,
         "product pictures": get_model("catalogue", "ProductImage").objects.count,
         "program files": ProgramFile.objects.count,
+        "testimonials": Testimonial.objects.count,
     }
     before = {name: count() for name, count in counted.items()}
     content = demo_content("site")
@@ -340,6 +341,11 @@ def demo_content_load() -> list[str]:
     Testimonial.objects.get_or_create(
         person=letter.pop("person"), kind=letter.pop("kind"), defaults=letter
     )
+    for testimonial in content.get("testimonials", []):
+        fields = {**testimonial}
+        Testimonial.objects.get_or_create(
+            person=fields.pop("person"), kind=Testimonial.TESTIMONIAL, defaults=fields
+        )
     _site_settings_fill(site, pages)
     written = [
         f"{count() - before[name]} {name}"

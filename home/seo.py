@@ -15,6 +15,7 @@ from wagtail.rich_text import expand_db_html
 from home.models import QAPage, SiteSettings
 from home.models.pages import ArticleContent
 from shop.billing.selectors import trial_terms_for_product
+from shop.search.selectors import product_cover
 
 SHARE_IMAGE_RENDITION = "fill-1200x630"
 IN_STOCK = "https://schema.org/InStock"
@@ -112,13 +113,14 @@ def page_article_data(
     return data
 
 
-def product_offer_data(*, product, request: HttpRequest | None) -> dict | None:
-    """Product with its Offer: the total price; the installments are told in words."""
+def product_offer_data(*, product, request: HttpRequest | None, image_url: str = "") -> dict | None:
+    """Product with its Offer: the total price; the tryout and the payments are told in
+    words. No reviews or ratings: the site collects none."""
     terms = trial_terms_for_product(product)
     if terms is None:
         return None
     url = _absolute(terms.product_url, request)
-    return {
+    data = {
         "@context": "https://schema.org",
         "@type": "Product",
         "name": terms.product_title,
@@ -129,9 +131,32 @@ def product_offer_data(*, product, request: HttpRequest | None) -> dict | None:
             "price": f"{terms.total:.2f}",
             "priceCurrency": terms.currency,
             "availability": IN_STOCK if terms.available else OUT_OF_STOCK,
+            "description": terms.summary,
             "url": url,
         },
     }
+    if image_url:
+        data["image"] = [image_url]
+    return data
+
+
+def product_page_seo(*, product, request: HttpRequest | None) -> PageSeo | None:
+    """What the program's page in the shop tells search engines and link previews: the
+    title, cover picture and terms the page itself shows. None for other products."""
+    cover = product_cover(product)
+    image_url = _absolute(cover.url, request) if cover else ""
+    offer = product_offer_data(product=product, request=request, image_url=image_url)
+    if offer is None:
+        return None
+    description = strip_tags(product.description or "").strip()
+    return PageSeo(
+        title=product.get_title(),
+        description=" ".join(description.split()) or offer["description"],
+        canonical_url=offer["url"],
+        og_type="product",
+        image_url=image_url,
+        structured_data=[offer],
+    )
 
 
 def qa_faq_data(*, page: QAPage) -> dict | None:

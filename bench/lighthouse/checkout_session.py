@@ -2,10 +2,10 @@
 
     .venv/bin/python bench/lighthouse/checkout_session.py http://127.0.0.1:PORT [EMAIL]
 
-Posts the forms a visitor would: the program into the basket from its product page, then a
-new account at checkout. Prints the URL of the payment step on the first line and the
-`Cookie` header that reaches it (session, basket, CSRF) on the second, for
-`audit.py --cookie`. The site must be running with its demo content, and let this address
+Posts the forms a visitor would: "Start free 2-week tryout" on the program's page (the
+store opens it), then a new account at checkout. Prints the URL of the payment step on the
+first line and the `Cookie` header that reaches it (session, basket, CSRF) on the second,
+for `audit.py --cookie`. The site must be running with its demo content, and let this address
 sign up once more (its limit is SIGNUPS_PER_ADDRESS an hour: raise it for repeated audits).
 """
 
@@ -17,8 +17,8 @@ from urllib.error import HTTPError
 from urllib.parse import urlencode
 from urllib.request import HTTPCookieProcessor, Request, build_opener
 
-PRODUCT_LINK = re.compile(r'href="(/shop/catalogue/[^"/]+_\d+/)"')
-ADD_FORM = re.compile(r'id="add_to_basket_form" action="([^"]+)"')
+START_FORM = re.compile(r'class="start-tryout" method="post" action="([^"]+)"')
+PRODUCT_FIELD = re.compile(r'name="product" value="(\d+)"')
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 PASSWORD = "a-long-pass-phrase-for-the-audit"
 
@@ -51,16 +51,18 @@ class Visitor:
 
 def reach_payment_step(base_url: str, email: str) -> tuple[str, str]:
     visitor = Visitor(base_url)
-    _, catalogue = visitor.get("/shop/catalogue/")
-    product_path = PRODUCT_LINK.search(catalogue).group(1)
-    _, product = visitor.get(product_path)
-    visitor.post(
-        ADD_FORM.search(product).group(1),
-        {"csrfmiddlewaretoken": CSRF.search(product).group(1), "quantity": "1"},
+    product_url, product = visitor.get("/shop/")
+    product_path = product_url.removeprefix(visitor.base_url)
+    # The button puts the program in the basket and leads a visitor without an account to
+    # the sign-in page, which also registers.
+    sign_in_url, sign_in = visitor.post(
+        START_FORM.search(product).group(1),
+        {
+            "csrfmiddlewaretoken": CSRF.search(product).group(1),
+            "product": PRODUCT_FIELD.search(product).group(1),
+        },
         product_path,
     )
-    # A visitor without an account is sent to the sign-in page, which also registers.
-    sign_in_url, sign_in = visitor.get("/shop/checkout/")
     sign_in_path = sign_in_url.removeprefix(visitor.base_url)
     try:
         url, _ = register(visitor, sign_in_path, sign_in, email)

@@ -467,16 +467,16 @@ def visitor_at_payment_step(tree: Tree, product_path: str) -> str:
     a browser would; returns their cookies as a Cookie header."""
     visitor = Visitor(tree.site)
     _, page = visitor.open(product_path)
-    product_id = re.search(r"/shop/basket/add/(\d+)/", page)
+    product_id = re.search(r'name="product" value="(\d+)"', page)
     if not product_id:
-        raise RuntimeError("no add-to-basket form on the product page")
-    visitor.open(
-        f"/shop/basket/add/{product_id.group(1)}/",
-        {"csrfmiddlewaretoken": csrf_token(page), "quantity": 1},
+        raise RuntimeError("no Start free tryout button on the product page")
+    # The button puts the program in the basket and leads a visitor without an account to
+    # the sign-in page, which also registers.
+    url, page = visitor.open(
+        "/shop/checkout/start-tryout/",
+        {"csrfmiddlewaretoken": csrf_token(page), "product": product_id.group(1)},
         product_path,
     )
-    # A visitor without an account is sent to the sign-in page, which also registers.
-    url, page = visitor.open("/shop/checkout/")
     sign_in = urllib.parse.urlsplit(url)
     sign_in_path = sign_in.path + (f"?{sign_in.query}" if sign_in.query else "")
     password = secrets.token_urlsafe(16)

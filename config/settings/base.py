@@ -166,7 +166,6 @@ TEMPLATES = [
                 "wagtail.contrib.settings.context_processors.settings",
                 "oscar.apps.search.context_processors.search_form",
                 "oscar.apps.checkout.context_processors.checkout",
-                "oscar.apps.communication.notifications.context_processors.notifications",
                 "oscar.core.context_processors.metadata",
             ],
         },
@@ -261,6 +260,10 @@ AUTHENTICATION_BACKENDS = [
 # Oscar lives under /shop/: Django's default /accounts/login/ would fall through to Wagtail.
 LOGIN_URL = "customer:login"
 LOGIN_REDIRECT_URL = "customer:summary"
+# A customer's account opens on their program (Oscar's default is the profile).
+OSCAR_ACCOUNTS_REDIRECT_URL = "billing:program"
+# Oscar's "Home" (breadcrumbs, signing out, an empty basket) leads to the site, not the store.
+OSCAR_HOMEPAGE = "/"
 
 # Guessing passwords (web.lockout): after LOGIN_FAILURE_LIMIT failed sign-ins for one
 # account or from one address, sign-in is refused for LOGIN_LOCKOUT_MINUTES; each refused try
@@ -285,6 +288,8 @@ LANGUAGES = [("en-us", "English")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# "December 13, 2026" everywhere a date is shown (web/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["web.formats"]
 SITE_ID = 1
 
 # Static files: the project's own in site/static, served by whitenoise.
@@ -442,17 +447,17 @@ OSCAR_ALLOW_ANON_CHECKOUT = False
 OSCAR_REQUIRED_ADDRESS_FIELDS = ("first_name", "last_name", "line1", "line4", "postcode", "country")
 OSCAR_HIDDEN_FEATURES = ["reviews", "wishlists"]
 # An order's life follows its installment plan.
-OSCAR_INITIAL_ORDER_STATUS = "Trialing"
+OSCAR_INITIAL_ORDER_STATUS = "Free tryout"
 OSCAR_ORDER_STATUS_PIPELINE = {
-    "Trialing": (
-        "Installment 1 paid",
-        "Trial quit",
+    "Free tryout": (
+        "Payments under way",
+        "Tryout quit",
         "Payment failed",
         "Confirmation needed",
         "Cancelled",
         "Refunded",
     ),
-    "Installment 1 paid": (
+    "Payments under way": (
         "Paid in full",
         "Payment failed",
         "Confirmation needed",
@@ -460,14 +465,14 @@ OSCAR_ORDER_STATUS_PIPELINE = {
         "Refunded",
     ),
     "Payment failed": (
-        "Installment 1 paid",
+        "Payments under way",
         "Paid in full",
         "Confirmation needed",
         "Cancelled",
         "Refunded",
     ),
     "Confirmation needed": (
-        "Installment 1 paid",
+        "Payments under way",
         "Paid in full",
         "Payment failed",
         "Cancelled",
@@ -476,11 +481,11 @@ OSCAR_ORDER_STATUS_PIPELINE = {
     "Paid in full": ("Refunded",),
     # Bought outright: paid at checkout in one payment.
     "Paid": ("Refunded",),
-    "Trial quit": (),
+    "Tryout quit": (),
     "Cancelled": ("Refunded",),
     "Refunded": (),
 }
-OSCAR_INITIAL_LINE_STATUS = "Trialing"
+OSCAR_INITIAL_LINE_STATUS = "Free tryout"
 OSCAR_LINE_STATUS_PIPELINE = OSCAR_ORDER_STATUS_PIPELINE
 # Oscar 4.2 still requires haystack; the simple backend needs no index server.
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}

@@ -5,7 +5,7 @@ from django.core.cache import cache
 from wagtail.models import Page
 
 from home.content_changes import content_version, rendered_content_seconds
-from home.seo import page_seo
+from home.seo import page_seo, product_page_seo
 
 register = template.Library()
 
@@ -32,3 +32,9 @@ def seo_for_page(context):
         seo = page_seo(page=page, request=request)
         cache.set(key, seo, timeout=rendered_content_seconds())
     return seo
+
+
+@register.simple_tag(takes_context=True)
+def seo_for_product(context, product):
+    """The SEO data of a program's page in the shop, or None for other products."""
+    return product_page_seo(product=product, request=context.get("request"))

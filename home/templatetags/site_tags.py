@@ -5,6 +5,7 @@ navigation and the settings are read once per process and site until the content
 
 from django import template
 from django.db.models import Prefetch
+from django.urls import reverse
 from wagtail.images import get_image_model
 from wagtail.models import Site
 
@@ -49,6 +50,24 @@ def navigation_items(context) -> list[dict]:
         }
         for label, href in memo[key]
     ]
+
+
+@register.simple_tag(takes_context=True)
+def account_links(context) -> list[dict]:
+    """The header's account links, the same on articles, shop and account pages: a customer
+    reaches their program and signs out from anywhere; a visitor finds where to sign in.
+    An anonymous reader's page is shared by the page cache, so it names no one."""
+    request = context.get("request")
+    user = context.get("user") or getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        links = [
+            ("My program", reverse("billing:program")),
+            ("Sign out", reverse("customer:logout")),
+        ]
+    else:
+        links = [("Sign in", reverse("customer:login"))]
+    current = request.path if request else ""
+    return [{"label": label, "href": href, "current": href == current} for label, href in links]
 
 
 @register.simple_tag(takes_context=True)

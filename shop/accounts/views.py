@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.generic import TemplateView
+from oscar.apps.customer.views import OrderHistoryView as OscarOrderHistoryView
 
 from shop.accounts.account_deletion import AccountDeletionRefused, account_delete
 from shop.accounts.personal_data import personal_data_export, personal_data_filename
@@ -70,3 +71,18 @@ class AccountDeleteView(LoginRequiredMixin, View):
 def account_deleted(request):
     """The page shown once the account is gone (the customer is signed out)."""
     return render(request, "shop/accounts/account_deleted.html", {"page_title": "Account deleted"})
+
+
+class OrderHistoryView(OscarOrderHistoryView):
+    """Oscar's order history, each order read with its plan and payments at once (the page
+    says what was paid and what is due later, shop.billing.selectors.order_money)."""
+
+    page_title = "Order history"
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("installment_plan")
+            .prefetch_related("installment_plan__charges")
+        )

@@ -1,8 +1,8 @@
 """Who may download, decided in one place from the plan's state.
 
-- Trialing, "Installment 1 paid": yes.
+- Free tryout, payments under way: yes.
 - Paid in full: for good.
-- Trial quit: until the tryout's end.
+- Tryout quit: until the tryout's end.
 - Payment failed: while the installment is retried, i.e. until the plan is suspended (at
   the latest ``BILLING_GRACE_DAYS`` after the failed installment was due), then no.
 - Confirmation needed (the bank asks the customer to confirm an installment): until the
@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from shop.billing.models import ChargeStatus, InstallmentPlan, PlanStatus, ScheduledCharge
 from shop.downloads.models import DownloadGrant
+from web.dates import long_date
 
 # What the customer reads on "My downloads" once the plan has closed (or paused) their
 # access; ``{ended_on}`` is the day it ended.
@@ -42,15 +43,9 @@ ENDED_REASONS: dict[str, str] = {
 }
 
 
-def _day(at: datetime) -> str:
-    """ "March 3, 2025", in the site's time zone."""
-    at = timezone.localtime(at, timezone.get_default_timezone())
-    return f"{at:%B} {at.day}, {at:%Y}"
-
-
 def plan_ended_reason(plan: InstallmentPlan, ends: datetime) -> str:
     """The customer's sentence for a plan that ends their access at ``ends``."""
-    return ENDED_REASONS.get(plan.status, "").format(ended_on=_day(ends))
+    return ENDED_REASONS.get(plan.status, "").format(ended_on=long_date(ends))
 
 
 def grace_days() -> int:

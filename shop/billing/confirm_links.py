@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from shop.billing.models import ChargeStatus, ScheduledCharge
 from shop.errors import RefusedWithMessage
+from web.dates import long_date
 
 CONFIRM_LINK_SALT = "shop.billing.payment-confirm-link"
 
@@ -45,11 +46,6 @@ def confirm_link_token(charge: ScheduledCharge) -> str:
 
 def confirm_link_path(charge: ScheduledCharge) -> str:
     return reverse("billing:payment-confirm", args=[confirm_link_token(charge)])
-
-
-def _day(at: datetime) -> str:
-    at = timezone.localtime(at)
-    return f"{at:%B} {at.day}, {at:%Y}"
 
 
 def confirm_link_charge(token: str, *, user, now: datetime | None = None) -> ScheduledCharge:
@@ -85,7 +81,7 @@ def confirm_link_charge(token: str, *, user, now: datetime | None = None) -> Sch
         raise ConfirmLinkInvalid(_no_longer_waiting(charge), status=409, charge=charge)
     if now >= until:
         raise ConfirmLinkInvalid(
-            f"This link has expired: the payment had to be confirmed by {_day(until)}. "
+            f"This link has expired: the payment had to be confirmed by {long_date(until)}. "
             "Open “My program” in your account to see what you can do now.",
             status=410,
             charge=charge,

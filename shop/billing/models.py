@@ -132,10 +132,10 @@ class StripeCustomer(models.Model):
 class PlanStatus(models.TextChoices):
     """Where an installment plan stands."""
 
-    TRIALING = "trialing", "Trialing"
-    INSTALLMENT_PAID = "installment_paid", "Installment 1 paid"
+    TRIALING = "trialing", "Free tryout"
+    INSTALLMENT_PAID = "installment_paid", "Payments under way"
     PAID_IN_FULL = "paid_in_full", "Paid in full"
-    TRIAL_QUIT = "trial_quit", "Trial quit"
+    TRIAL_QUIT = "trial_quit", "Tryout quit"
     PAYMENT_FAILED = "payment_failed", "Payment failed"
     CONFIRMATION_NEEDED = "confirmation_needed", "Confirmation needed"
     CANCELLED = "cancelled", "Cancelled"
@@ -206,6 +206,9 @@ class InstallmentPlan(models.Model):
     )
     # Not stored: set on the plans of "My program" by shop.billing.selectors.program_plans_for.
     cancel_access_end: datetime
+    cancel_ends_now: bool
+    access_end: datetime | None
+    retry_at: datetime | None
     awaiting: "ScheduledCharge | None"
     confirm_path: str
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from shop.billing import transitions
 from shop.billing.models import InstallmentPlan, PlanStatus
 from shop.errors import RefusedWithMessage
+from web.dates import long_date
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +63,7 @@ def quit_link_plan(token: str, *, now: datetime | None = None) -> InstallmentPla
         raise QuitLinkInvalid("This quit link is not valid.")
     if now >= until:
         raise QuitLinkInvalid(
-            "This quit link has expired: the free tryout ended on "
-            f"{until:%B} {until.day}, {until.year}."
+            f"This quit link has expired: the free tryout ended on {long_date(until)}."
         )
     return plan
 

@@ -6,10 +6,14 @@ from decimal import Decimal
 
 from babel.numbers import format_currency
 
+from shop.billing.access import plan_access_ends_at
 from shop.billing.confirm_links import confirm_link_path
 from shop.billing.models import ChargeStatus, InstallmentPlan, TrialOffer
-from shop.billing.transitions import plan_cancel_access_end
+from shop.billing.money import from_minor_units
+from shop.billing.services import TrialNotAllowed, trial_eligibility_check
+from shop.billing.transitions import UNPAID, plan_cancel_access_end
 from shop.errors import RefusedWithMessage
+from web.dates import long_date
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,11 @@ class TrialTerms:
     @property
     def total_display(self) -> str:
         return self.money(self.total)
+
+    @property
+    def nothing_display(self) -> str:
+        """What the tryout costs today: "$0.00" in the offer's currency."""
+        return self.money(Decimal(0))
 
     @property
     def trial_display(self) -> str:
@@ -102,8 +111,7 @@ class TrialDisclosure:
     def consent_text(self) -> str:
         t = self.terms
         schedule = " and ".join(
-            f"{line.amount_display} on {line.due_on:%B} {line.due_on.day}, {line.due_on:%Y}"
-            for line in self.charges
+            f"{line.amount_display} on {long_date(line.due_on)}" for line in self.charges
         )
         first = self.first_charge_on
         if not self.with_trial:
@@ -115,7 +123,7 @@ class TrialDisclosure:
             f"I agree to a free {t.trial_days}-day tryout of {t.product_title}, after which my "
             f"card will be charged {schedule} ({t.total_display} in total), unless I press "
             f'"Quit {t.trial_display.title()} Tryout" in my account before '
-            f"{first:%B} {first.day}, {first:%Y}."
+            f"{long_date(first)}."
         )
 
     @property
@@ -177,8 +185,10 @@ def basket_trial_offer(basket) -> TrialOffer | None:
 
 def program_plans_for(*, user, now: datetime) -> list[InstallmentPlan]:
     """ "My program": the customer's plans with their installments, each with what the page
-    says about it (``cancel_access_end``, the payment ``awaiting`` confirmation and its
-    ``confirm_path``), in three queries whatever the number of plans."""
+    says about it (``cancel_access_end`` and whether it is ``cancel_ends_now``, when the
+    download ends as things stand (``access_end``), when a failed payment is tried again
+    (``retry_at``), the payment ``awaiting`` confirmation and its ``confirm_path``), in three
+    queries whatever the number of plans."""
     plans = list(
         InstallmentPlan.objects.filter(user=user)
         .select_related("order", "product")
@@ -188,6 +198,15 @@ def program_plans_for(*, user, now: datetime) -> list[InstallmentPlan]:
         charges = plan.charges.all()
         # What "Cancel remaining payments" would mean for the download, said on the page.
         plan.cancel_access_end = plan_cancel_access_end(plan, now, charges)
+        # Cancelling after the due date of the payment not taken leaves no period paid for.
+        plan.cancel_ends_now = plan.cancel_access_end <= now
+        plan.access_end = plan_access_ends_at(plan, charges)
+        failed = min(
+            (c for c in charges if c.status == ChargeStatus.FAILED),
+            key=lambda c: c.due_at,
+            default=None,
+        )
+        plan.retry_at = failed.next_attempt_at if failed is not None else None
         plan.awaiting = next(
             (c for c in charges if c.status == ChargeStatus.AWAITING_CONFIRMATION),
             None,
@@ -195,3 +214,76 @@ def program_plans_for(*, user, now: datetime) -> list[InstallmentPlan]:
         if plan.awaiting is not None:
             plan.confirm_path = confirm_link_path(plan.awaiting)
     return plans
+
+
+@dataclass(frozen=True)
+class OrderMoney:
+    """What a customer has paid for an order, and what is still to come ("" for nothing)."""
+
+    paid: str
+    due_later: str
+
+
+def order_money(order) -> OrderMoney:
+    """The order history's money: a tryout's order is not paid at its price. Reads the
+    order's plan and its installments, prefetched when listing orders."""
+    try:
+        plan = order.installment_plan
+    except InstallmentPlan.DoesNotExist:
+        # Sold outright: paid in full at checkout.
+        return OrderMoney(
+            paid=format_currency(order.total_incl_tax, order.currency, locale="en_US"),
+            due_later="",
+        )
+    charges = plan.charges.all()
+    paid = sum(
+        c.amount_cents - c.refunded_cents
+        for c in charges
+        if c.status in (ChargeStatus.PAID, ChargeStatus.REFUNDED)
+    )
+    due = sum(c.amount_cents for c in charges if c.status in (*UNPAID, ChargeStatus.PROCESSING))
+
+    def money(cents: int) -> str:
+        return format_currency(
+            from_minor_units(cents, plan.currency), plan.currency, locale="en_US"
+        )
+
+    return OrderMoney(paid=money(paid), due_later=money(due) if due else "")
+
+
+@dataclass(frozen=True)
+class BasketDue:
+    """What a basket holding the program costs today and what follows: nothing today with
+    the tryout; the first payment today for a customer who already had it."""
+
+    terms: TrialTerms
+    with_trial: bool
+
+    @property
+    def today_display(self) -> str:
+        return self.terms.nothing_display if self.with_trial else self.terms.installment_display
+
+    @property
+    def later_count(self) -> int:
+        return self.terms.installment_count - (0 if self.with_trial else 1)
+
+
+def basket_due(basket) -> BasketDue | None:
+    """The basket's program with what is due today, or None (an ordinary basket, or one the
+    checkout will ask to change). The basket's owner's tryout is checked as checkout does;
+    a visitor not signed in is told the tryout's terms."""
+    try:
+        offer = basket_trial_offer(basket)
+    except BasketNotTrialReady:
+        return None
+    terms = trial_terms_for_product(offer.product) if offer is not None else None
+    if offer is None or terms is None:
+        return None
+    owner = basket.owner
+    if owner is None:
+        return BasketDue(terms=terms, with_trial=True)
+    try:
+        trial_eligibility_check(product=offer.product, user=owner, email=owner.email)
+    except TrialNotAllowed:
+        return BasketDue(terms=terms, with_trial=False)
+    return BasketDue(terms=terms, with_trial=True)

@@ -135,16 +135,9 @@ ALLOWED_MOVES: dict[Move, tuple[frozenset, str | None]] = {
     Move.CONFIRMATION_EMAIL_RESENT: (frozenset({PlanStatus.CONFIRMATION_NEEDED}), None),
 }
 
-ORDER_STATUS_FOR_PLAN: dict[str, str] = {
-    PlanStatus.TRIALING: "Trialing",
-    PlanStatus.INSTALLMENT_PAID: "Installment 1 paid",
-    PlanStatus.PAID_IN_FULL: "Paid in full",
-    PlanStatus.TRIAL_QUIT: "Trial quit",
-    PlanStatus.PAYMENT_FAILED: "Payment failed",
-    PlanStatus.CONFIRMATION_NEEDED: "Confirmation needed",
-    PlanStatus.CANCELLED: "Cancelled",
-    PlanStatus.REFUNDED: "Refunded",
-}
+# The order's status reads as the plan's, in the customers' words (tryout, payment): one
+# vocabulary on the account pages, in emails and on the dashboard.
+ORDER_STATUS_FOR_PLAN: dict[str, str] = {status: status.label for status in PlanStatus}
 
 # Installments not yet paid, cancelled when a plan closes.
 UNPAID = (ChargeStatus.SCHEDULED, ChargeStatus.FAILED, ChargeStatus.AWAITING_CONFIRMATION)
@@ -701,6 +694,8 @@ def _payment_failed(plan, charge, result, now, actor_label) -> Change:
             "charge": charge,
             "failure_message": result.failure_message,
             "update_card_path": reverse("billing:card-update", args=[plan.pk]),
+            # The download stays open while the payment is retried (shop.billing.access).
+            "access_ends": charge.due_at + timedelta(days=grace_days()),
         },
     )
     return _after_commit(Change(plan, Move.PAYMENT_FAILED, emails=[email]))
@@ -914,7 +909,12 @@ def payments_cancelled(
             extra_fields=("access_ends_at",),
         )
         return _after_commit(
-            Change(plan, Move.PAYMENTS_CANCELLED, emails=[Email("PAYMENTS_CANCELLED")])
+            Change(
+                plan,
+                Move.PAYMENTS_CANCELLED,
+                # Ended at once when the payment due had not been taken.
+                emails=[Email("PAYMENTS_CANCELLED", {"ended": plan.access_ends_at <= now})],
+            )
         )
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
@@ -39,6 +40,7 @@ from shop.billing.services import PlanActionNotAllowed, plan_trial_quit
 from shop.billing.webhooks import stripe_event_handle
 from shop.errors import RefusedWithMessage
 from web.content_security import stripe_js_allow
+from web.dates import long_date
 
 logger = logging.getLogger(__name__)
 
@@ -52,13 +54,26 @@ class ProgramView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         plans = program_plans_for(user=self.request.user, now=timezone.now())
         context["plans"] = plans
+        context["page_title"] = "My program"
+        context["active_tab"] = "program"
         return context
 
 
 class TrialQuitView(LoginRequiredMixin, View):
+    """ "Quit ... Tryout" from the account or the thank-you page: the press is confirmed in
+    the page (a dialog) and posts ``confirm=yes``; without JavaScript the press lands here
+    unconfirmed and this asks on a page of its own, whose one button quits."""
+
     def post(self, request, plan_id: int):
-        if not InstallmentPlan.objects.filter(pk=plan_id, user=request.user).exists():
+        plan = InstallmentPlan.objects.filter(pk=plan_id, user=request.user).first()
+        if plan is None:
             raise Http404
+        if request.POST.get("confirm") != "yes":
+            return render(
+                request,
+                TrialQuitLinkView.template_name,
+                {"plan": plan, "action": reverse("billing:trial-quit", args=[plan.pk])},
+            )
         try:
             plan, changed = plan_trial_quit(plan_id=plan_id, actor=request.user)
         except PlanActionNotAllowed as exc:
@@ -68,7 +83,7 @@ class TrialQuitView(LoginRequiredMixin, View):
                 messages.success(
                     request,
                     "You have quit the free tryout. Nothing will be charged. You can keep "
-                    f"downloading until {plan.trial_ends_at:%B} {plan.trial_ends_at.day}.",
+                    f"downloading until {long_date(plan.trial_ends_at)}.",
                 )
             else:
                 messages.info(request, "You had already quit the tryout; nothing will be charged.")
@@ -199,7 +214,7 @@ class StaffPlanActionView(View):
             return (
                 f"Email the customer again the link to confirm installment "
                 f"{self.charge.sequence} with their bank, valid until "
-                f"{deadline:%B} {deadline.day}, {deadline.year}."
+                f"{long_date(deadline)}."
             )
         if self.action == StaffAction.RETRY and self.charge is not None:
             return (
@@ -211,7 +226,7 @@ class StaffPlanActionView(View):
         end = plan_cancel_access_end(self.plan, timezone.now())
         return (
             "Nothing more will be charged. The download stays open until "
-            f"{end:%B} {end.day}, {end.year} (the period already paid)."
+            f"{long_date(end)} (the period already paid)."
         )
 
     def get(self, request, *args, form: RefundAmountForm | None = None, **kwargs):
@@ -306,13 +321,20 @@ class PaymentsCancelView(PlanCustomerMixin, View):
             messages.error(request, exc.user_message)
         else:
             end = plan.access_ends_at
-            messages.success(
-                request,
-                "Your remaining payments are cancelled; nothing more will be charged. You can "
-                f"keep downloading until {end:%B} {end.day}, {end.year}."
-                if changed and end is not None
-                else "Your remaining payments were already cancelled.",
-            )
+            if not changed or end is None:
+                message = "Your remaining payments were already cancelled."
+            elif end <= timezone.now():
+                # The payment due was not taken: no period paid for is left.
+                message = (
+                    "Your remaining payments are cancelled; nothing more will be charged. "
+                    "Your download has ended, as the payment that was due had not been taken."
+                )
+            else:
+                message = (
+                    "Your remaining payments are cancelled; nothing more will be charged. You "
+                    f"can keep downloading until {long_date(end)}."
+                )
+            messages.success(request, message)
         return redirect("billing:program")
 
 
@@ -349,6 +371,8 @@ class CardUpdateView(PlanCustomerMixin, TemplateView):
             intent, error = None, error or exc.user_message
         stripe_js_allow(self.request)
         context = self.get_context_data(
+            page_title="Update card",
+            active_tab="program",
             plan=plan,
             failed=plan.charges.filter(
                 status__in=[ChargeStatus.FAILED, ChargeStatus.AWAITING_CONFIRMATION]

@@ -3,6 +3,8 @@ import logging
 from oscar.apps.checkout import mixins
 
 from shop.billing.emails import ORDER_PLACED, email_queue, email_send
+from shop.billing.models import InstallmentPlan
+from shop.billing.reminders import quit_link_path
 
 logger = logging.getLogger(__name__)
 
@@ -17,7 +19,10 @@ class OrderPlacementMixin(mixins.OrderPlacementMixin):
         the next billing run (``shop.billing.emails``), once.
         """
         try:
-            email = email_queue(order=order, code=ORDER_PLACED, key="placed")
+            # A tryout's email quits with one click: the signed link's page has the one button.
+            plan = InstallmentPlan.objects.filter(order=order, with_trial=True).first()
+            extra = {"quit_path": quit_link_path(plan)} if plan is not None else None
+            email = email_queue(order=order, code=ORDER_PLACED, key="placed", extra=extra)
             # The order is committed by now: send at once (a second try after commit finds
             # it sent and does nothing).
             email_send(email_id=email.pk)

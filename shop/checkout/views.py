@@ -68,6 +68,8 @@ UnableToTakePayment = get_class("payment.exceptions", "UnableToTakePayment")
 SETUP_INTENT_SESSION_KEY = "trial_checkout_setup_intent"
 # Set when the card turned out to have had the tryout: the page then offers the plan without it.
 NO_TRIAL_SESSION_KEY = "trial_checkout_without_trial"
+# Set when it did and the program is not sold without the tryout: the page says so, once.
+CARD_REFUSED_SESSION_KEY = "trial_checkout_card_refused"
 
 
 class CheckoutStopped(RefusedWithMessage):
@@ -247,6 +249,9 @@ class PaymentDetailsView(views.PaymentDetailsView):
             return False, exc.user_message
         if self.request.session.get(NO_TRIAL_SESSION_KEY) == self.request.basket.pk:
             return False, ""
+        refused = self.request.session.get(CARD_REFUSED_SESSION_KEY) or {}
+        if refused.get("basket") == self.request.basket.pk:
+            return False, refused.get("message", "")
         return True, ""
 
     def render_checkout_page(self, *, form, error: str = "", status: int = 200):
@@ -264,6 +269,9 @@ class PaymentDetailsView(views.PaymentDetailsView):
                 immediate_access_text=disclosure.immediate_access_text,
                 initial={"terms": token, "country": country},
             )
+        if error == already_tried:
+            # The refusal is the page's whole message: said once.
+            error = ""
         intent = None
         if not already_tried:
             try:
@@ -281,7 +289,8 @@ class PaymentDetailsView(views.PaymentDetailsView):
             stripe_publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
             stripe_js_url=settings.STRIPE_JS_URL,
             eu_countries=sorted(EU_WITHDRAWAL_COUNTRIES),
-            error=error,
+            # Not "error": Oscar's checkout layout would show that one a second time.
+            checkout_error=error,
         )
         return self.render_to_response(context, status=status)
 
@@ -362,6 +371,11 @@ class PaymentDetailsView(views.PaymentDetailsView):
             )
         except TrialNotAllowed as exc:
             if not self.offer.sell_without_trial:
+                # The page then shows this refusal alone, without the tryout's button.
+                request.session[CARD_REFUSED_SESSION_KEY] = {
+                    "basket": basket.pk,
+                    "message": exc.user_message,
+                }
                 raise
             request.session[NO_TRIAL_SESSION_KEY] = basket.pk
             raise CheckoutStopped(
@@ -580,7 +594,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
             )
         return self.order_place(
             basket=basket,
-            status="Installment 1 paid" if first_payment else "Trialing",
+            status="Payments under way" if first_payment else "Free tryout",
             debited=Decimal("0"),
             reference=card.payment_method_id,
             card=card,

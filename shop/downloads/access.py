@@ -8,21 +8,17 @@ from datetime import datetime
 from django.utils import timezone
 
 from shop.downloads.models import DownloadGrant
-
-
-def _day(at: datetime) -> str:
-    at = timezone.localtime(at)
-    return f"{at:%B} {at.day}, {at:%Y}"
+from web.dates import long_date
 
 
 def grant_allows_download(grant: DownloadGrant, at: datetime | None = None) -> tuple[bool, str]:
     """(allowed, reason): the reason is what the customer reads when the answer is no."""
     at = at or timezone.now()
     if at < grant.starts_at:
-        return False, f"Your access starts on {_day(grant.starts_at)}."
+        return False, f"Your access starts on {long_date(grant.starts_at)}."
     if grant.is_active(at):
         return True, ""
     if grant.ended_by_plan:
         return False, grant.ended_reason
-    ended = f"Your access ended on {_day(grant.ends_at)}."
+    ended = f"Your access ended on {long_date(grant.ends_at)}."
     return False, f"{grant.ended_reason} {ended}".strip()

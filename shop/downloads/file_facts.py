@@ -47,9 +47,9 @@ def kind_of(content_type: str) -> str:
 def _media_length(handle) -> int | None:
     try:
         media = mutagen.File(handle)
-    except Exception:
+    except Exception as exc:
         # mutagen raises its own errors and some of the struct module's on damaged files.
-        logger.warning("Could not read the length of an uploaded media file", exc_info=True)
+        logger.warning("Could not read the length of an uploaded media file: %r", exc)
         return None
     length = getattr(getattr(media, "info", None), "length", 0) or 0
     return round(length) if length > 0 else None
@@ -58,9 +58,9 @@ def _media_length(handle) -> int | None:
 def _pdf_pages(handle) -> int | None:
     try:
         return len(PdfReader(handle).pages) or None
-    except Exception:
+    except Exception as exc:
         # pypdf raises many kinds of errors on damaged files; the author types the count.
-        logger.warning("Could not count the pages of an uploaded PDF", exc_info=True)
+        logger.warning("Could not count the pages of an uploaded PDF: %r", exc)
         return None
 
 

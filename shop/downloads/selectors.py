@@ -66,6 +66,15 @@ def program_contents(*, product) -> list[ProgramFile]:
     """A product's files as anyone may see them listed (no account data), in one query."""
     return list(
         ProgramFile.objects.filter(product=product)
-        .only("pk", "product_id", "title", "kind", "duration_seconds", "page_count", "size_bytes")
+        .only(
+            "pk",
+            "product_id",
+            "title",
+            "description",
+            "kind",
+            "duration_seconds",
+            "page_count",
+            "size_bytes",
+        )
         .order_by("sort_order", "pk")
     )

@@ -10,13 +10,22 @@ CARD_DECLINED_AT_SAVING = "4000000000000002"
 
 
 def add_program_to_basket(page: Page, base_url: str) -> None:
+    """From the article's offer straight into checkout, the program in the basket: a visitor
+    lands on the account step, a signed-in customer on the payment page."""
     page.goto(base_url + "/")
     offer = page.locator("section.offer")
     expect(offer).to_contain_text("$98.50")
-    offer.get_by_role("link", name=re.compile("Start the free 2-week tryout")).click()
-    expect(page.locator("h1")).to_contain_text("Get Free from That Back Pain")
-    page.get_by_role("button", name=re.compile("Add to (cart|basket)")).click()
-    expect(page.locator(".alert-success").first).to_be_visible()
+    offer.get_by_role("button", name=re.compile("Start the free 2-week tryout")).click()
+    expect(page).to_have_url(re.compile(r"/shop/(accounts/login/|checkout/payment-details/)"))
+
+
+def start_on_the_product_page(page: Page, base_url: str) -> None:
+    """From the article's offer to the program's page, and its one button into checkout."""
+    page.goto(base_url + "/")
+    page.locator("section.offer").get_by_role("link", name="What is inside the program").click()
+    expect(page.locator("h1")).to_have_text("Get Free from That Back Pain")
+    page.get_by_role("button", name="Start free 2-week tryout").click()
+    expect(page).to_have_url(re.compile(r"/shop/(accounts/login/|checkout/payment-details/)"))
 
 
 def register_at_checkout(page: Page, base_url: str, email: str) -> None:

@@ -14,6 +14,7 @@ from tests.e2e.helpers import (
     count_rows,
     fill_card,
     register_at_checkout,
+    start_on_the_product_page,
 )
 
 pytestmark = pytest.mark.e2e
@@ -25,8 +26,9 @@ def long_date(day) -> str:
 
 def test_visitor_starts_the_free_tryout_on_a_phone(site, phone, shoot):
     page = phone
-    add_program_to_basket(page, site.base_url)
-    shoot(page, "product-added")
+    start_on_the_product_page(page, site.base_url)
+    shoot(page, "account-step")
+    # The basket is not on the way, but still there.
     page.goto(site.base_url + "/shop/basket/")
     expect(page.locator("body")).to_contain_text("$98.50")
     shoot(page, "basket")
@@ -49,7 +51,12 @@ def test_visitor_starts_the_free_tryout_on_a_phone(site, phone, shoot):
     expect(confirmation).to_contain_text("nothing has been charged today")
     expect(confirmation).to_contain_text(long_date(first))
     expect(confirmation).to_contain_text(long_date(second))
-    expect(page.get_by_role("link", name="Quit 2-Week Tryout")).to_be_visible()
+    # Quitting is one press from here: its confirmation opens in the page, and can be left.
+    page.get_by_role("button", name="Quit 2-Week Tryout").click()
+    dialog = page.get_by_role("dialog", name="Quit your free tryout?")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Keep my tryout").click()
+    expect(dialog).to_be_hidden()
     shoot(page, "confirmation")
 
     receipts = [m for m in site.emails() if "buyer@example.com" in m["To"]]
@@ -95,3 +102,30 @@ def test_stripe_down_is_explained_and_the_basket_kept(site_with_stripe_down, pho
     page.goto(site.base_url + "/shop/basket/")
     expect(page.locator("body")).to_contain_text("Get Free from That Back Pain")
     assert count_rows(site.database, "order_order") == 0
+
+
+def test_the_program_page_sells_it_as_the_offer_does(site, phone, shoot):
+    page = phone
+    page.goto(site.base_url + "/shop/")
+    expect(page).to_have_url(re.compile(r"/shop/catalogue/get-free-from-that-back-pain_\d+/$"))
+    expect(page.locator("h1")).to_have_text("Get Free from That Back Pain")
+    cover = page.locator("img.program-cover")
+    expect(cover).to_have_attribute("alt", "Cover of Get Free from That Back Pain")
+    assert cover.evaluate("img => img.complete && img.naturalWidth > 0")
+    expect(page.locator(".trial-terms")).to_contain_text("$98.50")
+    expect(page.locator(".program-contents")).to_contain_text("Session 1: Lying twist")
+    expect(page.locator(".program-testimonials figure")).to_have_count(3)
+    page.get_by_text("What if it does not work for me?").click()
+    expect(page.locator(".program-questions")).to_contain_text("free two-week tryout")
+    for gone in ("Add to cart", "Add to basket", "UPC", "excl. tax", "Image Not Available"):
+        expect(page.locator("#content_inner")).not_to_contain_text(gone)
+    expect(page.locator("#content_inner button")).to_have_count(1)
+    shoot(page, "product-page")
+
+    page.get_by_role("button", name="Start free 2-week tryout").click()
+    expect(page).to_have_url(re.compile(r"/shop/accounts/login/"))
+    page.go_back()
+    page.get_by_role("button", name="Start free 2-week tryout").click()
+    page.goto(site.base_url + "/shop/basket/")
+    expect(page.locator("body")).to_contain_text("Get Free from That Back Pain")
+    assert count_rows(site.database, "basket_line") == 1

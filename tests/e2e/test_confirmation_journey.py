@@ -75,7 +75,7 @@ def test_customer_confirms_the_payment_with_the_bank(site, stripe_standin, deskt
 
     expect(page).to_have_url(re.compile(r"/shop/accounts/program/$"))
     expect(page.locator("body")).to_contain_text("payment 1 of 2 is confirmed and paid")
-    expect(page.locator("body")).to_contain_text("Installment 1 paid")
+    expect(page.locator("body")).to_contain_text("Payments under way")
     shoot(page, "payment-confirmed")
     assert charges(site)[0] == ("paid", first_intent)
 
@@ -108,7 +108,7 @@ def test_a_failed_check_then_another_card_pays_it(site, stripe_standin, desktop,
 
     expect(page).to_have_url(re.compile(r"/shop/accounts/program/$"))
     expect(page.locator("body")).to_contain_text("the payment went through")
-    expect(page.locator("body")).to_contain_text("Installment 1 paid")
+    expect(page.locator("body")).to_contain_text("Payments under way")
     expect(page.locator("body")).to_contain_text("····4242")
     shoot(page, "paid-with-another-card")
     status, intent = charges(site)[0]

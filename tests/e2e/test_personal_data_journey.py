@@ -40,7 +40,7 @@ def test_customer_downloads_their_data_then_deletes_the_account(site, desktop, s
     data = json.loads(Path(download.path()).read_text(encoding="utf-8"))
     assert data["profile"]["email"] == EMAIL
     assert len(data["orders"]) == 1 and len(data["consents"]) == 1
-    assert data["installment_plans"][0]["status"] == "Trialing"
+    assert data["installment_plans"][0]["status"] == "Free tryout"
 
     page.locator("#delete-account-link").click()
     expect(page.get_by_role("heading", name="Delete my account")).to_be_visible()

@@ -128,6 +128,11 @@ def test_offer_block_shows_live_terms_from_the_shop():
     assert "free 2-week tryout" in html
     assert "Quit 2-Week Tryout" in html
     assert product.get_absolute_url() in html
+    # The button goes straight into checkout; the article's cached copy carries no token.
+    assert '<form class="offer-start" method="post" action="/shop/checkout/start-tryout/">' in html
+    assert f'<input type="hidden" name="product" value="{product.pk}">' in html
+    assert '<button type="submit" class="button button-primary">Start</button>' in html
+    assert "csrfmiddlewaretoken" not in html
 
     product.trial_offer.installment_amount = Decimal("49.00")
     product.trial_offer.installment_count = 3

@@ -145,3 +145,37 @@ def test_redirect_from_an_old_address_reaches_the_page(client, demo):
     response = client.get("/faq.html")
     assert response.status_code == 301
     assert response["Location"].endswith(qa.url)
+
+
+def test_product_page_shares_the_title_cover_and_terms_it_shows(client, demo):
+    from oscar.core.loading import get_model
+
+    product = get_model("catalogue", "Product").objects.get(upc="GFTBP-DOWNLOAD")
+    html = client.get(product.get_absolute_url()).content.decode()
+    head, body = html.split("</head>", 1)
+
+    heading = re.search(r"<h1>([^<]+)</h1>", body).group(1)
+    cover = re.search(r'<img class="program-cover" src="([^"]+)"', body).group(1)
+    og = dict(re.findall(r'<meta property="og:(\w+)" content="([^"]*)">', head))
+    assert og["title"] == heading == "Get Free from That Back Pain"
+    assert og["type"] == "product"
+    assert og["image"] == f"http://testserver{cover}"
+    assert og["url"] == f"http://testserver{product.get_absolute_url()}"
+    assert f'<link rel="canonical" href="{og["url"]}">' in head
+    assert '<meta name="twitter:card" content="summary_large_image">' in head
+
+    data = json_ld_of(head)
+    assert set(data) == {"Product"}
+    item = data["Product"]
+    assert item["name"] == heading
+    assert item["image"] == [og["image"]]
+    assert item["url"] == og["url"]
+    offer = item["offers"]
+    assert offer["price"] == "197.00" and offer["priceCurrency"] == "USD"
+    assert offer["availability"] == "https://schema.org/InStock"
+    # The terms in words are the ones the page shows next to the button.
+    assert "$98.50 every 4 weeks, 2 payments" in offer["description"]
+    assert "Free for 14 days" in item["description"]
+    assert "$98.50" in body and "$197.00" in body
+    for rating in ("aggregateRating", "AggregateRating", '"review"', "Review"):
+        assert rating not in head

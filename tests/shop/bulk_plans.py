@@ -87,7 +87,7 @@ def plans_in_bulk(
                     currency=offer.currency,
                     total_incl_tax=total,
                     total_excl_tax=total,
-                    status="Trialing",
+                    status="Free tryout",
                     date_placed=start,
                 )
                 for n, user in enumerate(users)

@@ -42,7 +42,7 @@ def test_a_due_installment_is_charged_once_and_recorded(
     assert charge.status == ChargeStatus.PAID and charge.attempts == 1
     assert charge.paid_at == day(14) and charge.payment_intent_id.startswith("pi_")
     assert plan.status == PlanStatus.INSTALLMENT_PAID
-    assert plan.order.status == "Installment 1 paid"
+    assert plan.order.status == "Payments under way"
     assert plan.order.sources.get().amount_debited == Decimal("98.50")
     event = PaymentEvent.objects.get(order=plan.order, event_type__name="Installment 1 paid")
     assert event.amount == Decimal("98.50") and event.reference == charge.payment_intent_id

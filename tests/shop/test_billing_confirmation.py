@@ -124,7 +124,7 @@ def test_the_customer_confirms_on_the_page_and_the_plan_moves_on_once(
     plan.refresh_from_db()
     charge.refresh_from_db()
     assert plan.status == PlanStatus.INSTALLMENT_PAID
-    assert plan.order.status == "Installment 1 paid"
+    assert plan.order.status == "Payments under way"
     assert charge.status == ChargeStatus.PAID and charge.attempts == 1
     assert succeeded_cents(plan) == 9850 and len(intents_of(plan)) == 1
     assert PaymentEvent.objects.filter(order=plan.order, reference=charge.payment_intent_id)
@@ -204,7 +204,7 @@ def test_no_confirmation_by_the_end_of_the_grace_period_suspends_the_plan(waitin
     assert run_at(17).confirmation_reminded == []
     assert run_at(17, 12).confirmation_reminded == [charge.pk]
     reminder = mail.outbox[-1]
-    assert reminder.subject == "Reminder: confirm your payment of $98.50 by December 15"
+    assert reminder.subject == "Reminder: confirm your payment of $98.50 by December 15, 2026"
     assert link_in(reminder).endswith(confirm_link_path(charge))
     assert run_at(18).confirmation_reminded == []  # once
 

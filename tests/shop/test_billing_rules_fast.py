@@ -56,7 +56,7 @@ def test_a_plan_from_tryout_through_installment_1_to_paid_in_full(make_fake_plan
     assert run_at(14).charged == {first.pk: "succeeded"}
     plan.refresh_from_db()
     assert plan.status == PlanStatus.INSTALLMENT_PAID
-    assert plan.order.status == "Installment 1 paid"
+    assert plan.order.status == "Payments under way"
     assert "Receipt: payment 1 of 2" in mail.outbox[-1].subject
     assert_invariants(plan)
 

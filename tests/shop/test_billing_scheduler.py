@@ -41,7 +41,7 @@ def test_a_plan_through_the_clock_from_tryout_to_paid_in_full(make_plan, run_at)
         assert not report.charged and not report.reminded
     assert run_at(7).reminded == [plan.pk]
     reminder = mail.outbox[-1]
-    assert reminder.subject == "Your free tryout ends on December 8: first payment $98.50"
+    assert reminder.subject == "Your free tryout ends on December 8, 2026: first payment $98.50"
     assert "December 8, 2026: payment 1 of 2, $98.50" in reminder.body
     assert "January 5, 2027: payment 2 of 2, $98.50" in reminder.body
     assert "/shop/accounts/program/quit/" in reminder.body
@@ -53,7 +53,7 @@ def test_a_plan_through_the_clock_from_tryout_to_paid_in_full(make_plan, run_at)
     assert run_at(14).charged == {first.pk: "succeeded"}
     plan.refresh_from_db()
     assert plan.status == PlanStatus.INSTALLMENT_PAID
-    assert plan.order.status == "Installment 1 paid"
+    assert plan.order.status == "Payments under way"
     assert succeeded_cents(plan) == 9850
     assert "Receipt: payment 1 of 2" in mail.outbox[-1].subject
 
@@ -84,7 +84,7 @@ def test_quit_on_day_3_nothing_is_ever_charged_and_access_ends_on_day_14(
         time_machine.travel(day(3), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        response = client.post(f"/shop/accounts/program/{plan.pk}/quit/")
+        response = client.post(f"/shop/accounts/program/{plan.pk}/quit/", {"confirm": "yes"})
     assert response.status_code == 302
     assert "You have quit your free tryout" in mail.outbox[-1].subject
 
@@ -225,7 +225,7 @@ def test_an_order_placed_through_the_checkout_pages_is_billed_to_paid_in_full(
         )
     assert response.status_code == 302
     plan = InstallmentPlan.objects.get(user=billing_reader)
-    assert plan.order.status == "Trialing"
+    assert plan.order.status == "Free tryout"
 
     assert run_at(7).reminded == [plan.pk]
     # The order was placed a moment after day 0 began, so its payments fall due a moment

@@ -179,7 +179,7 @@ def test_my_program_lists_files_sizes_and_buttons(client, customer, program, boo
     assert html.index("Session 1 (video)") < html.index("The book")
     assert download_url(book) in html and download_url(video) in html
     assert "100.0\xa0KB" in html
-    assert 'href="/shop/accounts/program/"' in html  # the account tab
+    assert 'href="/shop/accounts/program/"' in html  # the account menu
 
 
 def test_my_downloads_needs_sign_in(client):

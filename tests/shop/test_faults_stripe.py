@@ -278,7 +278,9 @@ def test_quitting_the_tryout_with_stripe_down_is_recorded_and_nothing_is_charged
         time_machine.travel(day(3), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        response = client.post(f"/shop/accounts/program/{plan.pk}/quit/", follow=True)
+        response = client.post(
+            f"/shop/accounts/program/{plan.pk}/quit/", {"confirm": "yes"}, follow=True
+        )
     assert response.status_code == 200
     assert "You have quit the free tryout" in response.content.decode()
     plan.refresh_from_db()

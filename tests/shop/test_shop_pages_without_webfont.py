@@ -3,8 +3,6 @@ keeps Oscar's stylesheet with Font Awesome. The webfont was fetched at top prior
 the first paint and cost the product page its Lighthouse performance score."""
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,6 @@ from tests.shop.factories import ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parents[2]
 STYLESHEET = re.compile(r'<link rel="stylesheet"[^>]* href="/static/([^"]+)"')
 FONT_AWESOME = re.compile(r"Font Awesome|webfonts/|fontawesome|@font-face|--fa-", re.IGNORECASE)
 FONT_AWESOME_CLASS = re.compile(r'class="[^"]*\bfa[srb]?\b')
@@ -63,7 +60,6 @@ def test_product_basket_and_checkout_pages_load_no_icon_font(client, program, re
     assert product_page.status_code == 200
     html = product_page.content.decode()
     assert_no_icon_font(html)
-    assert "<svg" in html  # the basket and sign-in icons are still there, drawn inline
 
     assert client.post(f"/shop/basket/add/{program.pk}/", {"quantity": 1}).status_code == 302
     basket = client.get("/shop/basket/")
@@ -92,15 +88,3 @@ def test_the_dashboard_keeps_oscars_stylesheet_with_its_icons(client, django_use
     assert any(path.startswith("oscar/css/dashboard") for path in sheets)
     assert any(FONT_AWESOME.search(css) for css in sheets.values())
     assert FONT_AWESOME_CLASS.search(html)
-
-
-def test_the_shop_stylesheet_matches_the_installed_oscar():
-    # After an Oscar upgrade: .venv/bin/python scripts/shop_stylesheet.py
-    finished = subprocess.run(
-        [sys.executable, "scripts/shop_stylesheet.py", "--check"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert finished.returncode == 0, finished.stderr

@@ -108,7 +108,7 @@ def test_checkout_with_4242_starts_the_trial_and_charges_nothing(
     assert response["Location"] == "/shop/checkout/thank-you/"
 
     order = Order.objects.get()
-    assert order.status == "Trialing"
+    assert order.status == "Free tryout"
     assert order.total_incl_tax == Decimal("197.00")
     source = order.sources.get()
     assert (source.amount_allocated, source.amount_debited) == (Decimal("197.00"), Decimal("0"))
@@ -360,12 +360,14 @@ def test_quitting_during_the_trial_cancels_everything_once(
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/shop/accounts/program/{plan.pk}/quit/", follow=True)
+        response = client.post(
+            f"/shop/accounts/program/{plan.pk}/quit/", {"confirm": "yes"}, follow=True
+        )
     assert "You have quit the free tryout" in response.content.decode()
     plan.refresh_from_db()
     assert plan.status == PlanStatus.TRIAL_QUIT
     assert set(plan.charges.values_list("status", flat=True)) == {"cancelled"}
-    assert plan.order.status == "Trial quit"
+    assert plan.order.status == "Tryout quit"
     grant = DownloadGrant.objects.get(order=plan.order)
     assert grant.ends_at == plan.trial_ends_at and grant.is_active()
     assert not grant.is_active(at=plan.trial_ends_at)
@@ -374,7 +376,9 @@ def test_quitting_during_the_trial_cancels_everything_once(
     ]
 
     with django_capture_on_commit_callbacks(execute=True):
-        again = client.post(f"/shop/accounts/program/{plan.pk}/quit/", follow=True)
+        again = client.post(
+            f"/shop/accounts/program/{plan.pk}/quit/", {"confirm": "yes"}, follow=True
+        )
     assert "already quit" in again.content.decode()
     assert plan.events.filter(kind="trial_quit").count() == 1
     assert len(mail.outbox) == 1
@@ -404,7 +408,7 @@ def test_the_dashboard_shows_the_plan_its_payments_and_events(
     author = django_user_model.objects.create_superuser("author", "a@example.com", "pw-1234567")
     client.force_login(author)
     page = client.get(f"/shop/dashboard/orders/{order.number}/").content.decode()
-    assert 'id="installment-plan"' in page and "Trialing" in page
+    assert 'id="installment-plan"' in page and "Free tryout" in page
     assert page.count("$98.50") >= 2 and "$197.00" in page
     assert "trial_started" in page and "I agree to a free 14-day tryout" in page
     assert "Visa ····4242" in page or "····4242" in page
@@ -437,7 +441,7 @@ def test_after_the_tryout_the_program_can_be_bought_without_it_when_the_author_a
     assert response.status_code == 302, response.content.decode()[:2000]
 
     order = Order.objects.order_by("-pk").first()
-    assert order.status == "Installment 1 paid"
+    assert order.status == "Payments under way"
     plan = order.installment_plan
     assert not plan.with_trial and plan.status == PlanStatus.INSTALLMENT_PAID
     first, second = plan.charges.all()
@@ -488,4 +492,56 @@ def test_a_card_that_had_the_tryout_is_offered_the_plan_without_it(
     assert "already been used with this card" in page
     assert "You can still buy it without the tryout" in page
     assert "I agree to buy" in page and "Pay $98.50 now" in page
+    assert Order.objects.count() == 1
+
+
+def repeat_card_page(client, program, django_user_model):
+    """A second account enters the card that already had the tryout; the page it gets."""
+    client.force_login(
+        django_user_model.objects.create_user("first", "first@example.com", "a-long-pass-phrase")
+    )
+    buy_once(client, program)
+    other = Client()
+    other.force_login(
+        django_user_model.objects.create_user("other", "other@example.com", "a-long-pass-phrase")
+    )
+    with time_machine.travel(NOW, tick=True):
+        open_payment_page(other, program)
+        response = other.post("/shop/checkout/payment-details/", form_data(other, save_card(other)))
+    return other, response
+
+
+def test_a_repeat_card_reads_the_refusal_once_and_the_program_without_the_tryout(
+    client, program, django_user_model
+):
+    program.trial_offer.sell_without_trial = True
+    program.trial_offer.save()
+    other, response = repeat_card_page(client, program, django_user_model)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert page.count("already been used with this card") == 1
+    assert page.count("already had the free tryout") == 0
+    assert "Start free" not in page and "$0.00 today" not in page
+    # The same program paid now, with its own disclosure, consent and button.
+    assert "Payment 1 of 2: <strong>$98.50</strong> charged today" in page
+    assert "I agree to buy Get Free from That Back Pain without a free tryout" in page
+    assert (
+        'id="id_consent"' in page and " checked" not in page[page.index('id="id_consent"') :][:80]
+    )
+    assert "Pay $98.50 now" in page
+    with time_machine.travel(NOW, tick=True):
+        again = other.post("/shop/checkout/payment-details/", form_data(other, save_card(other)))
+    assert again.status_code == 302, again.content.decode()[:2000]
+    assert Order.objects.order_by("-pk").first().installment_plan.with_trial is False
+
+
+def test_a_repeat_card_without_the_option_reads_the_refusal_once_and_no_tryout_button(
+    client, program, django_user_model
+):
+    other, response = repeat_card_page(client, program, django_user_model)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert page.count("already been used with this card") == 1
+    assert "Start free" not in page and "$0.00 today" not in page
+    assert 'id="trial-form"' not in page
     assert Order.objects.count() == 1

@@ -65,6 +65,8 @@ def test_product_page_basket_and_offer_show_the_same_terms(client):
 def test_all_three_change_together_when_the_terms_change(client):
     product = ProgramFactory()
     client.post(f"/shop/basket/add/{product.pk}/", {"quantity": 1})
+    # The message on adding tells the terms of that moment: read once, before they change.
+    client.get("/shop/basket/")
     StockRecord.objects.filter(product=product).update(price=Decimal("147.00"))
     offer = product.trial_offer
     offer.installment_count = 3

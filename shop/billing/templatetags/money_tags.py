@@ -3,6 +3,7 @@ from django.conf import settings
 from oscar.templatetags.currency_filters import currency
 
 from shop.billing.money import from_minor_units
+from shop.billing.selectors import OrderMoney, order_money
 
 register = template.Library()
 
@@ -17,3 +18,9 @@ def cents_as_money(amount_cents: int, currency_code: str = "USD") -> str:
 def absolute(path: str) -> str:
     """A site path as a full address for emails: "/shop/" → "https://example.com/shop/"."""
     return f"{settings.SITE_URL}{path}"
+
+
+@register.filter
+def paid_and_due(order) -> OrderMoney:
+    """`{% with money=order|paid_and_due %}`: paid so far and due later, for order history."""
+    return order_money(order)

@@ -1,6 +1,7 @@
 from django import template
 
-from shop.billing.selectors import TrialTerms, trial_terms_for_product
+from shop.billing import selectors
+from shop.billing.selectors import BasketDue, TrialTerms, trial_terms_for_product
 
 register = template.Library()
 
@@ -11,3 +12,10 @@ def trial_terms_for(product) -> TrialTerms | None:
     if product is None:
         return None
     return trial_terms_for_product(product)
+
+
+@register.simple_tag
+def basket_due(basket) -> BasketDue | None:
+    """`{% basket_due basket as due %}`: what a basket holding the program costs today and
+    what follows, or None for any other basket."""
+    return selectors.basket_due(basket)

@@ -2,25 +2,39 @@ from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views import generic
 from oscar.core.loading import get_model
 
-from shop.search.selectors import browsable_products
+from shop.search.selectors import browsable_products, only_browsable_product
 
 Category = get_model("catalogue", "Category")
 
 
+def store_front(request):
+    """The shop's address: a shop of one product opens its page, any other lists them.
+
+    Temporary (302), so the store link follows when a second product goes on sale."""
+    only = only_browsable_product()
+    return HttpResponseRedirect(only.get_absolute_url() if only else reverse("catalogue:index"))
+
+
 class CatalogueView(generic.ListView):
-    """All products a visitor can buy, from the database."""
+    """All products a visitor can buy, from the database; a shop of one product sends the
+    visitor straight to its page."""
 
     context_object_name = "products"
     template_name = "oscar/catalogue/browse.html"
     paginate_by = settings.OSCAR_PRODUCTS_PER_PAGE
+    single_product_opens_its_page = True
 
     def get(self, request, *args, **kwargs):
+        if self.single_product_opens_its_page:
+            only = only_browsable_product()
+            if only is not None:
+                return HttpResponseRedirect(only.get_absolute_url())
         try:
             return super().get(request, *args, **kwargs)
         except Http404:
@@ -45,6 +59,8 @@ class ProductCategoryView(CatalogueView):
     """The products of a category and of its subcategories."""
 
     template_name = "oscar/catalogue/category.html"
+    # A category page is asked for by name: it lists even a single product.
+    single_product_opens_its_page = False
 
     def get(self, request, *args, **kwargs):
         self.category = get_object_or_404(Category, pk=self.kwargs["pk"])
