@@ -352,6 +352,8 @@ def playback_position(request, file_id: int):
     """Keep where the customer stopped (``seconds``, form-encoded, with the CSRF token), so
     the player resumes there on any device. 400 with the reason for a bad position."""
     program_file, _grant = _file_with_grant(request, file_id, timezone.now())
+    if not program_file.playable:
+        return JsonResponse({"error": "Only audio and video keep a position."}, status=400)
     try:
         seconds = playback_position_parse(request.POST.get("seconds"))
     except PositionInvalid as exc:

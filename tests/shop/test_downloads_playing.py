@@ -433,3 +433,15 @@ def test_on_s3_captions_are_served_from_the_site(client, customer, program, s3_s
 
     assert response.status_code == 200
     assert response.content == VTT
+
+
+def test_a_book_keeps_no_position(client, customer, program, local_private_storage):
+    book = program_file_create(product=program, title="The book", name="book.pdf")
+    grant_with_plan(user=customer, product=program)
+    client.force_login(customer)
+
+    response = client.post(_position_url(book), {"seconds": "12"})
+
+    assert response.status_code == 400
+    assert response.json() == {"error": "Only audio and video keep a position."}
+    assert not PlaybackPosition.objects.exists()
