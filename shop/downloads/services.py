@@ -296,8 +296,8 @@ def program_file_attach_upload(*, program_file: ProgramFile, upload: dict) -> Pr
         )
     program_file.file.name = upload["name"]
     program_file.original_filename = upload["filename"].rsplit("/", 1)[-1][:255]
-    # Only the kind can be told without reading the object back; length and pages are the
-    # author's to type in for a direct upload.
+    # Only the kind can be told without reading the object back; the background checksum
+    # measures length and pages (program_file_checksum_record).
     program_file.kind = kind_of(content_type_of(program_file.original_filename))
     program_file.size_bytes = upload["size"]
     program_file.sha256 = ""
@@ -309,9 +309,15 @@ def program_file_attach_upload(*, program_file: ProgramFile, upload: dict) -> Pr
     return program_file
 
 
+# Reading a stored object back to measure it copies it whole to a temporary file first;
+# past this size the author types the length in instead.
+FACTS_READ_BACK_MAX_BYTES = 500 * 1024**2
+
+
 def program_file_checksum_record(*, program_file_id: int, name: str) -> str | None:
     """Read a stored file back in chunks and record its SHA-256, unless the file was
-    replaced meanwhile. Returns the checksum recorded, if any."""
+    replaced meanwhile; then measure its length or pages where the author left them empty.
+    Returns the checksum recorded, if any."""
     digest = hashlib.sha256()
     with private_storage_get().open(name, "rb") as handle:
         while chunk := handle.read(CHUNK_SIZE):
@@ -319,4 +325,22 @@ def program_file_checksum_record(*, program_file_id: int, name: str) -> str | No
     updated = ProgramFile.objects.filter(pk=program_file_id, file=name).update(
         sha256=digest.hexdigest()
     )
+    if updated:
+        _facts_read_back(program_file_id=program_file_id, name=name)
     return digest.hexdigest() if updated else None
+
+
+def _facts_read_back(*, program_file_id: int, name: str) -> None:
+    program_file = ProgramFile.objects.get(pk=program_file_id)
+    measurable = program_file.kind in (FileKind.BOOK, FileKind.AUDIO, FileKind.VIDEO)
+    if not measurable or program_file.size_bytes > FACTS_READ_BACK_MAX_BYTES:
+        return
+    with private_storage_get().open(name, "rb") as handle:
+        facts = file_facts_measure(upload=handle, filename=program_file.download_name)
+    same_file = ProgramFile.objects.filter(pk=program_file_id, file=name)
+    if facts.duration_seconds is not None:
+        same_file.filter(duration_seconds__isnull=True).update(
+            duration_seconds=facts.duration_seconds
+        )
+    if facts.page_count is not None:
+        same_file.filter(page_count__isnull=True).update(page_count=facts.page_count)

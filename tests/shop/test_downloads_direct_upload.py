@@ -9,9 +9,10 @@ import pytest
 import requests
 from django.urls import reverse
 
-from shop.downloads.models import ProgramFile
+from shop.downloads.models import FileKind, ProgramFile
 from shop.downloads.services import DIRECT_UPLOAD_MAX_BYTES
 from tests.shop.factories import ProgramFactory
+from tests.shop.media_samples import wav_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 VIDEO = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 4096
@@ -68,6 +69,25 @@ def test_a_direct_upload_is_verified_saved_and_checksummed(
     assert video.size_bytes == len(VIDEO)
     assert video.sha256 == hashlib.sha256(VIDEO).hexdigest()
     assert video.file.name == started["fields"]["key"].removeprefix("private/")
+
+
+def test_a_direct_upload_of_audio_is_measured_in_the_background(
+    admin_client, s3_storages, django_capture_on_commit_callbacks
+):
+    program = ProgramFactory()
+    lesson = wav_bytes(3)
+    started = start_upload(admin_client, filename="Lesson 2.wav", size=len(lesson)).json()
+    requests.post(started["url"], data=started["fields"], files={"file": lesson}, timeout=30)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:downloads_programfile_add"), form_data(program, started["token"])
+        )
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    measured = ProgramFile.objects.get()
+    assert (measured.kind, measured.duration_seconds) == (FileKind.AUDIO, 3)
+    assert measured.sha256 == hashlib.sha256(lesson).hexdigest()
 
 
 def test_an_upload_that_never_arrived_is_refused(admin_client, s3_storages):
