@@ -27,7 +27,10 @@ def customer_program(user):
 def play_link_seconds() -> int:
     """How long the players' links last: presigned links on S3 expire (the page's script
     asks for fresh ones), links to our own stream do not (0)."""
-    return PLAY_LINK_SECONDS if storage_is_s3(private_storage_get()) else 0
+    storage = private_storage_get()
+    if not storage_is_s3(storage):
+        return 0
+    return min(storage.querystring_expire, PLAY_LINK_SECONDS)
 
 
 @register.filter
