@@ -89,7 +89,7 @@ class ProgramFile(models.Model):
     uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
     kind = models.CharField(
         max_length=10,
-        choices=FileKind.choices,
+        choices=FileKind,
         default=FileKind.OTHER,
         help_text="Set from the file's type at upload; change it if it is wrong.",
     )
@@ -178,9 +178,7 @@ class DownloadLog(models.Model):
     resumed = models.BooleanField(
         default=False, help_text="A range request starting past the beginning of the file."
     )
-    kind = models.CharField(
-        max_length=10, choices=DownloadKind.choices, default=DownloadKind.DOWNLOAD
-    )
+    kind = models.CharField(max_length=10, choices=DownloadKind, default=DownloadKind.DOWNLOAD)
 
     class Meta:
         ordering = ["-downloaded_at", "-pk"]
