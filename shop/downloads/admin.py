@@ -159,6 +159,30 @@ class ProgramFileAdmin(admin.ModelAdmin):
     autocomplete_fields = ["product"]
     readonly_fields = ["size", "sha256", "uploaded_at"]
 
+    def get_fieldsets(self, request, obj=None):
+        captions = ["captions", "transcript"]
+        if obj is not None and obj.captions:
+            captions.insert(1, "captions_remove")
+        return [
+            (
+                None,
+                {
+                    "fields": [
+                        "product",
+                        "title",
+                        "description",
+                        "file",
+                        "direct_upload",
+                        "original_filename",
+                        "sort_order",
+                    ]
+                },
+            ),
+            ("What the file is", {"fields": ["kind", "duration_seconds", "page_count"]}),
+            ("Captions and transcript", {"fields": captions}),
+            ("Recorded at upload", {"fields": ["size", "sha256", "uploaded_at"]}),
+        ]
+
     @admin.display(description="size", ordering="size_bytes")
     def size(self, obj):
         return filesizeformat(obj.size_bytes)
