@@ -26,7 +26,7 @@ from shop.billing.models import ChargeStatus, InstallmentPlan, PlanStatus, Sched
 from shop.downloads.models import DownloadGrant
 from web.dates import long_date
 
-# What the customer reads on "My downloads" once the plan has closed (or paused) their
+# What the customer reads on "My program" once the plan has closed (or paused) their
 # access; ``{ended_on}`` is the day it ended.
 ENDED_REASONS: dict[str, str] = {
     PlanStatus.TRIAL_QUIT: "You quit the free tryout, so access ended on {ended_on}.",

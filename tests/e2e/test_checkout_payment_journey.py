@@ -114,7 +114,7 @@ def test_webinar_recording_bought_outright_with_4242(site, desktop, shoot):
     expect(page.locator(".purchase-confirmation")).to_contain_text("$49.00 has been charged today")
     shoot(page, "paid-outright")
     assert violations(page) == []
-    page.get_by_role("link", name="Open My downloads").click()
+    page.get_by_role("link", name="Open My program").click()
     expect(page.locator("body")).to_contain_text("Webinar recording: Why back pain comes back")
     shoot(page, "my-downloads")
     assert count_rows(site.database, "order_order") == 1

@@ -371,7 +371,7 @@ def test_a_product_sold_outright_is_paid_once_then_ordered_with_its_download(
     assert receipt.to == ["reader@example.com"]
     assert "Paid today: $49.00" in receipt.body
     thank_you = client.get("/shop/checkout/thank-you/").content.decode()
-    assert "$49.00 has been charged" in thank_you and "My downloads" in thank_you
+    assert "$49.00 has been charged" in thank_you and "My program" in thank_you
 
 
 def test_oscar_preview_and_place_order_cannot_place_an_unpaid_order(client, reader, recording):
