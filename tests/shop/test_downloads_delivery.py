@@ -237,14 +237,14 @@ def test_on_s3_the_download_is_a_short_lived_presigned_link(client, customer, pr
 
 
 @pytest.mark.parametrize("kind", ["txt", "html"])
-def test_the_order_email_links_to_my_downloads_never_to_a_file(customer, program, book, kind):
+def test_the_order_email_links_to_my_program_never_to_a_file(customer, program, book, kind):
     grant = grant_with_plan(user=customer, product=program)
 
     email = render_to_string(
         f"oscar/communication/emails/commtype_order_placed_body.{kind}", {"order": grant.order}
     )
 
-    assert "/shop/accounts/downloads/" in email
+    assert "/shop/accounts/program/" in email
     assert "/shop/accounts/downloads/file/" not in email
 
 
