@@ -90,3 +90,13 @@ def test_buyer_journey_with_the_keyboard_only(site, desktop, shoot):
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     expect(page.get_by_role("button", name="Quit 2-Week Tryout")).to_be_focused()
+
+    # Then to the program, and its video played, with the keyboard alone.
+    tab_to(page, lambda s: s["tag"] == "a" and s["text"] == "My program")
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("My program")
+    page.wait_for_function("() => document.querySelector('li.program-file video').readyState >= 1")
+    tab_to(page, lambda s: s["tag"] == "video", limit=120)
+    page.keyboard.press("Space")
+    page.wait_for_function("() => document.querySelector('li.program-file video').currentTime > 1")
+    shoot(page, "keyboard-playing")

@@ -100,6 +100,7 @@ def test_a_new_visitor_goes_from_the_offer_to_a_playing_video_on_one_site(
     shoot(page, "my-program-playing")
     assert axe_violations(page) == []
     video.evaluate("v => v.pause()")
+    play_url = site.base_url + video.get_attribute("src")
 
     for path, title in (
         ("/shop/accounts/orders/", "Order history"),
@@ -114,7 +115,6 @@ def test_a_new_visitor_goes_from_the_offer_to_a_playing_video_on_one_site(
 
     # The play is in the log, as a play; a download is logged as one.
     assert ("play", "Session 1: Lying twist (video)") in plays_logged(site.database)
-    play_url = site.base_url + video.get_attribute("src")
     logged_before = len(plays_logged(site.database))
 
     # Someone without the program gets no stream: signed out, sent to sign in; signed in

@@ -29,6 +29,8 @@ def test_customer_downloads_their_data_then_deletes_the_account(site, desktop, s
     page.click("button[name=login_submit]")
     expect(page).to_have_url(re.compile(r"/shop/accounts/"))
 
+    # From the profile, as the account menu offers it.
+    page.get_by_role("link", name="Profile").first.click()
     page.get_by_role("link", name="My data").first.click()
     expect(page.locator("h2#download-heading")).to_be_visible()
     shoot(page, "my-data")

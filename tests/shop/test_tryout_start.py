@@ -179,3 +179,49 @@ def test_the_articles_offer_leads_into_checkout_and_keeps_the_article_cacheable(
     assert response["Location"] == "/shop/checkout/"
     (line,) = basket_of(browser)
     assert line == (int(form.group(2)), 1)
+
+
+def _register_after_choosing(client, program) -> str:
+    """A visitor chooses the program, then opens an account on the account step; the page
+    they land on next (the payment page) as HTML."""
+    client.post(START, {"product": program.pk})
+    response = client.post(
+        "/shop/accounts/login/?next=/shop/checkout/",
+        {
+            "registration-email": "new@example.com",
+            "registration-password1": "a-long-pass-phrase-1",
+            "registration-password2": "a-long-pass-phrase-1",
+            "registration-redirect_url": "/shop/checkout/",
+            "registration_submit": "Register",
+        },
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == "/shop/checkout/payment-details/"
+    return response.content.decode()
+
+
+def test_a_new_account_finds_the_program_without_a_merged_baskets_notice(client, program):
+    html = _register_after_choosing(client, program)
+    assert "previous session" not in html
+    assert basket_of(client) == [(program.pk, 1)]
+
+
+def test_an_account_whose_basket_held_something_is_told_of_the_merge(client, program):
+    other = create_product(price=Decimal("20.00"), num_in_stock=5)
+    user = get_user_model().objects.create_user("held", "held@example.com", "a-long-pass-phrase-1")
+    own = Client()
+    own.force_login(user)
+    own.post(f"/shop/basket/add/{other.pk}/", {"quantity": 1})
+
+    client.post(f"/shop/basket/add/{other.pk}/", {"quantity": 1})
+    response = client.post(
+        "/shop/accounts/login/",
+        {
+            "login-username": "held@example.com",
+            "login-password": "a-long-pass-phrase-1",
+            "login_submit": "Log In",
+        },
+    )
+    assert response.status_code == 302
+    basket_page = client.get("/shop/basket/").content.decode()
+    assert "We have merged 1 item from a previous session" in basket_page
