@@ -9,22 +9,22 @@ PAGES_NOT_OFFERED = ("address-", "alert", "notifications")
 
 class CustomerConfig(apps.CustomerConfig):
     """Oscar's customer app, its sign-up views limited per address (shop.signup), its order
-    history reading each order's payments (shop.accounts.views), its pages named in the
-    menu's words (shop.account_pages) and without the pages in PAGES_NOT_OFFERED; the app
+    history reading each order's payments and its pages named in the menu's words
+    (shop.accounts.views), and without the pages in PAGES_NOT_OFFERED; the app
     is not forked, so its models and migrations stay Oscar's."""
 
     def ready(self):
         super().ready()
         # Here, not at the top: Oscar's views import models, loaded only once apps are ready.
-        from shop import account_pages, signup
-        from shop.accounts.views import OrderHistoryView
+        from shop import signup
+        from shop.accounts import views
 
         self.login_view = signup.AccountAuthView
         self.register_view = signup.AccountRegistrationView
-        self.order_history_view = OrderHistoryView
-        self.email_list_view = account_pages.EmailsReceivedView
-        self.change_password_view = account_pages.ChangePasswordView
-        self.profile_update_view = account_pages.ProfileUpdateView
+        self.order_history_view = views.OrderHistoryView
+        self.email_list_view = views.EmailsReceivedView
+        self.change_password_view = views.ChangePasswordView
+        self.profile_update_view = views.ProfileUpdateView
 
     def get_urls(self):
         return [

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.generic import TemplateView
-from oscar.apps.customer.views import OrderHistoryView as OscarOrderHistoryView
+from oscar.apps.customer import views as oscar_views
 
 from shop.accounts.account_deletion import AccountDeletionRefused, account_delete
 from shop.accounts.personal_data import personal_data_export, personal_data_filename
@@ -73,7 +73,7 @@ def account_deleted(request):
     return render(request, "shop/accounts/account_deleted.html", {"page_title": "Account deleted"})
 
 
-class OrderHistoryView(OscarOrderHistoryView):
+class OrderHistoryView(oscar_views.OrderHistoryView):
     """Oscar's order history, each order read with its plan and payments at once (the page
     says what was paid and what is due later, shop.billing.selectors.order_money)."""
 
@@ -86,3 +86,16 @@ class OrderHistoryView(OscarOrderHistoryView):
             .select_related("installment_plan")
             .prefetch_related("installment_plan__charges")
         )
+
+
+# Oscar's other account pages under the names the account menu gives them.
+class EmailsReceivedView(oscar_views.EmailHistoryView):
+    page_title = "Emails received"
+
+
+class ChangePasswordView(oscar_views.ChangePasswordView):
+    page_title = "Change password"
+
+
+class ProfileUpdateView(oscar_views.ProfileUpdateView):
+    page_title = "Edit profile"

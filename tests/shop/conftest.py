@@ -82,3 +82,17 @@ def stripe_outage(settings):
         settings.STRIPE_READ_TIMEOUT_SECONDS = 1
         settings.STRIPE_MAX_NETWORK_RETRIES = 0
         yield outage
+
+
+@pytest.fixture
+def local_private_storage(settings, tmp_path):
+    """Program files on local disk in the test's own folder (the private storage's default
+    backend), so a test reads back exactly what it stored."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "media_config.storages.PrivateFileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private")},
+        },
+    }
+    return tmp_path / "private"

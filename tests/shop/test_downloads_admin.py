@@ -16,18 +16,6 @@ pytestmark = pytest.mark.django_db
 BIG = b"0123456789abcdef" * (200 * 1024)
 
 
-@pytest.fixture
-def local_private_storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "media_config.storages.PrivateFileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "private")},
-        },
-    }
-    return tmp_path / "private"
-
-
 def test_upload_then_replace_keeps_the_customers_link(
     client, admin_user, django_user_model, local_private_storage, django_capture_on_commit_callbacks
 ):

@@ -21,18 +21,6 @@ CONTENT = b"%PDF-1.7 " + bytes(range(256)) * 400
 
 
 @pytest.fixture
-def local_private_storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "media_config.storages.PrivateFileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "private")},
-        },
-    }
-    return tmp_path / "private"
-
-
-@pytest.fixture
 def customer(django_user_model):
     return django_user_model.objects.create_user(
         username="reader", email="reader@example.com", password="pw"

@@ -4,17 +4,15 @@ articles, no Oscar theme (Bootstrap) and a small stylesheet per page. Oscar's da
 its own look."""
 
 import re
-from pathlib import Path
 
 import pytest
-from django.contrib.staticfiles import finders
 from django.test import Client
 
 from tests.shop.factories import ProgramFactory
+from tests.shop.test_shop_pages_without_webfont import linked_stylesheets
 
 pytestmark = pytest.mark.django_db
 
-STYLESHEET = re.compile(r'<link rel="stylesheet"[^>]* href="/static/([^"]+)"')
 # The performance issue's budget for the CSS a page ships, here for shop and account pages too.
 CSS_BUDGET_BYTES = 100 * 1024
 
@@ -37,15 +35,6 @@ def customer(django_user_model):
     client = Client()
     client.force_login(user)
     return client
-
-
-def stylesheets(html: str) -> dict[str, str]:
-    sheets = {}
-    for path in STYLESHEET.findall(html):
-        found = finders.find(path)
-        assert found, f"{path} is linked but is no static file"
-        sheets[path] = Path(found).read_text()
-    return sheets
 
 
 def header_of(html: str) -> str:
@@ -73,7 +62,7 @@ def assert_site_page(html: str, path: str) -> None:
     header = header_of(html)
     assert re.search(r'<a class="site-name" href="/">', header), f"{path}: title not linked home"
     assert 'class="site-footer"' in html, f"{path}: no site footer"
-    sheets = stylesheets(html)
+    sheets = linked_stylesheets(html)
     assert "css/site.css" in sheets, f"{path}: not in the site's stylesheet"
     for name, css in sheets.items():
         assert not name.startswith("oscar/"), f"{path} links Oscar's theme: {name}"
@@ -166,7 +155,7 @@ def test_the_dashboard_keeps_its_own_look(client, django_user_model):
     staff = django_user_model.objects.create_superuser("boss", "boss@example.com", "pw-1234567")
     client.force_login(staff)
     html = client.get("/shop/dashboard/").content.decode()
-    assert any(path.startswith("oscar/css/dashboard") for path in stylesheets(html))
+    assert any(path.startswith("oscar/css/dashboard") for path in linked_stylesheets(html))
     assert 'class="site-header"' not in html
 
 
