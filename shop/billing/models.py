@@ -221,6 +221,8 @@ class InstallmentPlan(models.Model):
             ("cancel_payments", "Can cancel the remaining payments"),
             ("retry_payment", "Can retry a failed payment now"),
             ("resend_confirmation", "Can send the confirmation email again"),
+            # The sales report and the CMS dashboard's figures: money, so not for editors.
+            ("view_sales", "Can see how the program sells"),
         ]
 
     def __str__(self):
