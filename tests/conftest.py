@@ -135,3 +135,25 @@ def s3_storages(settings, s3_server, s3_bucket):
         "private": {"BACKEND": "media_config.storages.PrivateS3Storage"},
     }
     return s3_server
+
+
+def _member_of(group_name: str, username: str):
+    from django.contrib.auth.models import Group
+
+    from tests.shop.factories import UserFactory
+
+    user = UserFactory(username=username, email=f"{username}@example.com")
+    user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+@pytest.fixture
+def editor(db):
+    """Someone in the "Editor" group the migrations create: content only."""
+    return _member_of("Editor", "editor")
+
+
+@pytest.fixture
+def shop_manager(db):
+    """Someone in the "Shop manager" group: customers and money, no pages."""
+    return _member_of("Shop manager", "manager")
