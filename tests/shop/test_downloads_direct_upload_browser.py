@@ -57,7 +57,7 @@ def test_the_author_uploads_with_progress_and_saves(
         context = browser.new_context()
         context.add_cookies([{"name": "sessionid", "value": session_cookie, "url": site}])
         page = context.new_page()
-        page.goto(site + reverse("admin:downloads_programfile_add"))
+        page.goto(site + reverse("program_files:add"))
         page.set_input_files(
             "input[data-direct-upload]",
             {"name": "Session 3.mp4", "mimeType": "video/mp4", "buffer": VIDEO},
