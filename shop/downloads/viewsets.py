@@ -186,7 +186,12 @@ class ProgramFileViewSet(ModelViewSet):
         "product",
         "kind",
         Column("length", label="Length / pages", accessor=length_or_pages),
-        Column("size", label="Size", accessor=lambda f: filesizeformat(f.size_bytes)),
+        Column(
+            "size",
+            label="Size",
+            accessor=lambda f: filesizeformat(f.size_bytes),
+            sort_key="size_bytes",
+        ),
         Column("sort_order", label="Order", sort_key="sort_order"),
     ]
     filterset_class = ProgramFileFilterSet

@@ -94,9 +94,7 @@ def test_an_upload_that_never_arrived_is_refused(admin_client, s3_storages):
     program = ProgramFactory()
     started = start_upload(admin_client).json()
 
-    response = admin_client.post(
-        reverse("program_files:add"), form_data(program, started["token"])
-    )
+    response = admin_client.post(reverse("program_files:add"), form_data(program, started["token"]))
 
     assert response.status_code == 200
     assert "did not reach the storage" in response.content.decode()
@@ -108,9 +106,7 @@ def test_an_incomplete_upload_is_refused(admin_client, s3_storages):
     started = start_upload(admin_client, size=len(VIDEO) + 10).json()
     requests.post(started["url"], data=started["fields"], files={"file": VIDEO}, timeout=30)
 
-    response = admin_client.post(
-        reverse("program_files:add"), form_data(program, started["token"])
-    )
+    response = admin_client.post(reverse("program_files:add"), form_data(program, started["token"]))
 
     assert f"Only {len(VIDEO)} of {len(VIDEO) + 10} bytes arrived" in response.content.decode()
 
