@@ -24,16 +24,18 @@ class DirectUploadWidget(forms.Widget):
     def render(self, name, value, attrs=None, renderer=None):
         # Not a HiddenInput subclass: the CMS would leave out the whole field, progress and
         # all. The file chooser has no name, so the file itself is never posted to us.
+        # The field's label names the file chooser; the token travels in the hidden input.
         field_id = (attrs or {}).get("id", name)
         hidden = format_html(
-            '<input type="hidden" name="{}" id="{}" value="{}">', name, field_id, value or ""
+            '<input type="hidden" name="{}" id="{}-token" value="{}">', name, field_id, value or ""
         )
         status_id = f"{field_id}-status"
         return format_html(
-            '<div class="direct-upload"><input type="file" data-direct-upload '
+            '<div class="direct-upload"><input type="file" id="{}" data-direct-upload '
             'data-start-url="{}" aria-describedby="{}"> '
             '<progress value="0" max="1" hidden></progress> '
             '<span class="direct-upload-status" id="{}" role="status"></span>{}</div>',
+            field_id,
             self.start_url,
             status_id,
             status_id,

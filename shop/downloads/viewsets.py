@@ -14,7 +14,7 @@ from wagtail.actions.delete import DeleteAction
 from wagtail.actions.edit import EditAction
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
-from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -329,7 +329,7 @@ class DownloadGrantViewSet(LeavesOutViews, ModelViewSet):
     search_fields = ["user__email", "order__number"]
     search_backend_name = None
     panels = [
-        FieldPanel("user", read_only=True),
+        FieldPanel("user", read_only=True, heading="Customer"),
         FieldPanel("product", read_only=True),
         FieldPanel("order", read_only=True),
         FieldPanel("starts_at", read_only=True),
@@ -339,7 +339,9 @@ class DownloadGrantViewSet(LeavesOutViews, ModelViewSet):
 
     def get_index_view_kwargs(self, **kwargs):
         return super().get_index_view_kwargs(
-            queryset=DownloadGrant.objects.select_related("user", "product", "order"), **kwargs
+            queryset=DownloadGrant.objects.select_related("user", "product", "order"),
+            page_title=self.menu_label,
+            **kwargs,
         )
 
 
@@ -370,12 +372,12 @@ class DownloadLogViewSet(LeavesOutViews, ModelViewSet):
     index_view_class = CustomerIndexView
     list_display = [
         "user__email",
-        "file_title",
+        Column("file_title", label="File", sort_key="file_title"),
         DateColumn("downloaded_at", label="When", sort_key="downloaded_at"),
         "kind",
-        "ip_address",
-        "byte_range",
-        "resumed",
+        Column("ip_address", label="Address"),
+        Column("byte_range", label="Range"),
+        BooleanColumn("resumed", label="Resumed"),
     ]
     filterset_class = DownloadLogFilterSet
     search_fields = ["user__email", "file_title"]
@@ -405,5 +407,7 @@ class DownloadLogViewSet(LeavesOutViews, ModelViewSet):
 
     def get_index_view_kwargs(self, **kwargs):
         return super().get_index_view_kwargs(
-            queryset=DownloadLog.objects.select_related("user"), **kwargs
+            queryset=DownloadLog.objects.select_related("user"),
+            page_title=self.menu_label,
+            **kwargs,
         )
