@@ -49,6 +49,16 @@ class CustomerIndexView(generic.IndexView):
         return columns
 
 
+class DownloadsViewSet(ModelViewSet):
+    """What the screens of this package have in common."""
+
+    add_to_admin_menu = True
+    copy_view_enabled = False
+    # Nothing links to these rows from pages; indexing them would only cost every save (a
+    # download or a play adds a row to the log).
+    add_to_reference_index = False
+
+
 class LeavesOutViews:
     """A ModelViewSet without some of its views (``views_left_out``: "add", "copy",
     "delete"...): neither their URLs nor their buttons."""
@@ -63,6 +73,14 @@ class LeavesOutViews:
         for name in self.views_left_out:
             view_kwargs[f"{name}_url_name"] = None
         return view_kwargs
+
+    def get_permissions_to_register(self):
+        # Groups are offered only the permissions that open a view here.
+        actions = {"add": "add", "edit": "change", "delete": "delete"}
+        left_out = [
+            f"{actions[view]}_{self.model_name}" for view in self.views_left_out if view in actions
+        ]
+        return super().get_permissions_to_register().exclude(codename__in=left_out)
 
 
 # Program files
@@ -169,15 +187,13 @@ class ProgramFileFilterSet(WagtailFilterSet):
         fields = ["product", "kind"]
 
 
-class ProgramFileViewSet(ModelViewSet):
+class ProgramFileViewSet(DownloadsViewSet):
     model = ProgramFile
     name = "program_files"
     url_prefix = "program-files"
     menu_label = "Program files"
     icon = "doc-full"
     menu_order = 210
-    add_to_admin_menu = True
-    copy_view_enabled = False
     add_view_class = ProgramFileCreateView
     edit_view_class = ProgramFileEditView
     delete_view_class = ProgramFileDeleteView
@@ -248,15 +264,13 @@ class ProgramFileViewSet(ModelViewSet):
 # Download limits
 
 
-class DownloadLimitViewSet(ModelViewSet):
+class DownloadLimitViewSet(DownloadsViewSet):
     model = DownloadLimit
     name = "download_limits"
     url_prefix = "download-limits"
     menu_label = "Download limits"
     icon = "time"
     menu_order = 220
-    add_to_admin_menu = True
-    copy_view_enabled = False
     list_display = ["product", "downloads_per_day"]
     list_filter = ["product"]
     form_fields = ["product", "downloads_per_day"]
@@ -303,17 +317,15 @@ def access_state(grant: DownloadGrant) -> str:
     return "Open"
 
 
-class DownloadGrantViewSet(LeavesOutViews, ModelViewSet):
+class DownloadGrantViewSet(LeavesOutViews, DownloadsViewSet):
     model = DownloadGrant
     name = "customers_access"
     url_prefix = "customers-access"
     menu_label = "Customers' access"
     icon = "key"
     menu_order = 230
-    add_to_admin_menu = True
     # Orders give access; the author only ends it, or gives it back.
     views_left_out = frozenset({"add", "copy", "delete"})
-    copy_view_enabled = False
     inspect_view_enabled = True
     index_view_class = CustomerIndexView
     edit_view_class = DownloadGrantEditView
@@ -357,17 +369,15 @@ class DownloadLogFilterSet(WagtailFilterSet):
         fields = ["kind", "downloaded_at", "product"]
 
 
-class DownloadLogViewSet(LeavesOutViews, ModelViewSet):
+class DownloadLogViewSet(LeavesOutViews, DownloadsViewSet):
     model = DownloadLog
     name = "downloads_and_plays"
     url_prefix = "downloads-and-plays"
     menu_label = "Downloads and plays"
     icon = "download"
     menu_order = 240
-    add_to_admin_menu = True
     # A record of what happened: read, searched and exported, never changed.
     views_left_out = frozenset({"add", "edit", "copy", "delete"})
-    copy_view_enabled = False
     inspect_view_enabled = True
     index_view_class = CustomerIndexView
     list_display = [

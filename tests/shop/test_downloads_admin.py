@@ -374,3 +374,20 @@ def test_downloads_and_plays_are_searched_filtered_and_exported(
         ("ann@example.com", "The book", "download", "Firefox")
     ]
     assert DownloadLog.objects.count() == 2
+
+
+def test_groups_are_offered_only_the_permissions_that_open_a_screen():
+    from wagtail import hooks
+
+    offered = {
+        permission.codename
+        for hook in hooks.get_hooks("register_permissions")
+        for permission in hook()
+        if permission.content_type.app_label == "downloads"
+    }
+
+    assert {"add_programfile", "change_programfile", "delete_programfile"} <= offered
+    assert {"add_downloadlimit", "change_downloadlimit", "delete_downloadlimit"} <= offered
+    assert {"view_downloadgrant", "change_downloadgrant", "view_downloadlog"} <= offered
+    assert not offered & {"add_downloadgrant", "delete_downloadgrant", "change_downloadlog"}
+    assert not any(codename.endswith("playbackposition") for codename in offered)
