@@ -172,3 +172,31 @@ def test_a_customer_may_not_start_an_upload(client, django_user_model, s3_storag
 
     assert response.status_code == 302
     assert "/cms/login/" in response["Location"]
+
+
+def test_a_file_replaced_by_a_direct_upload_keeps_its_link_and_loses_the_old_object(
+    admin_client, s3_storages, django_capture_on_commit_callbacks
+):
+    program = ProgramFactory()
+    first = start_upload(admin_client).json()
+    requests.post(first["url"], data=first["fields"], files={"file": VIDEO}, timeout=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("program_files:add"), form_data(program, first["token"]))
+    video = ProgramFile.objects.get()
+    old_name = video.file.name
+    again = b"\x00\x00\x00\x18ftypmp42 re-recorded" * 1000
+    second = start_upload(admin_client, filename="Session 2 v2.mp4", size=len(again)).json()
+    requests.post(second["url"], data=second["fields"], files={"file": again}, timeout=30)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("program_files:edit", args=[video.pk]),
+            form_data(program, second["token"], original_filename=video.original_filename),
+        )
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    replaced = ProgramFile.objects.get()
+    assert replaced.pk == video.pk
+    assert replaced.original_filename == "Session 2 v2.mp4"
+    assert replaced.sha256 == hashlib.sha256(again).hexdigest()
+    assert not replaced.file.storage.exists(old_name)
