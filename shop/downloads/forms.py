@@ -68,7 +68,7 @@ class ProgramFileForm(WagtailAdminModelForm):
         required=False,
         label="Upload straight to storage",
         help_text="For large files: sent from your browser to the bucket, with progress.",
-        # Replaced by DirectUploadWidget where the storage is S3 (direct_upload_offer).
+        # Offered only where the storage is S3 (direct_upload_offer).
         widget=forms.HiddenInput,
     )
     captions_remove = forms.BooleanField(required=False, label="Remove the captions")
@@ -100,9 +100,12 @@ class ProgramFileForm(WagtailAdminModelForm):
             self.fields.pop("captions_remove", None)
         self.verified_upload = None
 
-    def direct_upload_offer(self, *, start_url: str) -> None:
-        """Offer the upload straight to the bucket, presigned at ``start_url``."""
-        if "direct_upload" in self.fields:
+    def direct_upload_offer(self, *, start_url: str | None) -> None:
+        """Offer the upload straight to the bucket, presigned at ``start_url``; without one
+        (storage on disk) the field is left out, and so is its row in the form."""
+        if start_url is None:
+            self.fields.pop("direct_upload", None)
+        elif "direct_upload" in self.fields:
             self.fields["direct_upload"].widget = DirectUploadWidget(start_url=start_url)
 
     def clean_captions(self):

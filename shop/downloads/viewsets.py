@@ -2,6 +2,7 @@
 listings, filters, forms and history, gated on the models' Django permissions."""
 
 import django_filters
+from django.db import transaction
 from django.db.models import Q
 from django.http import JsonResponse
 from django.template.defaultfilters import filesizeformat
@@ -101,8 +102,9 @@ class ProgramFileEditAction(EditAction):
 class ProgramFileDeleteAction(DeleteAction):
     def _delete(self):
         # The log entry first, while the row exists; the stored object goes once committed.
-        log(instance=self.instance, action=self.log_action, user=self.user, deleted=True)
-        program_file_delete(program_file=self.instance)
+        with transaction.atomic():
+            log(instance=self.instance, action=self.log_action, user=self.user, deleted=True)
+            program_file_delete(program_file=self.instance)
 
 
 class DirectUploadOffered:
@@ -116,6 +118,8 @@ class DirectUploadOffered:
             # The page's policy then lets the browser send the file to the bucket.
             bucket_uploads_allow(self.request)
             form.direct_upload_offer(start_url=reverse(self.direct_upload_url_name))
+        else:
+            form.direct_upload_offer(start_url=None)
         return form
 
 

@@ -170,6 +170,7 @@ def test_a_stored_file_opens_for_editing_with_its_name_and_checksum(
     assert program_file.sha256 in page
     # Local storage: the plain file field only, no upload straight to a bucket.
     assert "data-direct-upload" not in page
+    assert "Upload straight to storage" not in page
 
 
 def test_the_edit_and_who_made_it_show_in_the_history(client, admin_user, local_private_storage):
