@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from wagtail import hooks
 from wagtail.models import ModelLogEntry
 
 from shop.downloads.models import DownloadGrant, DownloadLimit, DownloadLog, ProgramFile
@@ -378,8 +379,6 @@ def test_downloads_and_plays_are_searched_filtered_and_exported(
 
 
 def test_groups_are_offered_only_the_permissions_that_open_a_screen(admin_client):
-    from wagtail import hooks
-
     # The CMS's URLs, loaded here, register the screens and their permissions.
     group_form = admin_client.get("/cms/groups/new/").content.decode()
     offered = {
