@@ -373,7 +373,7 @@ def test_downloads_and_plays_are_searched_filtered_and_exported(
     assert len(from_today.context["object_list"]) == 1
     rows = list(csv.DictReader(io.StringIO(b"".join(exported.streaming_content).decode())))
     assert [(r["Customer"], r["File"], r["Kind"], r["Browser"]) for r in rows] == [
-        ("ann@example.com", "The book", "download", "Firefox")
+        ("ann@example.com", "The book", "Download", "Firefox")
     ]
     assert DownloadLog.objects.count() == 2
 
