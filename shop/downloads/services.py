@@ -309,6 +309,45 @@ def program_file_attach_upload(*, program_file: ProgramFile, upload: dict) -> Pr
     return program_file
 
 
+def program_file_save(
+    *,
+    program_file: ProgramFile,
+    upload=None,
+    direct_upload: dict | None = None,
+    filename_typed: bool = False,
+    captions_remove: bool = False,
+) -> ProgramFile:
+    """Save the author's changes to ``program_file``, new or not: with a new file sent
+    through the server (``upload``) or straight to the bucket (``direct_upload``, verified
+    by ``direct_upload_verify``; its checksum is computed in the background), or with its
+    fields only. ``filename_typed``: the author typed the download name, which a new file
+    then keeps. ``captions_remove``: the captions go, and their stored object once saved."""
+    if direct_upload:
+        program_file_attach_upload(program_file=program_file, upload=direct_upload)
+        # Imported here: the background jobs import this module.
+        from shop.downloads.tasks import program_file_checksum_later
+
+        program_file_checksum_later(program_file=program_file)
+    elif upload:
+        if filename_typed and program_file.original_filename:
+            chosen_name = program_file.original_filename
+            program_file_store(program_file=program_file, upload=upload)
+            program_file.original_filename = chosen_name
+            program_file.save(update_fields=["original_filename"])
+        else:
+            program_file.original_filename = ""
+            program_file_store(program_file=program_file, upload=upload)
+    else:
+        program_file.save()
+    if captions_remove and program_file.captions:
+        old_captions = program_file.captions.name
+        program_file.captions = ""
+        program_file.save(update_fields=["captions"])
+        storage = program_file.file.storage
+        transaction.on_commit(lambda: storage.delete(old_captions))
+    return program_file
+
+
 # Reading a stored object back to measure it copies it whole to a temporary file first;
 # past this size the author types the length in instead.
 FACTS_READ_BACK_MAX_BYTES = 500 * 1024**2

@@ -1,15 +1,20 @@
-"""A way from the CMS to the program files, which are kept in the Django admin."""
+"""Program files, download limits and customers' access in the CMS."""
 
-from django.urls import reverse
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
+
+from shop.downloads.viewsets import (
+    DownloadGrantViewSet,
+    DownloadLimitViewSet,
+    DownloadLogViewSet,
+    ProgramFileViewSet,
+)
 
 
-@hooks.register("register_admin_menu_item")
-def program_files_menu_item():
-    return MenuItem(
-        "Program files",
-        reverse("admin:downloads_programfile_changelist"),
-        icon_name="doc-full",
-        order=900,
-    )
+@hooks.register("register_admin_viewset")
+def register_downloads_viewsets():
+    return [
+        ProgramFileViewSet(),
+        DownloadLimitViewSet(),
+        DownloadGrantViewSet(),
+        DownloadLogViewSet(),
+    ]

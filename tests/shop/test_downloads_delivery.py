@@ -250,7 +250,7 @@ def test_a_head_request_gives_the_size_and_is_not_logged(client, customer, progr
 def test_the_cms_menu_leads_to_the_program_files(admin_client):
     page = admin_client.get("/cms/").content.decode()
 
-    assert reverse("admin:downloads_programfile_changelist") in page
+    assert reverse("program_files:index") in page
 
 
 def test_ranges_after_the_limit_are_refused_unless_they_resume_a_counted_download(

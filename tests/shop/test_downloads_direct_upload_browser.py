@@ -1,5 +1,5 @@
-"""The author's browser uploads a program file straight to the bucket with a progress bar
-(Chromium against the live site and moto's S3 server, both on loopback)."""
+"""The author's browser uploads a program file straight to the bucket with a progress bar,
+in the CMS (Chromium against the live site and moto's S3 server, both on loopback)."""
 
 import shutil
 
@@ -57,27 +57,23 @@ def test_the_author_uploads_with_progress_and_saves(
         context = browser.new_context()
         context.add_cookies([{"name": "sessionid", "value": session_cookie, "url": site}])
         page = context.new_page()
-        page.goto(site + reverse("admin:downloads_programfile_add"))
+        page.goto(site + reverse("program_files:add"))
         page.set_input_files(
             "input[data-direct-upload]",
             {"name": "Session 3.mp4", "mimeType": "video/mp4", "buffer": VIDEO},
         )
         page.wait_for_selector("text=Uploaded Session 3.mp4", timeout=30_000)
         progress = page.eval_on_selector(".direct-upload progress", "p => [p.value, p.max]")
-        page.evaluate(
-            """([id, label]) => {
-                const select = document.querySelector("#id_product");
-                select.add(new Option(label, id, true, true));
-            }""",
-            [str(program.pk), program.get_title()],
-        )
+        page.select_option("#id_product", str(program.pk))
         page.fill("#id_title", "Session 3 (video)")
-        page.click("input[name=_save]")
-        page.wait_for_url("**/downloads/programfile/", timeout=30_000)
+        page.get_by_role("button", name="Create").click()
+        page.wait_for_url("**" + reverse("program_files:index"), timeout=30_000)
+        message = page.locator(".messages").inner_text()
         browser.close()
 
     # The bar counts the whole request (the file and the policy fields around it), full.
     assert progress[0] == progress[1] >= len(VIDEO)
+    assert "Session 3 (video)" in message
     video = ProgramFile.objects.get()
     assert video.original_filename == "Session 3.mp4"
     assert video.size_bytes == len(VIDEO)

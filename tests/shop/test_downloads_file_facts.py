@@ -66,7 +66,7 @@ def test_replacing_a_book_with_audio_drops_the_page_count(local_private_storage,
     )
 
 
-def _admin_form(program, **fields):
+def _file_form(program, **fields):
     return {
         "product": program.pk,
         "title": "Session 1 (video)",
@@ -87,8 +87,8 @@ def test_the_author_adds_captions_a_transcript_and_a_length(
     client.force_login(admin_user)
 
     response = client.post(
-        reverse("admin:downloads_programfile_add"),
-        _admin_form(
+        reverse("program_files:add"),
+        _file_form(
             program,
             file=SimpleUploadedFile("s1.webm", b"\x1a\x45\xdf\xa3 video"),
             captions=SimpleUploadedFile("s1.vtt", VTT),
@@ -115,8 +115,8 @@ def test_captions_that_are_not_webvtt_are_refused_and_nothing_is_saved(
     client.force_login(admin_user)
 
     response = client.post(
-        reverse("admin:downloads_programfile_add"),
-        _admin_form(
+        reverse("program_files:add"),
+        _file_form(
             program,
             file=SimpleUploadedFile("s1.webm", b"video"),
             captions=SimpleUploadedFile(name, content),
@@ -174,11 +174,28 @@ def test_the_author_removes_the_captions(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("admin:downloads_programfile_change", args=[video.pk]),
-            _admin_form(program, title="Session 1", captions_remove="on"),
+            reverse("program_files:edit", args=[video.pk]),
+            _file_form(program, title="Session 1", captions_remove="on"),
         )
 
     assert response.status_code == 302, response.content.decode()[:3000]
     video.refresh_from_db()
     assert not video.captions
     assert not stored.exists()
+
+
+def test_removing_the_captions_is_offered_only_for_a_file_that_has_some(
+    client, admin_user, local_private_storage, program
+):
+    video = program_file_create(product=program, title="Session 1", name="s1.webm", content=b"v")
+    silent = program_file_create(product=program, title="Session 2", name="s2.webm", content=b"v")
+    video.captions.save("s1.vtt", ContentFile(VTT))
+    client.force_login(admin_user)
+
+    with_captions = client.get(reverse("program_files:edit", args=[video.pk])).content.decode()
+    without = client.get(reverse("program_files:edit", args=[silent.pk])).content.decode()
+    new = client.get(reverse("program_files:add")).content.decode()
+
+    assert 'name="captions_remove"' in with_captions and "Currently: s1" in with_captions
+    assert 'name="captions_remove"' not in without
+    assert 'name="captions_remove"' not in new

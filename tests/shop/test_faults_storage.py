@@ -135,7 +135,7 @@ def test_a_direct_upload_checked_while_s3_is_down_saves_nothing_then_saves_once(
 ):
     program = ProgramFactory()
     started = admin_client.post(
-        reverse("admin:downloads_programfile_direct_upload"),
+        reverse("program_files:direct_upload"),
         {"filename": "Session 2.mp4", "size": len(VIDEO)},
     ).json()
     sent = requests.post(started["url"], data=started["fields"], files={"file": VIDEO}, timeout=30)
@@ -148,7 +148,7 @@ def test_a_direct_upload_checked_while_s3_is_down_saves_nothing_then_saves_once(
         "sort_order": 3,
         "direct_upload": started["token"],
     }
-    add_url = reverse("admin:downloads_programfile_add")
+    add_url = reverse("program_files:add")
 
     s3_down(True)
     with caplog.at_level(logging.ERROR):

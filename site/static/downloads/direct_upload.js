@@ -1,5 +1,5 @@
 // Sends a program file from the author's browser straight to the private bucket with a
-// presigned POST, showing progress; the admin form then carries only a signed token.
+// presigned POST, showing progress; the CMS form then carries only a signed token.
 "use strict";
 
 document.addEventListener("change", async (event) => {
@@ -51,6 +51,8 @@ document.addEventListener("change", async (event) => {
   xhr.addEventListener("load", () => {
     if (xhr.status >= 200 && xhr.status < 300) {
       token.value = started.token;
+      // Told like a typed change, so the CMS warns before leaving with the upload unsaved.
+      token.dispatchEvent(new Event("change", { bubbles: true }));
       bar.value = bar.max;
       finish(`Uploaded ${file.name}. Save to keep it.`);
     } else {
