@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.views.defaults import permission_denied
 from django.views.generic import TemplateView
+from oscar.core.loading import get_model
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic import IndexView, InspectView
@@ -45,6 +46,8 @@ from shop.billing.plan_actions import (
 )
 from shop.billing.templatetags.money_tags import cents_as_money
 from shop.downloads.selectors import downloads_and_plays
+
+CommunicationEventType = get_model("communication", "CommunicationEventType")
 
 # Payments still to come: what "next payment due" is read from.
 TO_COME = [ChargeStatus.SCHEDULED, ChargeStatus.FAILED, ChargeStatus.AWAITING_CONFIRMATION]
@@ -355,8 +358,11 @@ class EmailFilterSet(WagtailFilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        codes = OutgoingEmail.objects.order_by("code").values_list("code", flat=True).distinct()
-        self.filters["code"].extra["choices"] = [(code, code) for code in codes]
+        # Every email the shop knows, by its name, and any code written but no longer known.
+        named = dict(CommunicationEventType.objects.values_list("code", "name"))
+        written = OutgoingEmail.objects.values_list("code", flat=True).distinct()
+        codes = sorted(set(named) | set(written))
+        self.filters["code"].extra["choices"] = [(code, named.get(code, code)) for code in codes]
 
     def filter_sent(self, queryset, name, value):
         if value == "yes":
