@@ -81,6 +81,20 @@ class ReadOnlyViewSet(ModelViewSet):
         return patterns
 
 
+class ListingNamed:
+    """Pages that name their listing as the menu does ("Customers' programs"), not by the
+    model's name ("Installment plans"), in the title and the breadcrumbs."""
+
+    listing_name = ""
+
+    def get_breadcrumbs_items(self):
+        index = reverse(self.index_url_name) if self.index_url_name else None
+        return [
+            {**item, "label": self.listing_name} if index and item.get("url") == index else item
+            for item in super().get_breadcrumbs_items()
+        ]
+
+
 # Customers' programs
 
 
@@ -122,7 +136,9 @@ class PlanFilterSet(WagtailFilterSet):
         fields = ["status", "with_trial", "started"]
 
 
-class PlanIndexView(IndexView):
+class PlanIndexView(ListingNamed, IndexView):
+    listing_name = page_title = "Customers' programs"
+
     def get_base_queryset(self):
         return plans_listed()
 
@@ -157,9 +173,11 @@ class PlanIndexView(IndexView):
         return row
 
 
-class PlanInspectView(InspectView):
+class PlanInspectView(ListingNamed, InspectView):
     """Everything about one plan, each part read once, whatever its length."""
 
+    listing_name = "Customers' programs"
+    page_title = "Program"
     template_name = "shop/billing/backoffice/plan_inspect.html"
     action_url_name = None
 
@@ -372,7 +390,9 @@ class EmailFilterSet(WagtailFilterSet):
         return queryset
 
 
-class EmailIndexView(IndexView):
+class EmailIndexView(ListingNamed, IndexView):
+    listing_name = page_title = "Emails sent"
+
     def get_base_queryset(self):
         return OutgoingEmail.objects.select_related("order__user").order_by("-created_at", "-pk")
 

@@ -7,11 +7,12 @@ out and a deleted one would fall back to the site's files without anyone noticin
 
 from django.contrib.sites.shortcuts import get_current_site
 from django.template import TemplateSyntaxError
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.functional import cached_property
 from oscar.core.loading import get_model
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic import EditView, IndexView
+from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from shop.dashboard.communications.forms import CommunicationEventTypeForm
@@ -68,7 +69,23 @@ def text_source(email: CommunicationEventType) -> str:
     return "Edited here" if edited else "The site's text"
 
 
-class PlanEmailIndexView(IndexView):
+class ListingNamed:
+    """Pages that name their listing "Plan emails", not by Oscar's model name
+    ("Communication event types"), in the title and the breadcrumbs."""
+
+    listing_name = "Plan emails"
+
+    def get_breadcrumbs_items(self):
+        index = reverse(self.index_url_name) if self.index_url_name else None
+        return [
+            {**item, "label": self.listing_name} if index and item.get("url") == index else item
+            for item in super().get_breadcrumbs_items()
+        ]
+
+
+class PlanEmailIndexView(ListingNamed, IndexView):
+    page_title = "Plan emails"
+
     @cached_property
     def columns(self):
         return [
@@ -79,7 +96,7 @@ class PlanEmailIndexView(IndexView):
         ]
 
 
-class PlanEmailEditView(EditView):
+class PlanEmailEditView(ListingNamed, EditView):
     """Saving writes the texts (and Wagtail's history); "Preview" shows the email as the
     chosen order's customer would read it, saving nothing."""
 
@@ -112,6 +129,10 @@ class PlanEmailEditView(EditView):
             return None
 
 
+class PlanEmailHistoryView(ListingNamed, HistoryView):
+    pass
+
+
 class PlanEmailViewSet(ModelViewSet):
     """Plan emails: each email's texts, edited in place, with their history."""
 
@@ -124,6 +145,7 @@ class PlanEmailViewSet(ModelViewSet):
     add_to_admin_menu = True
     index_view_class = PlanEmailIndexView
     edit_view_class = PlanEmailEditView
+    history_view_class = PlanEmailHistoryView
     copy_view_enabled = False
     search_fields = ["name", "code"]
     search_backend_name = None
