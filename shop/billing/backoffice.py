@@ -11,7 +11,7 @@ services, never by editing rows."""
 import django_filters
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import IntegerField, Min, Q, Sum, Value
+from django.db.models import F, IntegerField, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -112,8 +112,12 @@ def paid_of_total(plan: InstallmentPlan) -> str:
 def plans_listed():
     """The plans with what the listing shows, in one query however many there are."""
     return InstallmentPlan.objects.select_related("order", "user").annotate(
+        # What the customer has paid and kept: refunds are taken off.
         paid_cents=Coalesce(
-            Sum("charges__amount_cents", filter=Q(charges__paid_at__isnull=False)),
+            Sum(
+                F("charges__amount_cents") - F("charges__refunded_cents"),
+                filter=Q(charges__paid_at__isnull=False),
+            ),
             Value(0),
             output_field=IntegerField(),
         ),

@@ -71,6 +71,20 @@ def test_the_listing_shows_customer_order_status_money_and_next_payment(client, 
     # Read-only: nothing to add, edit or delete.
     assert "/cms/programs/new/" not in page and "/edit/" not in page and "/delete/" not in page
     assert client.get("/cms/programs/new/").status_code == 404
+    for column in ("user__last_name", "user__email", "order__number", "status"):
+        for ordering in (column, f"-{column}"):
+            assert str(plan.order.number) in listed(client, f"?ordering={ordering}"), ordering
+    for column in ("trial_started_at", "paid_cents", "next_due_at"):
+        assert str(plan.order.number) in listed(client, f"?ordering=-{column}"), column
+
+
+def test_paid_so_far_leaves_out_what_was_refunded(client, author, program):
+    plan = a_plan(program, status=PlanStatus.INSTALLMENT_PAID)
+    plan.charges.filter(sequence=1).update(
+        status=ChargeStatus.PAID, paid_at=timezone.now(), refunded_cents=1000
+    )
+    client.force_login(author)
+    assert "$88.50 of $197.00" in listed(client)
 
 
 def test_a_plan_is_found_by_email_name_or_order_number(client, author, program):
