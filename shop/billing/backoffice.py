@@ -10,6 +10,8 @@ services, never by editing rows."""
 
 import django_filters
 from django.contrib import messages
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, IntegerField, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce
@@ -70,6 +72,13 @@ class ReadOnlyViewSet(ModelViewSet):
                 **kwargs,
             }
         )
+
+    def get_permissions_to_register(self):
+        # Wagtail's group editor offers what these pages use: seeing them, and the model's
+        # own permissions (the plan actions), never adding, changing or deleting rows.
+        content_type = ContentType.objects.get_for_model(self.model)
+        unused = [f"{verb}_{self.model_name}" for verb in ("add", "change", "delete")]
+        return Permission.objects.filter(content_type=content_type).exclude(codename__in=unused)
 
     def get_urlpatterns(self):
         patterns = [

@@ -255,3 +255,28 @@ def test_a_back_office_user_without_the_view_permission_sees_no_programs(
         # Wagtail's answer to a page one may not see: back to the dashboard with a message.
         assert response.status_code == 302 and response["Location"] == "/cms/"
     assert "Customers' programs" not in client.get("/cms/").content.decode()
+
+
+def test_the_group_editor_offers_seeing_programs_and_the_actions_never_editing_rows():
+    from django.urls import reverse
+    from wagtail.admin.viewsets import viewsets
+
+    reverse("programs:index")  # the admin's URLs register its viewsets
+    offered = {
+        viewset.name: {p.codename for p in viewset.get_permissions_to_register()}
+        for viewset in viewsets.viewsets
+        if getattr(viewset, "name", None) in ("programs", "emails_sent", "plan_emails")
+    }
+    assert {
+        "view_installmentplan",
+        "refund_installment",
+        "cancel_payments",
+        "retry_payment",
+        "resend_confirmation",
+    } <= offered["programs"]
+    assert (
+        not {"add_installmentplan", "change_installmentplan", "delete_installmentplan"}
+        & (offered["programs"])
+    )
+    assert offered["emails_sent"] == {"view_outgoingemail"}
+    assert offered["plan_emails"] == {"change_communicationeventtype"}

@@ -150,6 +150,15 @@ class PlanEmailViewSet(ModelViewSet):
     search_fields = ["name", "code"]
     search_backend_name = None
 
+    def get_permissions_to_register(self):
+        # Wagtail's group editor offers seeing and changing the texts, never adding or
+        # deleting an email the shop sends by its code.
+        return (
+            super()
+            .get_permissions_to_register()
+            .exclude(codename__in=["add_communicationeventtype", "delete_communicationeventtype"])
+        )
+
     def get_form_class(self, for_update=False):
         return PlanEmailForm
 
