@@ -403,6 +403,12 @@ class EmailFilterSet(WagtailFilterSet):
         return queryset
 
 
+class SentColumn(DateColumn):
+    """When the email went out, or "Waiting" (the reason is in the last error)."""
+
+    cell_template_name = "shop/billing/backoffice/sent_cell.html"
+
+
 class EmailIndexView(ListingNamed, IndexView):
     listing_name = page_title = "Emails sent"
 
@@ -416,7 +422,7 @@ class EmailIndexView(ListingNamed, IndexView):
             Column("to", label="To", accessor="order.user.email"),
             Column("order", label="Order", accessor="order.number", sort_key="order__number"),
             DateColumn("created", label="Written", accessor="created_at", sort_key="created_at"),
-            DateColumn("sent", label="Sent", accessor="sent_at", sort_key="sent_at"),
+            SentColumn("sent", label="Sent", accessor="sent_at", sort_key="sent_at"),
             Column("attempts", label="Attempts", accessor="attempts", sort_key="attempts"),
             DateColumn("next_attempt", label="Next try", accessor="next_attempt_at"),
             Column("last_error", label="Last error", accessor="last_error"),

@@ -280,3 +280,10 @@ def test_the_group_editor_offers_seeing_programs_and_the_actions_never_editing_r
     )
     assert offered["emails_sent"] == {"view_outgoingemail"}
     assert offered["plan_emails"] == {"change_communicationeventtype"}
+
+
+def test_an_action_that_does_not_exist_is_not_found(client, author, program):
+    plan = a_plan(program)
+    client.force_login(author)
+    assert client.get(f"/cms/programs/delete/{plan.pk}/").status_code == 404
+    assert client.post("/cms/programs/cancel/999999/", {"confirm": "yes"}).status_code == 404
