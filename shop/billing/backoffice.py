@@ -27,6 +27,7 @@ from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from shop.backoffice.wagtail_hooks import SHOP_MENU_HOOK
 from shop.billing.models import (
     ChargeStatus,
     InstallmentPlan,
@@ -320,6 +321,7 @@ class CustomerProgramViewSet(ReadOnlyViewSet):
     menu_label = "Customers' programs"
     menu_order = 200
     add_to_admin_menu = True
+    menu_hook = SHOP_MENU_HOOK
     index_view_class = PlanIndexView
     inspect_view_class = PlanInspectView
     inspect_view_enabled = True
@@ -439,6 +441,7 @@ class EmailsSentViewSet(ReadOnlyViewSet):
     menu_label = "Emails sent"
     menu_order = 260
     add_to_admin_menu = True
+    menu_hook = SHOP_MENU_HOOK
     index_view_class = EmailIndexView
     filterset_class = EmailFilterSet
     search_fields = ["order__user__email", "order__number"]

@@ -287,3 +287,28 @@ def test_an_action_that_does_not_exist_is_not_found(client, author, program):
     client.force_login(author)
     assert client.get(f"/cms/programs/delete/{plan.pk}/").status_code == 404
     assert client.post("/cms/programs/cancel/999999/", {"confirm": "yes"}).status_code == 404
+
+
+def test_a_shop_manager_finds_programs_emails_under_shop_and_an_editor_none(
+    client, shop_manager, editor, program
+):
+    from tests.shop.test_back_office_roles import menu_names
+
+    plan = a_plan(program, status=PlanStatus.INSTALLMENT_PAID)
+    pages = ("/cms/programs/", f"/cms/programs/{plan.pk}/", "/cms/emails-sent/")
+    plan_emails = "/cms/plan-emails/"
+    client.force_login(shop_manager)
+    names = menu_names(client)
+    for entry in ("customers-programs", "emails-sent", "plan-emails"):
+        assert names.index(entry) > names.index("shop"), entry
+    for url in (*pages, plan_emails):
+        assert client.get(url).status_code == 200, url
+    cancel = client.get(f"/cms/programs/cancel/{plan.pk}/")
+    assert cancel.status_code == 200 and "Cancel the remaining payments" in cancel.content.decode()
+
+    client.force_login(editor)
+    names = menu_names(client)
+    assert not {"shop", "customers-programs", "emails-sent", "plan-emails"} & set(names)
+    for url in (*pages, plan_emails):
+        assert client.get(url).status_code == 302, url
+    assert client.get(f"/cms/programs/cancel/{plan.pk}/").status_code == 403

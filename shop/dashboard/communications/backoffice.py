@@ -15,6 +15,7 @@ from wagtail.admin.views.generic import EditView, IndexView
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from shop.backoffice.wagtail_hooks import SHOP_MENU_HOOK
 from shop.dashboard.communications.forms import CommunicationEventTypeForm
 
 CommunicationEventType = get_model("communication", "CommunicationEventType")
@@ -143,6 +144,7 @@ class PlanEmailViewSet(ModelViewSet):
     menu_label = "Plan emails"
     menu_order = 250
     add_to_admin_menu = True
+    menu_hook = SHOP_MENU_HOOK
     index_view_class = PlanEmailIndexView
     edit_view_class = PlanEmailEditView
     history_view_class = PlanEmailHistoryView
