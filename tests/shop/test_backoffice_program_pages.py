@@ -132,6 +132,10 @@ def test_the_listing_exports_as_csv_with_amounts_not_cents(client, author, progr
     assert row["Order"] == str(plan.order.number) and row["Email"] == "robin@example.com"
     assert row["Status"] == "Free tryout" and row["Total"] == "197.00"
     assert row["Paid so far"] == "0.00"
+    spreadsheet = client.get(LISTING + "?export=xlsx")
+    assert spreadsheet.status_code == 200
+    assert spreadsheet["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert spreadsheet.content.startswith(b"PK")  # a whole workbook, written
 
 
 def test_the_listing_reads_as_many_queries_for_ten_plans_as_for_one(client, author, program):

@@ -136,7 +136,6 @@ def staff_member(django_user_model, *permissions: str):
     for name in (
         "wagtailadmin.access_admin",
         "billing.view_installmentplan",
-        "order.view_order",
         *permissions,
     ):
         app_label, codename = name.split(".")
