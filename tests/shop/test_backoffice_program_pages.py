@@ -135,7 +135,7 @@ def test_the_listing_exports_as_csv_with_amounts_not_cents(client, author, progr
     spreadsheet = client.get(LISTING + "?export=xlsx")
     assert spreadsheet.status_code == 200
     assert spreadsheet["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert spreadsheet.content.startswith(b"PK")  # a whole workbook, written
+    assert b"".join(spreadsheet.streaming_content).startswith(b"PK")  # a whole workbook
 
 
 def test_the_listing_reads_as_many_queries_for_ten_plans_as_for_one(client, author, program):
