@@ -1,11 +1,8 @@
 import logging
-from enum import StrEnum
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,12 +11,10 @@ from django.utils import timezone
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from django.views.generic import TemplateView
+from django.views.generic import RedirectView, TemplateView
 
 from shop import abuse, gateway
 from shop.billing.actions import (
-    installment_retry_now,
-    plan_cancel_access_end,
     plan_card_update,
     plan_payments_cancel,
 )
@@ -27,13 +22,9 @@ from shop.billing.charging import AttemptOutcome
 from shop.billing.confirm_links import ConfirmLinkInvalid, confirm_link_charge, confirm_link_path
 from shop.billing.confirmation import (
     ConfirmationOutcome,
-    confirmation_email_resend,
     confirmation_result_record,
 )
-from shop.billing.forms import RefundAmountForm
-from shop.billing.models import ChargeStatus, InstallmentPlan, ScheduledCharge
-from shop.billing.money import from_minor_units
-from shop.billing.refunds import installment_refund
+from shop.billing.models import ChargeStatus, InstallmentPlan
 from shop.billing.reminders import QuitLinkInvalid, quit_link_plan
 from shop.billing.selectors import program_plans_for
 from shop.billing.services import PlanActionNotAllowed, plan_trial_quit
@@ -142,157 +133,14 @@ def stripe_webhook(request):
     return HttpResponse(result)
 
 
-class StaffAction(StrEnum):
-    """The author's actions on a plan from the dashboard order page, named in its links."""
+class StaffPlanActionView(RedirectView):
+    """The old address of the author's actions, from before the back office: the same action
+    now lives on the plan's page in the CMS, which checks who may use it."""
 
-    REFUND = "refund"
-    RETRY = "retry"
-    CANCEL = "cancel"
-    RESEND = "resend"
+    permanent = False
 
-
-class StaffPlanActionView(View):
-    """The author's actions from the dashboard order page: refund an installment, cancel
-    the remaining payments, retry a failed payment now, send the confirmation email again.
-    Each needs staff status and its own permission on installment plans. GET asks to
-    confirm; POST acts."""
-
-    template_name = "shop/billing/staff_action_confirm.html"
-    # action: (title, button, permission)
-    ACTIONS = {
-        StaffAction.REFUND: ("Refund installment", "Refund", "billing.refund_installment"),
-        StaffAction.RETRY: (
-            "Retry payment now",
-            "Charge the saved card now",
-            "billing.retry_payment",
-        ),
-        StaffAction.CANCEL: (
-            "Cancel remaining payments",
-            "Cancel the remaining payments",
-            "billing.cancel_payments",
-        ),
-        StaffAction.RESEND: (
-            "Send the confirmation email again",
-            "Send the email",
-            "billing.resend_confirmation",
-        ),
-    }
-
-    def dispatch(self, request, *args, action: str, pk: int, **kwargs):
-        # Who asks is settled before any lookup, so the answer never tells which ids exist.
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if action not in self.ACTIONS:
-            raise Http404
-        action = StaffAction(action)
-        if not (request.user.is_staff and request.user.has_perm(self.ACTIONS[action][2])):
-            raise PermissionDenied
-        if action == StaffAction.CANCEL:
-            self.charge = None
-            self.plan = get_object_or_404(InstallmentPlan.objects.select_related("order"), pk=pk)
-        else:
-            self.charge = get_object_or_404(
-                ScheduledCharge.objects.select_related("plan__order"), pk=pk
-            )
-            self.plan = self.charge.plan
-        self.action = action
-        return super().dispatch(request, *args, **kwargs)
-
-    def order_page(self):
-        return redirect("dashboard:order-detail", number=self.plan.order.number)
-
-    def explanation(self) -> str:
-        if self.action == StaffAction.REFUND and self.charge is not None:
-            return (
-                f"Give back money paid for installment {self.charge.sequence}. A full refund "
-                "refunds the plan: remaining payments are cancelled and the download ends now."
-            )
-        if self.action == StaffAction.RESEND and self.charge is not None:
-            deadline = self.charge.confirm_by
-            if deadline is None:
-                return f"Installment {self.charge.sequence} does not wait for a confirmation."
-            return (
-                f"Email the customer again the link to confirm installment "
-                f"{self.charge.sequence} with their bank, valid until "
-                f"{long_date(deadline)}."
-            )
-        if self.action == StaffAction.RETRY and self.charge is not None:
-            return (
-                f"Charge installment {self.charge.sequence} "
-                f"({from_minor_units(self.charge.amount_cents, self.charge.currency)} "
-                f"{self.charge.currency}) to the saved "
-                "card now, whatever its retry date."
-            )
-        end = plan_cancel_access_end(self.plan, timezone.now())
-        return (
-            "Nothing more will be charged. The download stays open until "
-            f"{long_date(end)} (the period already paid)."
-        )
-
-    def get(self, request, *args, form: RefundAmountForm | None = None, **kwargs):
-        title, button, _ = self.ACTIONS[self.action]
-        context = {
-            "title": title,
-            "button": button,
-            "action": self.action,
-            "plan": self.plan,
-            "charge": self.charge,
-            "explanation": self.explanation(),
-        }
-        if self.charge is not None:
-            left = self.charge.amount_cents - self.charge.refunded_cents
-            context["refundable"] = from_minor_units(left, self.charge.currency)
-            # The smallest amount the currency has: 0.01 for dollars, 1 for yen.
-            context["step"] = from_minor_units(1, self.charge.currency)
-        context["form"] = form
-        status = 400 if form is not None and form.errors else 200
-        return render(request, self.template_name, context, status=status)
-
-    def post(self, request, *args, **kwargs):
-        if request.POST.get("confirm") != "yes":
-            return self.get(request, *args, **kwargs)
-        form = None
-        if self.action == StaffAction.REFUND:
-            form = RefundAmountForm(request.POST, charge=self.charge)
-            if not form.is_valid():
-                return self.get(request, *args, form=form, **kwargs)
-        try:
-            message = self.act(form)
-        except gateway.PaymentProviderUnavailable as exc:
-            if self.action == StaffAction.REFUND:
-                # The refund is claimed: the billing run asks Stripe again with the same key.
-                messages.warning(
-                    request,
-                    "Stripe could not be reached. The refund is recorded as requested and is "
-                    "sent again automatically in a few minutes; nothing more to do.",
-                )
-            else:
-                messages.error(request, exc.user_message)
-        except RefusedWithMessage as exc:
-            messages.error(request, exc.user_message)
-        else:
-            messages.success(request, message)
-        return self.order_page()
-
-    def act(self, form: RefundAmountForm | None) -> str:
-        user = self.request.user
-        if self.action == StaffAction.REFUND and self.charge is not None and form is not None:
-            refunded = installment_refund(
-                charge_id=self.charge.pk, amount_cents=form.cleaned_data["amount"], actor=user
-            )
-            currency = self.charge.currency
-            return f"Refunded {from_minor_units(refunded, currency)} {currency}."
-        if self.action == StaffAction.RESEND and self.charge is not None:
-            confirmation_email_resend(charge_id=self.charge.pk, actor=user)
-            return f"The email was sent again to {self.plan.user.email}."
-        if self.action == StaffAction.RETRY and self.charge is not None:
-            attempt = installment_retry_now(charge_id=self.charge.pk, actor=user)
-            return f"Retry: {attempt.outcome}{f' ({attempt.reason})' if attempt.reason else ''}."
-        # Only "cancel" has no installment: any other action reaching here is refused.
-        if self.action != StaffAction.CANCEL:
-            raise Http404
-        _, changed = plan_payments_cancel(plan_id=self.plan.pk, actor=user, actor_label="author")
-        return "Remaining payments cancelled." if changed else "They were already cancelled."
+    def get_redirect_url(self, *args, action: str, pk: int, **kwargs):
+        return reverse("programs:action", args=(action, pk))
 
 
 CARD_SETUP_SESSION_KEY = "billing_card_setup_intents"

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from shop.downloads.access import grant_allows_download
-from shop.downloads.models import DownloadGrant, PlaybackPosition, ProgramFile
+from shop.downloads.models import DownloadGrant, DownloadLog, PlaybackPosition, ProgramFile
 
 
 @dataclass
@@ -77,4 +77,14 @@ def program_contents(*, product) -> list[ProgramFile]:
             "size_bytes",
         )
         .order_by("sort_order", "pk")
+    )
+
+
+def downloads_and_plays(*, user_id: int, product_id: int, limit: int = 50) -> list[DownloadLog]:
+    """A customer's newest downloads and plays of a product (``limit`` of them), for the
+    back office: one query, the file's title kept on each row."""
+    return list(
+        DownloadLog.objects.filter(user_id=user_id, product_id=product_id).order_by(
+            "-downloaded_at", "-pk"
+        )[:limit]
     )

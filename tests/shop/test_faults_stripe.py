@@ -222,7 +222,7 @@ def test_a_refund_with_stripe_down_is_kept_and_sent_once_when_it_is_back(
     assert charge.status == ChargeStatus.PAID
     mail.outbox.clear()
     client.force_login(author)
-    url = f"/shop/accounts/program/staff/refund/{charge.pk}/"
+    url = f"/cms/programs/refund/{charge.pk}/"
 
     stripe_outage.cut()
     with (

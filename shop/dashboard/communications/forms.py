@@ -1,4 +1,4 @@
-"""The author edits the emails' texts in the dashboard (Communications).
+"""The author edits the emails' texts (the CMS's Plan emails, and Oscar's Communications).
 
 Oscar's form shows empty fields for a text still read from the site's template files and
 requires an HTML body. Here the fields start from the text the customer receives today, and

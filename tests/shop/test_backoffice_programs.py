@@ -1,4 +1,5 @@
-"""The author's actions on the dashboard order page: confirmed, logged, idempotent."""
+"""Customers' programs in the back office (/cms/programs/): the author's actions on a plan,
+confirmed, logged, idempotent, each behind its own permission."""
 
 from decimal import Decimal
 
@@ -42,9 +43,9 @@ def test_refund_from_the_dashboard_with_confirmation_once_and_not_too_much(
     charge_installment(charge_id=charge.pk, now=day(14))
     client.force_login(author)
 
-    page = client.get(f"/shop/dashboard/orders/{plan.order.number}/").content.decode()
-    url = f"/shop/accounts/program/staff/refund/{charge.pk}/"
-    assert url in page and "Refund installment" in page
+    page = client.get(f"/cms/programs/{plan.pk}/").content.decode()
+    url = f"/cms/programs/refund/{charge.pk}/"
+    assert url in page and "Refund payment" in page
     confirm = client.get(url)
     assert confirm.status_code == 200 and 'value="98.50"' in confirm.content.decode()
     # A POST without the confirmation shows the page again and does nothing.
@@ -55,8 +56,10 @@ def test_refund_from_the_dashboard_with_confirmation_once_and_not_too_much(
     charge.refresh_from_db()
     assert refunds_at_stripe(charge.payment_intent_id) == 0
 
-    done = client.post(url, {"amount": "98.50", "confirm": "yes"}, follow=True)
-    assert "Refunded 98.50 USD." in done.content.decode()
+    done = client.post(url, {"amount": "98.50", "confirm": "yes"})
+    # Back on the plan's page, with what happened in Wagtail's messages.
+    assert done.status_code == 302 and done["Location"] == f"/cms/programs/{plan.pk}/"
+    assert "Refunded 98.50 USD." in client.get(done["Location"]).content.decode()
     again = client.post(url, {"amount": "98.50", "confirm": "yes"}, follow=True)
     assert "already fully refunded" in again.content.decode()
     assert refunds_at_stripe(charge.payment_intent_id) == 9850
@@ -74,11 +77,12 @@ def test_refund_from_the_dashboard_with_confirmation_once_and_not_too_much(
     assert not DownloadGrant.objects.get(order=plan.order).is_active()
 
 
-def test_only_staff_may_act(client, make_plan):
+def test_a_customer_cannot_reach_the_actions(client, make_plan):
     plan = make_plan()
     client.force_login(plan.user)
-    response = client.post(f"/shop/accounts/program/staff/cancel/{plan.pk}/", {"confirm": "yes"})
-    assert response.status_code == 403
+    response = client.post(f"/cms/programs/cancel/{plan.pk}/", {"confirm": "yes"})
+    # Without access to the back office: sent to its sign-in page, nothing done.
+    assert response.status_code == 302 and response["Location"].startswith("/cms/login/")
     plan.refresh_from_db()
     assert plan.status == PlanStatus.TRIALING
 
@@ -89,7 +93,7 @@ def test_cancel_remaining_payments_and_retry_now(client, author, make_plan):
     charge = plan.charges.get(sequence=1)
     charge_installment(charge_id=charge.pk, now=day(14))
     client.force_login(author)
-    retry = f"/shop/accounts/program/staff/retry/{charge.pk}/"
+    retry = f"/cms/programs/retry/{charge.pk}/"
     assert "Charge the saved card now" in client.get(retry).content.decode()
     response = client.post(retry, {"confirm": "yes"}, follow=True)
     assert "Retry: failed." in response.content.decode()
@@ -97,7 +101,7 @@ def test_cancel_remaining_payments_and_retry_now(client, author, make_plan):
     assert charge.attempts == 2
     assert plan.events.filter(kind="charge_attempted", actor=author).count() == 1
 
-    cancel = f"/shop/accounts/program/staff/cancel/{plan.pk}/"
+    cancel = f"/cms/programs/cancel/{plan.pk}/"
     assert "The download stays open until" in client.get(cancel).content.decode()
     mail.outbox.clear()
     response = client.post(cancel, {"confirm": "yes"}, follow=True)
@@ -122,14 +126,18 @@ STAFF_ACTIONS = {
 
 
 def staff_member(django_user_model, *permissions: str):
-    """A dashboard user who may see orders ("Can view order") and holds only the given
-    billing permissions."""
+    """A back-office user who may see customers' programs and holds only the given billing
+    permissions."""
     from django.contrib.auth.models import Permission
 
     user = django_user_model.objects.create_user(
         "helper", "helper@example.com", "a-long-pass-phrase", is_staff=True
     )
-    for name in ("order.view_order", *permissions):
+    for name in (
+        "wagtailadmin.access_admin",
+        "billing.view_installmentplan",
+        *permissions,
+    ):
         app_label, codename = name.split(".")
         user.user_permissions.add(
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
@@ -151,13 +159,13 @@ def test_anonymous_visitors_cannot_tell_which_plans_exist(client, make_plan):
         real = charge.pk if action != "cancel" else plan.pk
         answers = []
         for pk in (real, 999_999):
-            url = f"/shop/accounts/program/staff/{action}/{pk}/"
+            url = f"/cms/programs/{action}/{pk}/"
             with CaptureQueriesContext(connection) as queries:
                 got, posted = client.get(url), client.post(url, {"confirm": "yes"})
             # Nothing about plans or payments is read before the visitor is known.
             assert billing_queries(queries.captured_queries) == []
             assert got.status_code == posted.status_code == 302
-            assert got["Location"].startswith("/shop/accounts/login/")
+            assert got["Location"].startswith("/cms/login/")
             answers.append(got["Location"].split("?")[0])
         assert answers[0] == answers[1]
     plan.refresh_from_db()
@@ -180,7 +188,7 @@ def test_staff_without_the_permission_get_403_whether_or_not_the_id_exists(
         client.force_login(staff_member(django_user_model, *others))
         real = charge.pk if action != "cancel" else plan.pk
         for pk in (real, 999_999):
-            url = f"/shop/accounts/program/staff/{action}/{pk}/"
+            url = f"/cms/programs/{action}/{pk}/"
             with CaptureQueriesContext(connection) as queries:
                 got = client.get(url)
                 posted = client.post(url, {"confirm": "yes", "amount": "98.50"})
@@ -201,14 +209,14 @@ def test_a_staff_member_allowed_to_refund_sees_and_uses_only_that_button(
     charge_installment(charge_id=charge.pk, now=day(14))
     client.force_login(staff_member(django_user_model, STAFF_ACTIONS["refund"]))
 
-    page = client.get(f"/shop/dashboard/orders/{plan.order.number}/").content.decode()
-    assert f"/shop/accounts/program/staff/refund/{charge.pk}/" in page
-    assert f"/shop/accounts/program/staff/cancel/{plan.pk}/" not in page
+    page = client.get(f"/cms/programs/{plan.pk}/").content.decode()
+    assert f"/cms/programs/refund/{charge.pk}/" in page
+    assert f"/cms/programs/cancel/{plan.pk}/" not in page
     assert "Cancel remaining payments" not in page
 
-    cancel = client.post(f"/shop/accounts/program/staff/cancel/{plan.pk}/", {"confirm": "yes"})
+    cancel = client.post(f"/cms/programs/cancel/{plan.pk}/", {"confirm": "yes"})
     assert cancel.status_code == 403
-    url = f"/shop/accounts/program/staff/refund/{charge.pk}/"
+    url = f"/cms/programs/refund/{charge.pk}/"
     done = client.post(url, {"amount": "10.00", "confirm": "yes"}, follow=True)
     assert "Refunded 10.00 USD." in done.content.decode()
     charge.refresh_from_db()
@@ -216,16 +224,42 @@ def test_a_staff_member_allowed_to_refund_sees_and_uses_only_that_button(
     assert refunds_at_stripe(charge.payment_intent_id) == 1000
 
 
-def test_the_order_page_shows_no_action_buttons_to_staff_without_permissions(
+def test_the_plan_page_shows_no_action_buttons_to_staff_without_permissions(
     client, django_user_model, make_plan
 ):
     plan = make_plan()
     charge = plan.charges.get(sequence=1)
     charge_installment(charge_id=charge.pk, now=day(14))
     client.force_login(staff_member(django_user_model))
-    page = client.get(f"/shop/dashboard/orders/{plan.order.number}/")
-    assert page.status_code == 200 and 'id="installment-charges"' in page.content.decode()
-    assert "/shop/accounts/program/staff/" not in page.content.decode()
+    page = client.get(f"/cms/programs/{plan.pk}/")
+    assert page.status_code == 200 and 'id="plan-payments"' in page.content.decode()
+    for action in STAFF_ACTIONS:
+        assert f"/cms/programs/{action}/" not in page.content.decode()
+
+
+def test_the_order_page_of_the_shop_links_to_the_program_and_acts_no_more(
+    client, author, make_plan
+):
+    plan = make_plan()
+    charge = plan.charges.get(sequence=1)
+    charge_installment(charge_id=charge.pk, now=day(14))
+    client.force_login(author)
+    page = client.get(f"/shop/dashboard/orders/{plan.order.number}/").content.decode()
+    assert f'href="/cms/programs/{plan.pk}/"' in page
+    assert 'id="installment-charges"' in page and "Paid" in page
+    assert "/cms/programs/refund/" not in page and "/staff/" not in page
+
+
+def test_the_old_action_address_leads_to_the_back_office(client, author, make_plan):
+    plan = make_plan()
+    charge = plan.charges.get(sequence=1)
+    client.force_login(author)
+    old = client.get(f"/shop/accounts/program/staff/refund/{charge.pk}/")
+    assert old.status_code == 302 and old["Location"] == f"/cms/programs/refund/{charge.pk}/"
+    # Only a GET is forwarded: a POST to the old address does nothing.
+    client.post(f"/shop/accounts/program/staff/cancel/{plan.pk}/", {"confirm": "yes"})
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.TRIALING
 
 
 def test_the_local_admin_made_by_make_run_holds_every_plan_action(
@@ -262,7 +296,7 @@ def test_a_refund_amount_that_is_not_a_sensible_sum_is_refused_and_nothing_chang
     charge_installment(charge_id=charge.pk, now=day(14))
     events = plan.events.count()
     client.force_login(author)
-    url = f"/shop/accounts/program/staff/refund/{charge.pk}/"
+    url = f"/cms/programs/refund/{charge.pk}/"
 
     response = client.post(url, {"amount": amount, "confirm": "yes"})
 
@@ -288,7 +322,7 @@ def test_a_yen_installment_is_refunded_in_whole_yen(
     charge_installment(charge_id=charge.pk, now=day(14))
     charge.refresh_from_db()
     client.force_login(author)
-    url = f"/shop/accounts/program/staff/refund/{charge.pk}/"
+    url = f"/cms/programs/refund/{charge.pk}/"
     page = client.get(url).content.decode()
     assert 'value="9850"' in page and 'step="1"' in page
 
@@ -305,10 +339,10 @@ def test_resending_for_an_installment_that_waits_for_no_confirmation_is_explaine
     plan = make_plan()
     charge = plan.charges.get(sequence=1)
     client.force_login(author)
-    resend = f"/shop/accounts/program/staff/resend/{charge.pk}/"
+    resend = f"/cms/programs/resend/{charge.pk}/"
     page = client.get(resend)
     assert page.status_code == 200
-    assert "Installment 1 does not wait for a confirmation." in page.content.decode()
+    assert "Payment 1 does not wait for a confirmation." in page.content.decode()
     response = client.post(resend, {"confirm": "yes"}, follow=True)
     assert "it does not wait for the customer" in response.content.decode()
     assert not plan.events.filter(kind="confirmation_email_resent").exists()
