@@ -6,9 +6,7 @@ from django.urls import reverse
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
-# The shop's screens name this hook as their ``menu_hook`` to appear under "Shop".
-SHOP_MENU_HOOK = "register_shop_menu_item"
-RARELY_NEEDED_MENU_HOOK = "register_rarely_needed_menu_item"
+from shop.backoffice.menus import RARELY_NEEDED_MENU_HOOK, SHOP_MENU_HOOK
 
 
 @hooks.register("register_admin_menu_item")

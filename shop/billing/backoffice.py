@@ -27,7 +27,7 @@ from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from shop.backoffice.wagtail_hooks import SHOP_MENU_HOOK
+from shop.backoffice.menus import SHOP_MENU_HOOK
 from shop.billing.models import (
     ChargeStatus,
     InstallmentPlan,

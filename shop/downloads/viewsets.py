@@ -22,6 +22,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import log
 
 from media_config.storages import private_storage_get, storage_is_s3
+from shop.backoffice.menus import SHOP_MENU_HOOK
 from shop.downloads.forms import ProgramFileForm
 from shop.downloads.models import (
     DownloadGrant,
@@ -54,6 +55,7 @@ class DownloadsViewSet(ModelViewSet):
     """What the screens of this package have in common."""
 
     add_to_admin_menu = True
+    menu_hook = SHOP_MENU_HOOK
     copy_view_enabled = False
     # Nothing links to these rows from pages; indexing them would only cost every save (a
     # download or a play adds a row to the log).

@@ -92,3 +92,35 @@ def test_the_author_finds_the_rarely_needed_admin_sites_under_one_entry(client, 
     assert "rarely-needed" in names
     assert names.index("shop-dashboard") > names.index("rarely-needed")
     assert names.index("django-admin") > names.index("rarely-needed")
+
+
+SHOP_SCREENS = {
+    "customers-programs": "/cms/programs/",
+    "emails-sent": "/cms/emails-sent/",
+    "plan-emails": "/cms/plan-emails/",
+    "program-files": "/cms/program-files/",
+    "download-limits": "/cms/download-limits/",
+    "customers-access": "/cms/customers-access/",
+    "downloads-and-plays": "/cms/downloads-and-plays/",
+}
+
+
+def test_a_shop_manager_finds_every_weekly_screen_under_the_shop_menu(client, shop_manager):
+    client.force_login(shop_manager)
+    names = menu_names(client)
+    assert "shop" in names
+    for name, url in SHOP_SCREENS.items():
+        assert name in names, name
+        assert names.index(name) > names.index("shop")
+        assert client.get(url).status_code == 200, url
+
+
+def test_an_editor_sees_no_shop_screen_and_is_turned_away_from_each(client, editor):
+    client.force_login(editor)
+    names = menu_names(client)
+    assert "shop" not in names
+    assert not set(SHOP_SCREENS) & set(names)
+    for url in SHOP_SCREENS.values():
+        refused = client.get(url)
+        # Wagtail sends a person without the permission back to the dashboard, with a message.
+        assert refused.status_code == 302 and refused["Location"] == "/cms/", url

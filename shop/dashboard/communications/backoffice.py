@@ -15,7 +15,7 @@ from wagtail.admin.views.generic import EditView, IndexView
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from shop.backoffice.wagtail_hooks import SHOP_MENU_HOOK
+from shop.backoffice.menus import SHOP_MENU_HOOK
 from shop.dashboard.communications.forms import CommunicationEventTypeForm
 
 CommunicationEventType = get_model("communication", "CommunicationEventType")
