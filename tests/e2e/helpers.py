@@ -5,6 +5,8 @@ import sqlite3
 
 from playwright.sync_api import Page, expect
 
+from tests.support.processes import clean_env, manage
+
 CARD_OK = "4242424242424242"
 CARD_DECLINED_AT_SAVING = "4000000000000002"
 
@@ -66,3 +68,32 @@ def start_tryout(
 def count_rows(database, table: str) -> int:
     with sqlite3.connect(database) as connection:
         return connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
+
+
+def billing_run_after_the_tryout(site, stripe_standin) -> None:
+    """Fifteen days later: the tryout began 15 days ago (its dates moved back), and the
+    clock's run (the site's own command) takes the first payment, due yesterday."""
+    with sqlite3.connect(site.database) as connection:
+        connection.executescript(
+            """
+            UPDATE billing_installmentplan
+               SET trial_started_at = datetime(trial_started_at, '-15 days'),
+                   trial_ends_at = datetime(trial_ends_at, '-15 days');
+            UPDATE billing_scheduledcharge SET due_at = datetime(due_at, '-15 days');
+            UPDATE downloads_downloadgrant SET starts_at = datetime(starts_at, '-15 days');
+            """
+        )
+    env = clean_env(
+        DJANGO_SETTINGS_MODULE="config.settings.dev",
+        DATABASE_URL=f"sqlite:///{site.database}",
+        STRIPE_API_BASE=stripe_standin,
+        SITE_URL=site.base_url,
+        EMAIL_URL=f"filemail:///{site.mail_dir}",
+    )
+    manage("billing_run", env=env)
+
+
+def open_from_the_shop_menu(page: Page, entry: str) -> None:
+    """The CMS sidebar's "Shop" entry, then one of its screens."""
+    page.get_by_role("button", name="Shop", exact=True).click()
+    page.get_by_role("link", name=entry, exact=True).click()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import start_tryout
+from tests.e2e.helpers import open_from_the_shop_menu, start_tryout
 
 pytestmark = pytest.mark.e2e
 
@@ -142,8 +142,8 @@ def test_author_uploads_a_program_file_a_customer_downloads_it(site, desktop, sh
     upload.write_bytes(SESSION_FILE)
     sign_in(page, site)
 
-    # Program files are kept in the CMS, beside the pages.
-    page.get_by_role("link", name="Program files").click()
+    # Program files are kept in the CMS, under its Shop menu.
+    open_from_the_shop_menu(page, "Program files")
     page.get_by_role("link", name=re.compile("Add program file", re.I)).click()
     expect(page).to_have_url(re.compile(r"/cms/program-files/new/$"))
     product = page.locator("#id_product option", has_text="Get Free from That Back Pain")

@@ -7,36 +7,12 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import fill_card, start_tryout
+from tests.e2e.helpers import billing_run_after_the_tryout, fill_card, start_tryout
 from tests.e2e.test_customer_journey import axe_violations
-from tests.support.processes import clean_env, manage
 
 pytestmark = pytest.mark.e2e
 
 CARD_AUTHENTICATION = "4000002500003155"
-
-
-def billing_run_after_the_tryout(site, stripe_standin) -> None:
-    """Fifteen days later: the tryout began 15 days ago (its dates moved back), and the
-    clock's run (the site's own command) takes the first payment, due yesterday."""
-    with sqlite3.connect(site.database) as connection:
-        connection.executescript(
-            """
-            UPDATE billing_installmentplan
-               SET trial_started_at = datetime(trial_started_at, '-15 days'),
-                   trial_ends_at = datetime(trial_ends_at, '-15 days');
-            UPDATE billing_scheduledcharge SET due_at = datetime(due_at, '-15 days');
-            UPDATE downloads_downloadgrant SET starts_at = datetime(starts_at, '-15 days');
-            """
-        )
-    env = clean_env(
-        DJANGO_SETTINGS_MODULE="config.settings.dev",
-        DATABASE_URL=f"sqlite:///{site.database}",
-        STRIPE_API_BASE=stripe_standin,
-        SITE_URL=site.base_url,
-        EMAIL_URL=f"filemail:///{site.mail_dir}",
-    )
-    manage("billing_run", env=env)
 
 
 def confirmation_link(site) -> str:
