@@ -353,6 +353,8 @@ class DownloadGrantViewSet(LeavesOutViews, DownloadsViewSet):
         FieldPanel("starts_at", read_only=True),
         FieldPanel("ends_at"),
         FieldPanel("ended_reason"),
+        # A customer who needs more (a shared household, a flaky connection) gets their own.
+        FieldPanel("downloads_per_day"),
     ]
 
     def get_index_view_kwargs(self, **kwargs):
