@@ -448,6 +448,21 @@ OSCAR_FROM_EMAIL = DEFAULT_FROM_EMAIL
 OSCAR_ALLOW_ANON_CHECKOUT = False
 OSCAR_REQUIRED_ADDRESS_FIELDS = ("first_name", "last_name", "line1", "line4", "postcode", "country")
 OSCAR_HIDDEN_FEATURES = ["reviews", "wishlists"]
+# The plan's emails are edited in the CMS (Shop → Plan emails): the dashboard's menu leaves
+# out its own editor of them, so the author has one place for each thing.
+OSCAR_DASHBOARD_NAVIGATION = [
+    {
+        **section,
+        "children": [
+            child
+            for child in section["children"]
+            if child.get("url_name") != "dashboard:comms-list"
+        ],
+    }
+    if "children" in section
+    else section
+    for section in OSCAR_DASHBOARD_NAVIGATION
+]
 # An order's life follows its installment plan.
 OSCAR_INITIAL_ORDER_STATUS = "Free tryout"
 OSCAR_ORDER_STATUS_PIPELINE = {

@@ -124,3 +124,11 @@ def test_an_editor_sees_no_shop_screen_and_is_turned_away_from_each(client, edit
         refused = client.get(url)
         # Wagtail sends a person without the permission back to the dashboard, with a message.
         assert refused.status_code == 302 and refused["Location"] == "/cms/", url
+
+
+def test_the_shop_dashboard_menu_leaves_the_plan_emails_to_the_cms(client, admin_user):
+    client.force_login(admin_user)
+    dashboard = client.get("/shop/dashboard/").content.decode()
+    assert "Email templates" not in dashboard
+    assert "/shop/dashboard/comms/" not in dashboard
+    assert "Products" in dashboard and "Voucher Sets" in dashboard  # what is rare stays
