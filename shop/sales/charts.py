@@ -28,7 +28,7 @@ def short_money(cents: int, currency: str) -> str:
         text = f"{amount / 1_000_000:.1f}M"
     elif amount >= 1000:
         text = f"{amount / 1000:.1f}k"
-    elif currency_decimals(currency) and amount != amount.to_integral_value():
+    elif currency_decimals(currency) and amount:
         text = f"{amount:.2f}"
     else:
         text = f"{amount:.0f}"
