@@ -94,7 +94,7 @@ def bar_chart(
 ) -> SafeString:
     """Vertical bars, one per week, each value written above (below, when negative) its bar.
     ``today_before``: the index of the first bar to come, where a "today" line is drawn."""
-    slot = 36 if small else 54
+    slot = 42 if small else 54
     top, bottom = 18, 22
     width = max(slot * len(bars), 160)
     plot = height - top - bottom
@@ -126,7 +126,8 @@ def bar_chart(
                 format_html(' fill="{}"', fill) if fill else "",
             )
         )
-        text_y = y - 4 if bar.value >= 0 else zero + size + 11
+        # A negative bar's value sits above the axis, clear of the week's label below.
+        text_y = y - 4 if bar.value >= 0 else zero - 4
         parts.append(
             format_html(
                 '<text class="sales-value" x="{}" y="{}" text-anchor="middle">{}</text>',
@@ -160,13 +161,26 @@ def bar_chart(
     return _svg(width, height, title, desc, body, "sales-chart--small" if small else "")
 
 
+def compact_weeks(weeks: Sequence[date]) -> list[str]:
+    """Labels that fit under small bars: the month where it starts or changes, then only
+    the day ("Oct 19", "26", "Nov 2", "9")."""
+    labels, month = [], None
+    for week in weeks:
+        labels.append(short_week(week) if week.month != month else str(week.day))
+        month = week.month
+    return labels
+
+
 def counts_chart(weeks, figure: str, label: str) -> SafeString:
     """One small chart of a weekly count (small multiples, one per figure)."""
+    labels = compact_weeks([week.week for week in weeks])
     bars = [
-        Bar(short_week(week.week), getattr(week, figure), str(getattr(week, figure)))
-        for week in weeks
+        Bar(short, getattr(week, figure), str(getattr(week, figure)))
+        for short, week in zip(labels, weeks, strict=True)
     ]
-    values = ", ".join(f"{bar.label}: {bar.text}" for bar in bars)
+    values = ", ".join(
+        f"{short_week(week.week)}: {bar.text}" for week, bar in zip(weeks, bars, strict=True)
+    )
     return bar_chart(bars, title=label, desc=f"{label} per week. {values}.", small=True)
 
 

@@ -252,6 +252,9 @@ class SalesReportView(ReportView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        # No search here; without this, the header shows the shop's product search form
+        # (Oscar's context processor fills ``search_form`` on every page).
+        context["search_form"] = None
         if self.is_export:
             return context
         period = self.period
