@@ -444,11 +444,12 @@ class PaymentToChase:
 
 
 def payments_to_chase_queryset():
-    return ScheduledCharge.objects.filter(status__in=TO_CHASE).order_by("due_at", "pk")
+    # The most recent first: they are the ones a word to the customer can still save.
+    return ScheduledCharge.objects.filter(status__in=TO_CHASE).order_by("-due_at", "-pk")
 
 
 def payments_to_chase(limit: int | None = None) -> list[PaymentToChase]:
-    """Failed and waiting payments, the oldest due first. One query."""
+    """Failed and waiting payments, the most recently due first. One query."""
     rows = payments_to_chase_queryset().values(
         "plan_id",
         "plan__order__number",

@@ -25,6 +25,8 @@ from shop.sales.figures import WEEK_COUNT_LABELS, Period
 
 VIEW_SALES = "billing.view_sales"
 DEFAULT_WEEKS = 12
+# Payments to chase shown on the page; the CSV has them all.
+CHASE_SHOWN = 50
 
 
 def can_see_sales(user) -> bool:
@@ -262,7 +264,7 @@ class SalesReportView(ReportView):
         funnel = figures.tryout_funnel(period)
         collected = figures.collected_per_week(period)
         scheduled = figures.scheduled_per_week()
-        chase = figures.payments_to_chase()
+        chase = figures.payments_to_chase(limit=CHASE_SHOWN)
         currency = figures.shop_currency()
         context.update(
             period=period,
@@ -287,6 +289,7 @@ class SalesReportView(ReportView):
                 title="Collected and scheduled",
             ),
             chase=[(row, plan_url(row.plan_id, row.order_number)) for row in chase],
+            chase_count=figures.payments_to_chase_queryset().count(),
             exports={table: self.exports(table) for table in TABLES},
         )
         return context

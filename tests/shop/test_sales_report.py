@@ -196,8 +196,8 @@ def test_each_table_exports_as_csv(client, shop_manager, plans):
     assert scheduled[5] == ["2026-12-21", "2", "197.00", "0", "0.00", "197.00", "USD"]
     assert chase[0][:3] == ["Order", "Customer", "Payment"]
     assert [row[1:6] for row in chase[1:]] == [
-        ["waiting@example.com", "Payment 1 of 2", "98.50", "USD", "Awaiting confirmation"],
         ["failed@example.com", "Payment 1 of 2", "98.50", "USD", "Failed"],
+        ["waiting@example.com", "Payment 1 of 2", "98.50", "USD", "Awaiting confirmation"],
     ]
 
 
@@ -311,3 +311,21 @@ def test_oscar_dashboard_revenue_is_money_collected(client, django_user_model):
     with time_machine.travel(datetime(2026, 12, 8, 15, tzinfo=UTC), tick=False):
         html = page(client, "/shop/dashboard/")
     assert oscar_revenue(html) == ("$98.50", "$98.50")
+
+
+def test_a_long_chase_list_shows_the_most_recent_and_the_download_has_all(
+    client, shop_manager, plans
+):
+    many_plans(150, "late")  # 50 payments refused, older than the known two
+    client.force_login(shop_manager)
+
+    html = page(client, "/cms/sales/")
+    chase = exported(client, "/cms/sales/?table=chase&export=csv")
+
+    assert "Payments to chase: 52" in html
+    assert "the 50 most recent are shown here, all 52 are in the download" in html
+    section = html[html.index('id="payments-to-chase"') :]
+    assert section.count("<tr>") == 51  # the heading's row and 50
+    assert "failed@example.com" in section and "waiting@example.com" in section
+    assert len(chase) == 53
+    assert f">{chase[-1][1]}<" not in section  # the oldest is in the download only
