@@ -95,7 +95,7 @@ def bar_chart(
     """Vertical bars, one per week, each value written above (below, when negative) its bar.
     ``today_before``: the index of the first bar to come, where a "today" line is drawn."""
     slot = 42 if small else 54
-    top, bottom = 18, 22
+    top, bottom = (34 if today_before is not None else 18), 22
     width = max(slot * len(bars), 160)
     plot = height - top - bottom
     high = max([bar.value for bar in bars] + [0])
@@ -117,8 +117,9 @@ def bar_chart(
         fill = f"url(#{chart_id}-hatch)" if bar.hatched else ""
         parts.append(
             format_html(
-                '<rect class="sales-bar{}" x="{}" y="{}" width="{}" height="{}"{}/>',
-                " sales-bar--scheduled" if bar.hatched else "",
+                '<rect class="{}" x="{}" y="{}" width="{}" height="{}"{}/>',
+                # Not "sales-bar": its stylesheet fill would cover the hatching.
+                "sales-bar-scheduled" if bar.hatched else "sales-bar",
                 _n(x),
                 _n(y),
                 _n(w),
@@ -149,12 +150,19 @@ def bar_chart(
         parts.append(
             format_html(
                 '<line class="sales-today" x1="{}" x2="{}" y1="{}" y2="{}"/>'
-                '<text class="sales-today-label" x="{}" y="10" text-anchor="middle">today</text>',
+                '<text class="sales-today-label" x="{}" y="{}" text-anchor="end">today</text>'
+                # The legend: the same fill and outline as the bars, and their names.
+                '<rect class="sales-bar" x="0" y="2" width="12" height="10"/>'
+                '<text class="sales-label" x="16" y="11">collected</text>'
+                '<rect class="sales-bar-scheduled" x="80" y="2" width="12" height="10" fill="{}"/>'
+                '<text class="sales-label" x="96" y="11">scheduled</text>',
                 x,
                 x,
                 top - 4,
                 height - bottom,
-                x,
+                x - 3,
+                top - 6,
+                f"url(#{chart_id}-hatch)",
             )
         )
     body = mark_safe("".join(parts))  # noqa: S308 - every part is built with format_html

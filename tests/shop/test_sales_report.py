@@ -134,9 +134,9 @@ def test_charts_write_their_values_and_need_nobody_else(client, shop_manager, pl
     collected = texts(charts[7])
     assert collected[::2] == ["$98.50", "$98.50", "−$20.00", "$123.50", "$98.50", "$98.50"]
     timeline = charts[8]
-    assert "today" in texts(timeline)
+    assert {"today", "collected", "scheduled"} <= set(texts(timeline))
     # Scheduled bars are hatched and outlined, and said to be scheduled in the description.
-    assert timeline.count("sales-bar--scheduled") == 8
+    assert timeline.count('class="sales-bar-scheduled"') == 8 + 1  # and the legend's
     assert 'fill="url(#chart-collected-and-scheduled-hatch)"' in timeline
     assert "Nov 30 scheduled $98.50" in timeline and "Dec 21 scheduled $197.00" in timeline
 
