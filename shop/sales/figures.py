@@ -349,6 +349,31 @@ def collected_between(start: datetime, end: datetime) -> int:
     return taken + bought - given_back
 
 
+def collected_from_orders(orders) -> int:
+    """Money collected so far from ``orders`` (an Order queryset), in cents: their plans'
+    payments and their products bought outright, minus refunds. A tryout's order: 0."""
+    currency = shop_currency()
+    taken = (
+        ScheduledCharge.objects.filter(
+            plan__order__in=orders, status__in=TAKEN, currency=currency
+        ).aggregate(cents=Sum("amount_cents"))["cents"]
+        or 0
+    )
+    bought = (
+        CheckoutPayment.objects.filter(
+            order__in=orders, kind=CheckoutPayment.Kind.PURCHASE, currency=currency
+        ).aggregate(cents=Sum("amount_cents"))["cents"]
+        or 0
+    )
+    given_back = (
+        PlanEvent.objects.filter(
+            plan__order__in=orders, kind__in=REFUND_EVENTS, plan__currency=currency
+        ).aggregate(cents=Sum(Cast(KT("data__cents"), IntegerField())))["cents"]
+        or 0
+    )
+    return taken + bought - given_back
+
+
 # Money scheduled
 
 

@@ -306,11 +306,17 @@ def test_oscar_dashboard_revenue_is_money_collected(client, django_user_model):
 
     with time_machine.travel(datetime(2026, 11, 24, 15, tzinfo=UTC), tick=False):
         assert oscar_revenue(page(client, "/shop/dashboard/")) == ("$0.00", "$0.00")
+        statistics = page(client, "/shop/dashboard/orders/statistics/")
+        assert oscar_revenue(statistics) == ("$0.00",)
 
     paid(tryout, 1, datetime(2026, 12, 8, 12, tzinfo=UTC))
     with time_machine.travel(datetime(2026, 12, 8, 15, tzinfo=UTC), tick=False):
         html = page(client, "/shop/dashboard/")
     assert oscar_revenue(html) == ("$98.50", "$98.50")
+    assert oscar_revenue(page(client, "/shop/dashboard/orders/statistics/")) == ("$98.50",)
+    # Orders placed in a week without orders collected nothing.
+    quiet = "/shop/dashboard/orders/statistics/?date_from=2026-01-05&date_to=2026-01-11"
+    assert oscar_revenue(page(client, quiet)) == ("$0.00",)
 
 
 def test_a_long_chase_list_shows_the_most_recent_and_the_download_has_all(
