@@ -142,6 +142,8 @@ WEEK_COUNT_LABELS = {
     "payments_failed": "Payment failed",
     "refunded": "Refunded",
 }
+# Figures read from the plan events (``transitions``): quitting is only recorded there, and
+# each refused attempt leaves a "charge_failed" event while the installment is retried.
 EVENT_FIGURE = {"trial_quit": "tryouts_quit", "charge_failed": "payments_failed"}
 
 
