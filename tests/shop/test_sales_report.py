@@ -335,3 +335,27 @@ def test_a_long_chase_list_shows_the_most_recent_and_the_download_has_all(
     assert "failed@example.com" in section and "waiting@example.com" in section
     assert len(chase) == 53
     assert f">{chase[-1][1]}<" not in section  # the oldest is in the download only
+
+
+@pytest.mark.parametrize(
+    ("query", "weeks"),
+    [
+        # From a date to this week.
+        ("period_from=2026-11-11", "Monday November 9, 2026 to Sunday November 29, 2026"),
+        # The 12 weeks ending with the week of a date.
+        ("period_to=2026-10-07", "Monday July 20, 2026 to Sunday October 11, 2026"),
+        # Dates given backwards are read the right way round.
+        (
+            "period_from=2026-11-20&period_to=2026-11-03",
+            "Monday November 2, 2026 to Sunday November 22, 2026",
+        ),
+        # A date that is no date: the last 12 weeks.
+        ("period_from=someday", "Monday September 7, 2026 to Sunday November 29, 2026"),
+    ],
+)
+def test_the_weeks_a_report_covers(client, shop_manager, query, weeks):
+    client.force_login(shop_manager)
+    with time_machine.travel(NOW, tick=False):
+        html = page(client, f"/cms/sales/?{query}")
+
+    assert f"Weeks from {weeks}." in html
