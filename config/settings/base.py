@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "shop",
     "shop.billing",
     "shop.downloads",
+    "shop.sales",
     "shop.backoffice",
     "media_config",
     "demo",
