@@ -320,12 +320,18 @@ def collected_per_week(period: Period) -> list[WeekMoney]:
     return [WeekMoney(week=week, currency=currency, **weeks.get(week, {})) for week in period.weeks]
 
 
-def collected_between(start: datetime, end: datetime) -> int:
-    """Money collected from ``start`` (included) to ``end`` (excluded), in cents."""
+def collected_between(start: datetime | None, end: datetime) -> int:
+    """Money collected from ``start`` (included; None: ever) to ``end`` (excluded), in
+    cents."""
+    since = {} if start is None else {"gte": start}
+
+    def moments(field: str) -> dict:
+        return {f"{field}__lt": end, **{f"{field}__{op}": at for op, at in since.items()}}
+
     currency = shop_currency()
     taken = (
         ScheduledCharge.objects.filter(
-            status__in=TAKEN, currency=currency, paid_at__gte=start, paid_at__lt=end
+            status__in=TAKEN, currency=currency, **moments("paid_at")
         ).aggregate(cents=Sum("amount_cents"))["cents"]
         or 0
     )
@@ -334,17 +340,13 @@ def collected_between(start: datetime, end: datetime) -> int:
             kind=CheckoutPayment.Kind.PURCHASE,
             currency=currency,
             order__isnull=False,
-            order__date_placed__gte=start,
-            order__date_placed__lt=end,
+            **moments("order__date_placed"),
         ).aggregate(cents=Sum("amount_cents"))["cents"]
         or 0
     )
     given_back = (
         PlanEvent.objects.filter(
-            kind__in=REFUND_EVENTS,
-            plan__currency=currency,
-            created_at__gte=start,
-            created_at__lt=end,
+            kind__in=REFUND_EVENTS, plan__currency=currency, **moments("created_at")
         ).aggregate(cents=Sum(Cast(KT("data__cents"), IntegerField())))["cents"]
         or 0
     )

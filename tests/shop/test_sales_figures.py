@@ -116,6 +116,7 @@ def test_collected_per_week_is_taken_minus_refunded_when_the_money_moved(plans):
     }
     assert sum(row.collected_cents for row in rows) == 49750
     assert figures.collected_between(at(9, 1), NOW) == 49750
+    assert figures.collected_between(None, at(11, 9)) == 9850 + 9850 - 2000
 
 
 def test_tryouts_collect_nothing():
