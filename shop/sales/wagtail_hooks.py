@@ -2,6 +2,7 @@ from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from shop.backoffice.menus import SHOP_MENU_HOOK
 from shop.sales.panels import SalesPanel
 from shop.sales.views import SalesReportView, can_see_sales
 
@@ -20,7 +21,7 @@ class SalesMenuItem(MenuItem):
         return can_see_sales(request.user)
 
 
-@hooks.register("register_admin_menu_item")
+@hooks.register(SHOP_MENU_HOOK)
 def sales_menu_item():
     return SalesMenuItem(
         "Sales", reverse("sales:report"), name="sales", icon_name="success", order=190
@@ -29,5 +30,6 @@ def sales_menu_item():
 
 @hooks.register("construct_homepage_panels")
 def sales_panel(request, panels):
+    # First on the dashboard: "how is the program selling?" is the author's first question.
     if can_see_sales(request.user):
-        panels.append(SalesPanel())
+        panels.insert(0, SalesPanel())
