@@ -30,5 +30,6 @@ def sales_menu_item():
 
 @hooks.register("construct_homepage_panels")
 def sales_panel(request, panels):
+    # First on the dashboard: "how is the program selling?" is the author's first question.
     if can_see_sales(request.user):
-        panels.append(SalesPanel())
+        panels.insert(0, SalesPanel())

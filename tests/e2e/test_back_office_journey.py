@@ -124,9 +124,12 @@ def test_the_author_runs_the_shop_from_the_cms_and_an_editor_sees_no_money(
     expect(editor_page).to_have_url(re.compile(r"/cms/$"))
     expect(editor_page.locator(".sales-panel")).to_have_count(0)
     expect(editor_page.get_by_role("button", name="Shop", exact=True)).to_have_count(0)
-    expect(editor_page.get_by_role("link", name="Pages", exact=True)).to_be_visible()
+    expect(editor_page.get_by_role("button", name="Pages", exact=True)).to_be_visible()
     shoot(editor_page, "editor-dashboard")
-    for address in ("/cms/sales/", "/cms/programs/", "/cms/program-files/"):
+    refused = editor_page.goto(site.base_url + "/cms/sales/")
+    assert refused is not None and refused.status == 403
+    expect(editor_page.locator("body")).not_to_contain_text("$98.50")
+    for address in ("/cms/programs/", "/cms/program-files/"):
         editor_page.goto(site.base_url + address)
         expect(editor_page).to_have_url(re.compile(r"/cms/$"))
         expect(editor_page.locator("body")).not_to_contain_text(CUSTOMER)
