@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.views.defaults import permission_denied
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.views.reports import ReportView
 
@@ -180,9 +181,9 @@ class SalesReportView(ReportView):
 
     def dispatch(self, request, *args, **kwargs):
         if not can_see_sales(request.user):
-            # As on the back office's other screens, Wagtail sends the person back to the
-            # dashboard with a message (a fragment fetched by the page's script gets a 403).
-            raise PermissionDenied
+            # A plain 403 rather than Wagtail's redirect to the dashboard with a message:
+            # the export links are fetched by scripts and spreadsheets, which need the status.
+            return permission_denied(request, PermissionDenied())
         return super().dispatch(request, *args, **kwargs)
 
     def get_filterset_kwargs(self):
