@@ -101,7 +101,8 @@ def bar_chart(
     high = max([bar.value for bar in bars] + [0])
     low = min([bar.value for bar in bars] + [0])
     span = (high - low) or 1
-    zero = top + plot * high / span
+    # With nothing to draw, the axis stays at the bottom, where a week of zeros stands.
+    zero = top + plot * high / span if (high or low) else top + plot
     chart_id = _id(title)
     parts = [_hatch(chart_id)]
     parts.append(

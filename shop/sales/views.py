@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import django_filters
 from django.core.exceptions import PermissionDenied
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.defaults import permission_denied
@@ -33,13 +33,9 @@ def can_see_sales(user) -> bool:
     return user.is_active and user.has_perm(VIEW_SALES)
 
 
-def plan_url(plan_id: int, order_number: str) -> str:
-    """The plan's page in the back office; the shop dashboard's order page until the back
-    office's plan pages are installed (they come with the customers' programs)."""
-    try:
-        return reverse("programs:inspect", args=[plan_id])
-    except NoReverseMatch:
-        return reverse("dashboard:order-detail", kwargs={"number": order_number})
+def plan_url(plan_id: int) -> str:
+    """The plan's page in the back office (Customers' programs)."""
+    return reverse("programs:inspect", args=[plan_id])
 
 
 class SalesPeriodFilterSet(WagtailFilterSet):
@@ -288,7 +284,7 @@ class SalesReportView(ReportView):
                 scheduled,
                 title="Collected and scheduled",
             ),
-            chase=[(row, plan_url(row.plan_id, row.order_number)) for row in chase],
+            chase=[(row, plan_url(row.plan_id)) for row in chase],
             chase_count=figures.payments_to_chase_queryset().count(),
             exports={table: self.exports(table) for table in TABLES},
         )

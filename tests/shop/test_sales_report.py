@@ -360,3 +360,15 @@ def test_the_weeks_a_report_covers(client, shop_manager, query, weeks):
         html = page(client, f"/cms/sales/?{query}")
 
     assert f"Weeks from {weeks}." in html
+
+
+def test_a_chart_of_nothing_stands_on_its_axis_at_the_bottom():
+    from shop.sales.charts import Bar, bar_chart
+
+    bars = [Bar("Nov 23", 0, "0"), Bar("Nov 30", 0, "0")]
+    svg = bar_chart(bars, title="Tryouts quit", desc="None", small=True)
+    axis_y = float(re.search(r'class="sales-axis"[^>]*y1="([\d.]+)"', svg).group(1))
+    values_y = [float(y) for y in re.findall(r'class="sales-value"[^>]*y="([\d.]+)"', svg)]
+    # Every "0" is written just above the axis, and the axis is the plot's lowest line.
+    assert all(axis_y - 12 < y < axis_y for y in values_y)
+    assert axis_y > 180 / 2
