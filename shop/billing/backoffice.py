@@ -61,6 +61,9 @@ class ReadOnlyViewSet(ModelViewSet):
     """A listing and its pages with no add, edit, delete or copy: rows here are records."""
 
     copy_view_enabled = False
+    # Nothing on a page links to a plan or an email; indexing them would cost the billing
+    # run a few queries on every save of a plan, payment or email.
+    add_to_reference_index = False
 
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(
