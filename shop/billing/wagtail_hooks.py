@@ -1,6 +1,9 @@
-"""The billing's pages in Wagtail's admin: customers' programs and the emails sent."""
+"""The billing's pages in Wagtail's admin: customers' programs and the emails sent, and the
+programs offered by the CMS's own search."""
 
+from django.urls import reverse
 from wagtail import hooks
+from wagtail.admin.search import SearchArea
 
 from shop.billing.backoffice import CustomerProgramViewSet, EmailsSentViewSet
 
@@ -13,3 +16,20 @@ def register_customer_programs():
 @hooks.register("register_admin_viewset")
 def register_emails_sent():
     return EmailsSentViewSet()
+
+
+class CustomerProgramsSearchArea(SearchArea):
+    def is_shown(self, request):
+        return request.user.has_perm("billing.view_installmentplan")
+
+
+@hooks.register("register_admin_search_area")
+def customer_programs_search_area():
+    # An email typed into the sidebar's search finds the customer's program from there.
+    return CustomerProgramsSearchArea(
+        "Customers' programs",
+        reverse("programs:index"),
+        name="customers-programs",
+        icon_name="user",
+        order=50,
+    )

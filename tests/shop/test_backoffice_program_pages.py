@@ -316,3 +316,15 @@ def test_a_shop_manager_finds_programs_emails_under_shop_and_an_editor_none(
     for url in (*pages, plan_emails):
         assert client.get(url).status_code == 302, url
     assert client.get(f"/cms/programs/cancel/{plan.pk}/").status_code == 403
+
+
+def test_the_cms_search_offers_the_programs_to_who_may_see_them(client, admin_user, editor):
+    # The sidebar's search is the pages' search: the author has it, an editor too.
+    client.force_login(admin_user)
+    found = client.get("/cms/pages/search/", {"q": "reader@example.com"}).content.decode()
+    assert 'href="/cms/programs/?q=reader%40example.com"' in found
+    client.force_login(editor)
+    searched = client.get("/cms/pages/search/", {"q": "reader@example.com"})
+    assert searched.status_code == 200
+    assert 'href="/cms/images/?q=reader%40example.com"' in searched.content.decode()
+    assert "/cms/programs/" not in searched.content.decode()
