@@ -78,7 +78,7 @@ def installment_retry_now(
     charge = ScheduledCharge.objects.get(pk=charge_id)
     if charge.status != ChargeStatus.FAILED:
         raise MoveRefused(
-            f"Installment {charge.sequence} is “{charge.get_status_display()}”: "
+            f"Payment {charge.sequence} is “{charge.get_status_display()}”: "
             "only a failed payment can be retried."
         )
     return charge_installment(

@@ -21,11 +21,13 @@ from django.utils.functional import cached_property
 from django.views.defaults import permission_denied
 from django.views.generic import TemplateView
 from oscar.core.loading import get_model
+from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.log_actions import log
 
 from shop.backoffice.menus import SHOP_MENU_HOOK
 from shop.billing.models import (
@@ -57,6 +59,13 @@ TO_COME = [ChargeStatus.SCHEDULED, ChargeStatus.FAILED, ChargeStatus.AWAITING_CO
 DOWNLOADS_SHOWN = 50
 
 
+class RecordURLFinder(ModelAdminURLFinder):
+    def construct_edit_url(self, instance):
+        if self.edit_url_name is None:
+            return None
+        return super().construct_edit_url(instance)
+
+
 class ReadOnlyViewSet(ModelViewSet):
     """A listing and its pages with no add, edit, delete or copy: rows here are records."""
 
@@ -64,6 +73,15 @@ class ReadOnlyViewSet(ModelViewSet):
     # Nothing on a page links to a plan or an email; indexing them would cost the billing
     # run a few queries on every save of a plan, payment or email.
     add_to_reference_index = False
+
+    @property
+    def url_finder_class(self):
+        # A record has no edit page: the CMS's links to one (its history) open its own page.
+        return type(
+            "RecordURLFinder",
+            (RecordURLFinder,),
+            {"edit_url_name": self.get_url_name("inspect") if self.inspect_view_enabled else None},
+        )
 
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(
@@ -312,6 +330,14 @@ class PlanActionView(WagtailAdminTemplateMixin, TemplateView):
             return self.get(request, form=form)
         result = action_perform(target=self.target, form=form, actor=request.user)
         getattr(messages, result.level)(request, result.message)
+        if result.level != "error":
+            # Also in the CMS's own history (Reports → Site history), with who did it.
+            log(
+                instance=self.target.plan,
+                action=f"billing.{self.action}",
+                user=request.user,
+                data={"message": result.message},
+            )
         return redirect(self.plan_url)
 
 

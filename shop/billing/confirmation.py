@@ -110,7 +110,7 @@ def confirmation_email_resend(*, charge_id: int, actor=None, now: datetime | Non
         plan, charge = plan_and_charge_lock(charge_id=charge_id)
         if charge.status != ChargeStatus.AWAITING_CONFIRMATION:
             raise MoveRefused(
-                f"Installment {charge.sequence} is “{charge.get_status_display()}”: "
+                f"Payment {charge.sequence} is “{charge.get_status_display()}”: "
                 "it does not wait for the customer's confirmation."
             )
         if charge.confirm_by is None or charge.confirm_by <= now:

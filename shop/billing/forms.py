@@ -36,6 +36,6 @@ class RefundAmountForm(forms.Form):
         if self.refundable > 0 and amount > from_minor_units(self.refundable, currency):
             raise forms.ValidationError(
                 f"At most {from_minor_units(self.refundable, currency)} {currency} "
-                f"of installment {self.charge.sequence} can be refunded."
+                f"of payment {self.charge.sequence} can be refunded."
             )
         return minor_units(amount, currency)

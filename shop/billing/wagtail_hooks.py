@@ -6,6 +6,7 @@ from wagtail import hooks
 from wagtail.admin.search import SearchArea
 
 from shop.billing.backoffice import CustomerProgramViewSet, EmailsSentViewSet
+from shop.billing.plan_actions import ACTIONS
 
 
 @hooks.register("register_admin_viewset")
@@ -33,3 +34,10 @@ def customer_programs_search_area():
         icon_name="user",
         order=50,
     )
+
+
+@hooks.register("register_log_actions")
+def plan_action_log_actions(actions):
+    # The author's actions on a program, as the CMS's history lists them.
+    for action, terms in ACTIONS.items():
+        actions.register_action(f"billing.{action}", terms.title, terms.title)

@@ -9,6 +9,7 @@ import time_machine
 from django.conf import settings
 from django.core import mail
 from oscar.core.loading import get_model
+from wagtail.models import ModelLogEntry
 
 from shop.billing.charging import charge_installment
 from shop.billing.models import ChargeStatus, PlanStatus
@@ -52,7 +53,7 @@ def test_refund_from_the_dashboard_with_confirmation_once_and_not_too_much(
     assert client.post(url, {"amount": "98.50"}).status_code == 200
 
     too_much = client.post(url, {"amount": "120.00", "confirm": "yes"}, follow=True)
-    assert "At most 98.50 USD of installment 1 can be refunded" in too_much.content.decode()
+    assert "At most 98.50 USD of payment 1 can be refunded" in too_much.content.decode()
     charge.refresh_from_db()
     assert refunds_at_stripe(charge.payment_intent_id) == 0
 
@@ -63,6 +64,13 @@ def test_refund_from_the_dashboard_with_confirmation_once_and_not_too_much(
     again = client.post(url, {"amount": "98.50", "confirm": "yes"}, follow=True)
     assert "already fully refunded" in again.content.decode()
     assert refunds_at_stripe(charge.payment_intent_id) == 9850
+    # Once in the CMS's history, with who did it; the refused second try is not.
+    logged = ModelLogEntry.objects.filter(action="billing.refund", object_id=str(plan.pk))
+    assert [(entry.user, entry.data["message"]) for entry in logged] == [
+        (author, "Refunded 98.50 USD.")
+    ]
+    history = client.get("/cms/reports/site-history/").content.decode()
+    assert "Refund payment" in history and f"/cms/programs/{plan.pk}/" in history
 
     charge.refresh_from_db()
     plan.refresh_from_db()
@@ -281,7 +289,7 @@ def test_the_local_admin_made_by_make_run_holds_every_plan_action(
         ("NaN", "Enter the amount to refund as a number, e.g. 98.50."),
         ("abc", "Enter the amount to refund as a number, e.g. 98.50."),
         ("", "Enter the amount to refund, e.g. 98.50."),
-        ("1e400", "At most 98.50 USD of installment 1 can be refunded."),
+        ("1e400", "At most 98.50 USD of payment 1 can be refunded."),
         ("-1", "Enter an amount above zero."),
         ("0", "Enter an amount above zero."),
         ("0.001", "USD amounts have at most 2 decimals."),
