@@ -134,8 +134,10 @@ def customer_name(plan: InstallmentPlan) -> str:
 
 
 def paid_of_total(plan: InstallmentPlan) -> str:
+    # ``paid_cents`` is annotated by the listing's query (``plans_listed``).
+    paid_cents: int = getattr(plan, "paid_cents")  # noqa: B009
     return (
-        f"{cents_as_money(plan.paid_cents, plan.currency)} of "
+        f"{cents_as_money(paid_cents, plan.currency)} of "
         f"{cents_as_money(plan.total_cents, plan.currency)}"
     )
 

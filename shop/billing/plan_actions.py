@@ -105,7 +105,7 @@ def action_target(action: PlanAction, pk: int) -> ActionTarget:
 
 def payment_action(charge: ScheduledCharge, user) -> PlanAction | None:
     """The action ``user`` may take on this payment now, if any."""
-    action = PAYMENT_ACTION.get(charge.status)
+    action = PAYMENT_ACTION.get(ChargeStatus(charge.status))
     return action if action is not None and action_allowed(user, action) else None
 
 
