@@ -10,8 +10,6 @@ services, never by editing rows."""
 
 import django_filters
 from django.contrib import messages
-from django.contrib.auth.models import Permission
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, IntegerField, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce
@@ -30,6 +28,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import log
 
 from shop.backoffice.menus import SHOP_MENU_HOOK
+from shop.backoffice.screens import LeavesOutViews, ListingNamed
 from shop.billing.models import (
     ChargeStatus,
     InstallmentPlan,
@@ -66,10 +65,11 @@ class RecordURLFinder(ModelAdminURLFinder):
         return super().construct_edit_url(instance)
 
 
-class ReadOnlyViewSet(ModelViewSet):
+class ReadOnlyViewSet(LeavesOutViews, ModelViewSet):
     """A listing and its pages with no add, edit, delete or copy: rows here are records."""
 
     copy_view_enabled = False
+    views_left_out = frozenset({"add", "edit", "delete", "history", "usage"})
     # Nothing on a page links to a plan or an email; indexing them would cost the billing
     # run a few queries on every save of a plan, payment or email.
     add_to_reference_index = False
@@ -83,25 +83,6 @@ class ReadOnlyViewSet(ModelViewSet):
             {"edit_url_name": self.get_url_name("inspect") if self.inspect_view_enabled else None},
         )
 
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(
-            **{
-                "add_url_name": None,
-                "edit_url_name": None,
-                "delete_url_name": None,
-                "history_url_name": None,
-                "usage_url_name": None,
-                **kwargs,
-            }
-        )
-
-    def get_permissions_to_register(self):
-        # Wagtail's group editor offers what these pages use: seeing them, and the model's
-        # own permissions (the plan actions), never adding, changing or deleting rows.
-        content_type = ContentType.objects.get_for_model(self.model)
-        unused = [f"{verb}_{self.model_name}" for verb in ("add", "change", "delete")]
-        return Permission.objects.filter(content_type=content_type).exclude(codename__in=unused)
-
     def get_urlpatterns(self):
         patterns = [
             path("", self.index_view, name="index"),
@@ -110,20 +91,6 @@ class ReadOnlyViewSet(ModelViewSet):
         if self.inspect_view_enabled:
             patterns.append(path("<int:pk>/", self.inspect_view, name="inspect"))
         return patterns
-
-
-class ListingNamed:
-    """Pages that name their listing as the menu does ("Customers' programs"), not by the
-    model's name ("Installment plans"), in the title and the breadcrumbs."""
-
-    listing_name = ""
-
-    def get_breadcrumbs_items(self):
-        index = reverse(self.index_url_name) if self.index_url_name else None
-        return [
-            {**item, "label": self.listing_name} if index and item.get("url") == index else item
-            for item in super().get_breadcrumbs_items()
-        ]
 
 
 # Customers' programs

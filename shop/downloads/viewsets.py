@@ -23,6 +23,7 @@ from wagtail.log_actions import log
 
 from media_config.storages import private_storage_get, storage_is_s3
 from shop.backoffice.menus import SHOP_MENU_HOOK
+from shop.backoffice.screens import LeavesOutViews
 from shop.downloads.forms import ProgramFileForm
 from shop.downloads.models import (
     DownloadGrant,
@@ -60,30 +61,6 @@ class DownloadsViewSet(ModelViewSet):
     # Nothing links to these rows from pages; indexing them would only cost every save (a
     # download or a play adds a row to the log).
     add_to_reference_index = False
-
-
-class LeavesOutViews:
-    """A ModelViewSet without some of its views (``views_left_out``: "add", "copy",
-    "delete"...): neither their URLs nor their buttons."""
-
-    views_left_out: frozenset[str] = frozenset()
-
-    def get_urlpatterns(self):
-        return [url for url in super().get_urlpatterns() if url.name not in self.views_left_out]
-
-    def get_common_view_kwargs(self, **kwargs):
-        view_kwargs = super().get_common_view_kwargs(**kwargs)
-        for name in self.views_left_out:
-            view_kwargs[f"{name}_url_name"] = None
-        return view_kwargs
-
-    def get_permissions_to_register(self):
-        # Groups are offered only the permissions that open a view here.
-        actions = {"add": "add", "edit": "change", "delete": "delete"}
-        left_out = [
-            f"{actions[view]}_{self.model_name}" for view in self.views_left_out if view in actions
-        ]
-        return super().get_permissions_to_register().exclude(codename__in=left_out)
 
 
 # Program files

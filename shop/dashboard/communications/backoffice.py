@@ -7,7 +7,7 @@ out and a deleted one would fall back to the site's files without anyone noticin
 
 from django.contrib.sites.shortcuts import get_current_site
 from django.template import TemplateSyntaxError
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.functional import cached_property
 from oscar.core.loading import get_model
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
@@ -16,6 +16,7 @@ from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from shop.backoffice.menus import SHOP_MENU_HOOK
+from shop.backoffice.screens import ListingNamed
 from shop.dashboard.communications.forms import CommunicationEventTypeForm
 
 CommunicationEventType = get_model("communication", "CommunicationEventType")
@@ -70,21 +71,8 @@ def text_source(email: CommunicationEventType) -> str:
     return "Edited here" if edited else "The site's text"
 
 
-class ListingNamed:
-    """Pages that name their listing "Plan emails", not by Oscar's model name
-    ("Communication event types"), in the title and the breadcrumbs."""
-
-    listing_name = "Plan emails"
-
-    def get_breadcrumbs_items(self):
-        index = reverse(self.index_url_name) if self.index_url_name else None
-        return [
-            {**item, "label": self.listing_name} if index and item.get("url") == index else item
-            for item in super().get_breadcrumbs_items()
-        ]
-
-
 class PlanEmailIndexView(ListingNamed, IndexView):
+    listing_name = "Plan emails"
     page_title = "Plan emails"
 
     @cached_property
@@ -98,6 +86,7 @@ class PlanEmailIndexView(ListingNamed, IndexView):
 
 
 class PlanEmailEditView(ListingNamed, EditView):
+    listing_name = "Plan emails"
     """Saving writes the texts (and Wagtail's history); "Preview" shows the email as the
     chosen order's customer would read it, saving nothing."""
 
@@ -131,6 +120,7 @@ class PlanEmailEditView(ListingNamed, EditView):
 
 
 class PlanEmailHistoryView(ListingNamed, HistoryView):
+    listing_name = "Plan emails"
     pass
 
 
