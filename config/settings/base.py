@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "shop.downloads",
     "shop.sales",
     "shop.backoffice",
+    "shop.emails",
+    "anymail",
     "media_config",
     "demo",
     # Django

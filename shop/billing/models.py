@@ -266,6 +266,10 @@ class ScheduledCharge(models.Model):
     )
     confirmation_reminder_at = models.DateTimeField(null=True, blank=True)
     confirmation_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # The reminder before this payment (shop.billing.reminders), sent once.
+    reminder_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the reminder before this payment was sent."
+    )
 
     class Meta:
         ordering = ["plan", "sequence"]
@@ -443,6 +447,25 @@ class OutgoingEmail(models.Model):
         null=True, blank=True, help_text="Not tried again before this (a send under way, or a wait)"
     )
     last_error = models.CharField(max_length=500, blank=True)
+    # The message as it was sent (shop.billing.emails): what the customer got, where, and the
+    # id the provider's delivery events name (shop.emails.models.DeliveryEvent.message_id).
+    to_address = models.EmailField(
+        max_length=254,
+        blank=True,
+        help_text="Where it goes: set for a resend to a corrected address, else the customer's",
+    )
+    subject = models.CharField(max_length=998, blank=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    resend_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resends",
+        help_text="The email this one sends again, to a corrected address",
+    )
 
     class Meta:
         constraints = [
@@ -452,3 +475,46 @@ class OutgoingEmail(models.Model):
 
     def __str__(self):
         return f"{self.code} for order {self.order_id} ({'sent' if self.sent_at else 'unsent'})"
+
+
+class Dispute(models.Model):
+    """A customer's dispute of a payment with their card issuer (a chargeback), as Stripe
+    reports it, and the evidence the author sent back (shop.billing.disputes)."""
+
+    dispute_id = models.CharField(max_length=255, unique=True)
+    plan = models.ForeignKey(
+        InstallmentPlan, null=True, blank=True, on_delete=models.PROTECT, related_name="disputes"
+    )
+    charge = models.ForeignKey(
+        ScheduledCharge, null=True, blank=True, on_delete=models.PROTECT, related_name="disputes"
+    )
+    payment_intent_id = models.CharField(max_length=255, blank=True)
+    stripe_charge_id = models.CharField(max_length=255, blank=True)
+    amount_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=64, help_text="Stripe's status, e.g. needs_response")
+    evidence_due_by = models.DateTimeField(
+        null=True, blank=True, help_text="The last moment Stripe accepts evidence."
+    )
+    opened_at = models.DateTimeField()
+    last_event_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Stripe's time of the newest event applied: older ones change nothing.",
+    )
+    evidence_submitted_at = models.DateTimeField(null=True, blank=True)
+    evidence_submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    evidence_file_id = models.CharField(
+        max_length=255, blank=True, help_text="The evidence PDF's file at Stripe."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        permissions = [("submit_dispute_evidence", "Can send dispute evidence to Stripe")]
+
+    def __str__(self):
+        return f"Dispute {self.dispute_id}"
