@@ -68,10 +68,18 @@ def _loaded(value):
 
 
 def email_queue(
-    *, order, code: str, key: str, plan=None, extra: dict | None = None
+    *,
+    order,
+    code: str,
+    key: str,
+    plan=None,
+    extra: dict | None = None,
+    to_address: str = "",
+    resend_of: OutgoingEmail | None = None,
 ) -> OutgoingEmail:
     """Write down an email owed for ``order`` (once per ``key``) and send it when the
-    caller's transaction commits."""
+    caller's transaction commits: to ``to_address`` when given (a resend to a corrected
+    address), else to the order's customer."""
     email, created = OutgoingEmail.objects.get_or_create(
         order=order,
         code=code,
@@ -80,6 +88,8 @@ def email_queue(
             "plan": plan,
             "context": {name: _stored(value) for name, value in (extra or {}).items()},
             "created_at": timezone.now(),
+            "to_address": to_address,
+            "resend_of": resend_of,
         },
     )
     if created:
