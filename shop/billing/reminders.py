@@ -1,9 +1,20 @@
-"""The end-of-tryout reminder and its one-click quit link.
+"""The reminder before each payment, and the tryout's one-click quit link.
 
-The reminder goes once (``InstallmentPlan.reminder_sent_at``), at least
-``BILLING_REMINDER_DAYS_BEFORE`` days (default 7) before the first payment, with the date,
-the amount and a signed link that quits the tryout without logging in. The link names the
-plan and the tryout's end; it is refused after that end or when tampered with.
+Every payment of a running plan (in its tryout, or with payments under way) gets one
+reminder, at least ``BILLING_REMINDER_DAYS_BEFORE`` days (default 7) before its due date,
+with the date, the amount, "payment N of M", the card and one-click links:
+
+- the first payment after the tryout: TRIAL_REMINDER, with the signed link that quits the
+  tryout without logging in (valid until the tryout ends); it also sets
+  ``InstallmentPlan.reminder_sent_at``;
+- every later payment, and those of a plan bought without the tryout: PAYMENT_REMINDER,
+  with the signed link that cancels the remaining payments (``shop.billing.cancel_links``,
+  valid until that payment is due) where the plan allows it.
+
+Each reminder is claimed on its payment (``ScheduledCharge.reminder_sent_at``) by a
+conditional UPDATE, so overlapping billing runs send it once. None is sent for a payment
+that is no longer to be taken as scheduled, nor while an earlier payment is unpaid, nor for
+a plan quit, cancelled, refunded, suspended or paid in full.
 """
 
 import logging
@@ -12,11 +23,13 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
 from shop.billing import transitions
-from shop.billing.models import InstallmentPlan, PlanStatus
+from shop.billing.cancel_links import cancel_link_path, payments_cancel_allowed
+from shop.billing.models import ChargeStatus, InstallmentPlan, PlanStatus, ScheduledCharge
 from shop.errors import RefusedWithMessage
 from web.dates import long_date
 
@@ -25,6 +38,15 @@ logger = logging.getLogger(__name__)
 QUIT_LINK_SALT = "shop.billing.trial-quit-link"
 # Sent an hour early, so a run a little late never makes it less than the promised days.
 REMINDER_MARGIN = timedelta(hours=1)
+
+TRIAL_REMINDER = "TRIAL_REMINDER"
+PAYMENT_REMINDER = "PAYMENT_REMINDER"
+
+# Plans whose payments are taken as scheduled: a failed payment stops the later ones until
+# it is paid, and every other status takes nothing more.
+RUNNING = (PlanStatus.TRIALING, PlanStatus.INSTALLMENT_PAID)
+# Earlier payments settled: a later one is then the next to be taken.
+SETTLED = (ChargeStatus.PAID, ChargeStatus.REFUNDED)
 
 
 class QuitLinkInvalid(RefusedWithMessage):
@@ -68,36 +90,102 @@ def quit_link_plan(token: str, *, now: datetime | None = None) -> InstallmentPla
     return plan
 
 
-def reminders_due(*, now: datetime):
-    """Plans in their tryout whose reminder is due and not yet sent."""
+def _earlier_unsettled():
+    return ScheduledCharge.objects.filter(
+        plan=OuterRef("plan"), sequence__lt=OuterRef("sequence")
+    ).exclude(status__in=SETTLED)
+
+
+def payment_reminders_due(*, now: datetime):
+    """Payments whose reminder is due and not yet sent: still scheduled, due within the
+    reminder's days (and not yet), of a running plan, every earlier payment settled."""
     lead = timedelta(days=reminder_days_before()) + REMINDER_MARGIN
-    return InstallmentPlan.objects.filter(
-        status=PlanStatus.TRIALING,
-        with_trial=True,
-        reminder_sent_at__isnull=True,
-        trial_ends_at__gt=now,
-        trial_ends_at__lte=now + lead,
+    return (
+        ScheduledCharge.objects.filter(
+            status=ChargeStatus.SCHEDULED,
+            reminder_sent_at__isnull=True,
+            due_at__gt=now,
+            due_at__lte=now + lead,
+            plan__status__in=RUNNING,
+            plan__suspended_at__isnull=True,
+        )
+        .exclude(Exists(_earlier_unsettled()))
+        .order_by("due_at", "pk")
     )
 
 
-def plan_reminder_send(*, plan_id: int, now: datetime | None = None) -> bool:
-    """Send the end-of-tryout reminder once; True when this call sent it."""
+def payment_reminder_send(*, charge_id: int, now: datetime | None = None) -> bool:
+    """Send the reminder before one payment, once; True when this call sent it.
+
+    The plan is locked first (its status cannot change meanwhile: a quit or a cancel waits,
+    and the email's key, taken from the plan's newest event, is this reminder's), then the
+    payment is claimed by a conditional UPDATE."""
     now = now or timezone.now()
     with transaction.atomic():
-        # Claimed by a conditional UPDATE: two overlapping runs send it once.
-        claimed = InstallmentPlan.objects.filter(
-            pk=plan_id, reminder_sent_at__isnull=True, status=PlanStatus.TRIALING
-        ).update(reminder_sent_at=now)
+        plan, charge = transitions.plan_and_charge_lock(charge_id=charge_id, skip_locked=True)
+        if charge is None:
+            return False  # being charged or reminded by another run right now
+        if plan.status not in RUNNING or plan.suspended_at is not None:
+            return False
+        claimed = (
+            ScheduledCharge.objects.filter(
+                pk=charge.pk,
+                status=ChargeStatus.SCHEDULED,
+                reminder_sent_at__isnull=True,
+                due_at__gt=now,
+            )
+            .exclude(Exists(_earlier_unsettled()))
+            .update(reminder_sent_at=now)
+        )
         if not claimed:
             return False
-        plan = InstallmentPlan.objects.select_related("order", "user", "product").get(pk=plan_id)
-        first = plan.charges.earliest("sequence")
+        charge.reminder_sent_at = now
+        _reminder_record(plan, charge, now)
+    return True
+
+
+def _reminder_record(plan: InstallmentPlan, charge: ScheduledCharge, now: datetime) -> None:
+    """The plan event now and the email after commit (one per event, so one per payment)."""
+    update_card_path = reverse("billing:card-update", args=[plan.pk])
+    payment = f"payment {charge.sequence} of {plan.installment_count}"
+    due = f"{charge.due_at:%Y-%m-%d}"
+    data = {"charge": charge.pk, "sequence": charge.sequence}
+    if plan.with_trial and plan.status == PlanStatus.TRIALING:
+        # The first payment after the tryout: quitting, not cancelling, is the way out.
+        InstallmentPlan.objects.filter(pk=plan.pk, reminder_sent_at__isnull=True).update(
+            reminder_sent_at=now
+        )
         transitions.notice_sent(
             plan=plan,
             move=transitions.Move.REMINDER_SENT,
-            note=f"Reminder: first payment on {first.due_at:%Y-%m-%d}, quit link until then.",
+            note=f"Reminder: first payment on {due}, quit link until then.",
+            data={**data, "email": TRIAL_REMINDER},
             email=transitions.Email(
-                "TRIAL_REMINDER", {"charge": first, "quit_path": quit_link_path(plan)}
+                TRIAL_REMINDER,
+                {
+                    "charge": charge,
+                    "quit_path": quit_link_path(plan),
+                    "update_card_path": update_card_path,
+                },
             ),
         )
-    return True
+        return
+    cancellable = payments_cancel_allowed(plan)
+    transitions.notice_sent(
+        plan=plan,
+        move=transitions.Move.REMINDER_SENT,
+        note=f"Reminder: {payment} on {due}"
+        + (", cancel link until then." if cancellable else "."),
+        data={**data, "email": PAYMENT_REMINDER},
+        email=transitions.Email(
+            PAYMENT_REMINDER,
+            {
+                "charge": charge,
+                "update_card_path": update_card_path,
+                "cancel_path": cancel_link_path(charge) if cancellable else "",
+                # What cancelling would mean for the download, as "My program" says it; the
+                # earlier payments are settled (the claim checked), so this one is the next.
+                "cancel_access_end": transitions.plan_cancel_access_end(plan, now, [charge]),
+            },
+        ),
+    )

@@ -2,11 +2,11 @@
 
 Each run, in order: reconcile installments left PROCESSING (a crash or a lost answer),
 charge installments that are due and retry failed ones whose time has come, send the
-end-of-tryout reminders, remind customers whose bank asks them to confirm a payment
-halfway to their deadline, and suspend plans whose retries are exhausted or whose
-payment was not confirmed in time (``shop.billing.confirmation``), ask Stripe again for
-refunds whose answer was lost, and send the emails a mail failure held back
-(``shop.billing.emails``).
+reminder before each payment (``shop.billing.reminders``), remind customers whose bank
+asks them to confirm a payment halfway to their deadline, and suspend plans whose retries
+are exhausted or whose payment was not confirmed in time (``shop.billing.confirmation``),
+ask Stripe again for refunds whose answer was lost, and send the emails a mail failure held
+back (``shop.billing.emails``).
 
 Suspension (our choice): the plan keeps the status "Payment failed" (the order too) and
 gets ``suspended_at``; no installment is tried again automatically, the download grant
@@ -50,7 +50,7 @@ from shop.billing.confirmation import (
 from shop.billing.emails import emails_send_unsent
 from shop.billing.models import ChargeStatus, InstallmentPlan, PlanStatus, ScheduledCharge
 from shop.billing.refunds import refunds_retry
-from shop.billing.reminders import plan_reminder_send, reminders_due
+from shop.billing.reminders import payment_reminder_send, payment_reminders_due
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,7 @@ class RunReport:
 
     reconciled: list[int] = field(default_factory=list)
     charged: dict[int, str] = field(default_factory=dict)
+    # The installments whose reminder this run sent.
     reminded: list[int] = field(default_factory=list)
     confirmation_reminded: list[int] = field(default_factory=list)
     suspended: list[int] = field(default_factory=list)
@@ -162,9 +163,9 @@ def billing_run(*, now: datetime | None = None) -> RunReport:
             continue
         if attempt.outcome != AttemptOutcome.SKIPPED:
             report.charged[charge_id] = attempt.outcome
-    for plan_id in list(reminders_due(now=now).values_list("pk", flat=True)):
-        if _unless_refused(plan_reminder_send, plan_id=plan_id, now=now):
-            report.reminded.append(plan_id)
+    for charge_id in list(payment_reminders_due(now=now).values_list("pk", flat=True)):
+        if _unless_refused(payment_reminder_send, charge_id=charge_id, now=now):
+            report.reminded.append(charge_id)
     for charge_id in list(confirmation_reminders_due(now=now).values_list("pk", flat=True)):
         if _unless_refused(confirmation_reminder_send, charge_id=charge_id, now=now):
             report.confirmation_reminded.append(charge_id)

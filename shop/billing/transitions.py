@@ -130,7 +130,8 @@ ALLOWED_MOVES: dict[Move, tuple[frozenset, str | None]] = {
     # A payment Stripe took for a plan or installment that can no longer be charged.
     Move.LATE_PAYMENT_REFUNDING: (ANY, None),
     # Messages that change no status.
-    Move.REMINDER_SENT: (frozenset({PlanStatus.TRIALING}), None),
+    # Before each payment: the first after the tryout, and each later one.
+    Move.REMINDER_SENT: (frozenset({PlanStatus.TRIALING, PlanStatus.INSTALLMENT_PAID}), None),
     Move.CONFIRMATION_REMINDER_SENT: (frozenset({PlanStatus.CONFIRMATION_NEEDED}), None),
     Move.CONFIRMATION_EMAIL_RESENT: (frozenset({PlanStatus.CONFIRMATION_NEEDED}), None),
 }

@@ -16,4 +16,7 @@ urlpatterns = [
     path("<int:plan_id>/card/", views.CardUpdateView.as_view(), name="card-update"),
     path("quit/<str:token>/", views.TrialQuitLinkView.as_view(), name="trial-quit-link"),
     path("confirm/<str:token>/", views.PaymentConfirmView.as_view(), name="payment-confirm"),
+    path(
+        "cancel/<str:token>/", views.PaymentsCancelLinkView.as_view(), name="payments-cancel-link"
+    ),
 ]

@@ -18,16 +18,18 @@ from shop.billing.actions import (
     plan_card_update,
     plan_payments_cancel,
 )
+from shop.billing.cancel_links import CancelLinkInvalid, cancel_link_plan, payments_cancel_allowed
 from shop.billing.charging import AttemptOutcome
 from shop.billing.confirm_links import ConfirmLinkInvalid, confirm_link_charge, confirm_link_path
 from shop.billing.confirmation import (
     ConfirmationOutcome,
     confirmation_result_record,
 )
-from shop.billing.models import ChargeStatus, InstallmentPlan
+from shop.billing.models import ChargeStatus, InstallmentPlan, PlanStatus
 from shop.billing.reminders import QuitLinkInvalid, quit_link_plan
 from shop.billing.selectors import program_plans_for
 from shop.billing.services import PlanActionNotAllowed, plan_trial_quit
+from shop.billing.transitions import UNPAID, plan_cancel_access_end
 from shop.billing.webhooks import stripe_event_handle
 from shop.errors import RefusedWithMessage
 from web.content_security import stripe_js_allow
@@ -105,6 +107,71 @@ class TrialQuitLinkView(View):
         except PlanActionNotAllowed as exc:
             return render(request, self.template_name, {"error": exc.user_message}, status=400)
         return render(request, self.template_name, {"plan": plan, "done": True, "changed": changed})
+
+
+class PaymentsCancelLinkView(View):
+    """The payment reminder's one-click "Cancel the remaining payments": GET shows what it
+    means and asks to confirm, POST cancels (the same rule and service as on "My program").
+    No login: the signed link is the proof; an altered or expired link gets a clear message
+    and the way to "My program". Cancelling twice changes nothing the second time."""
+
+    template_name = "shop/billing/cancel_link.html"
+
+    def dispatch(self, request, token: str):
+        try:
+            self.plan, self.charge = cancel_link_plan(token)
+        except CancelLinkInvalid as exc:
+            return render(
+                request, self.template_name, {"error": exc.user_message}, status=exc.status
+            )
+        return super().dispatch(request, token)
+
+    def refusal(self):
+        """The page instead of the question: already cancelled, or nothing to cancel."""
+        plan = self.plan
+        if plan.status == PlanStatus.CANCELLED:
+            return render(self.request, self.template_name, {"plan": plan, "done": True})
+        if not payments_cancel_allowed(plan):
+            context = {"plan": plan, "error": _nothing_to_cancel(plan)}
+            return render(self.request, self.template_name, context, status=409)
+        return None
+
+    def get(self, request, token: str):
+        plan, now = self.plan, timezone.now()
+        refused = self.refusal()
+        if refused is not None:
+            return refused
+        context = {
+            "plan": plan,
+            "remaining": plan.charges.filter(status__in=UNPAID).order_by("sequence"),
+            "access_end": plan_cancel_access_end(plan, now),
+        }
+        return render(request, self.template_name, context)
+
+    def post(self, request, token: str):
+        refused = self.refusal()
+        if refused is not None:
+            return refused
+        try:
+            plan, changed = plan_payments_cancel(
+                plan_id=self.plan.pk, actor=None, actor_label="customer (email link)"
+            )
+        except PlanActionNotAllowed as exc:
+            context = {"plan": self.plan, "error": exc.user_message}
+            return render(request, self.template_name, context, status=409)
+        context = {"plan": plan, "done": True, "changed": changed}
+        return render(request, self.template_name, context)
+
+
+def _nothing_to_cancel(plan: InstallmentPlan) -> str:
+    if plan.status == PlanStatus.PAID_IN_FULL:
+        return "Nothing to cancel: this program is paid in full."
+    if plan.status == PlanStatus.REFUNDED:
+        return "Nothing to cancel: this order was refunded, so nothing more will be charged."
+    return (
+        f"The payments of a plan that is “{plan.get_status_display()}” cannot be cancelled "
+        "here. Log in and open “My program” to see what you can do."
+    )
 
 
 @csrf_exempt

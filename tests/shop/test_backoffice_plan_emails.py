@@ -24,6 +24,7 @@ def test_every_plan_email_is_listed_for_the_author(client, admin_user):
     page = client.get(LISTING).content.decode()
     for name in (
         "Program: the free tryout ends soon",
+        "Program: payment coming up",
         "Program: please confirm your payment",
         "Program: please confirm your payment (reminder)",
         "Program: payment failed",

@@ -49,7 +49,7 @@ def test_a_plan_from_tryout_through_installment_1_to_paid_in_full(make_fake_plan
     first, second = plan.charges.order_by("sequence")
     mail.outbox.clear()
 
-    assert run_at(7).reminded == [plan.pk]
+    assert run_at(7).reminded == [first.pk]
     assert "Your free tryout ends on December 8" in mail.outbox[-1].subject
     assert run_at(13).charged == {}
 

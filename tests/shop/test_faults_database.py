@@ -236,16 +236,16 @@ def test_a_reminder_losing_its_database_does_not_stop_the_others_and_goes_out_on
     )
     plans = [_plan(reader, program, "4242424242424242"), _plan(other, program, "5555555555554444")]
     mail.outbox.clear()
-    real = scheduler.plan_reminder_send
+    real = scheduler.payment_reminder_send
     dropped: list[int] = []
 
-    def drop_then_remind(*, plan_id, now):
+    def drop_then_remind(*, charge_id, now):
         if not dropped:
-            dropped.append(plan_id)
+            dropped.append(charge_id)
             connection_drop()
-        return real(plan_id=plan_id, now=now)
+        return real(charge_id=charge_id, now=now)
 
-    monkeypatch.setattr(scheduler, "plan_reminder_send", drop_then_remind)
+    monkeypatch.setattr(scheduler, "payment_reminder_send", drop_then_remind)
     with time_machine.travel(day(7), tick=False), caplog.at_level(logging.ERROR):
         report = billing_run(now=day(7))
 
@@ -254,7 +254,8 @@ def test_a_reminder_losing_its_database_does_not_stop_the_others_and_goes_out_on
         str(dropped[0]) in r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR
     )
     # The other plan was reminded in the same run, on a fresh connection.
-    assert report.reminded == [p.pk for p in plans if p.pk != dropped[0]]
+    firsts = [p.charges.get(sequence=1).pk for p in plans]
+    assert report.reminded == [pk for pk in firsts if pk != dropped[0]]
     assert len(mail.outbox) == 1
 
     # The next minute's run reminds the one left behind; a further run sends nothing more.
