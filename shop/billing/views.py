@@ -141,10 +141,13 @@ class PaymentsCancelLinkView(View):
         refused = self.refusal()
         if refused is not None:
             return refused
+        access_end = plan_cancel_access_end(plan, now)
         context = {
             "plan": plan,
             "remaining": plan.charges.filter(status__in=UNPAID).order_by("sequence"),
-            "access_end": plan_cancel_access_end(plan, now),
+            "access_end": access_end,
+            # A payment due and not taken: no period paid for is left (as on "My program").
+            "ends_now": access_end <= now,
         }
         return render(request, self.template_name, context)
 

@@ -399,3 +399,30 @@ def test_the_migration_registers_the_email_and_keeps_sent_tryout_reminders(make_
     migration.first_reminder_copy(apps, None)
     first, second = plan.charges.order_by("sequence")
     assert first.reminder_sent_at == day(7) and second.reminder_sent_at is None
+
+
+@pytest.mark.django_db
+def test_three_payments_three_reminders_each_naming_what_follows(
+    make_fake_plan, billing_program, run_at
+):
+    offer = billing_program.trial_offer
+    offer.installment_count, offer.installment_amount = 3, Decimal("65.67")
+    offer.save()
+    plan = make_fake_plan()
+    charges = list(plan.charges.order_by("sequence"))
+    mail.outbox.clear()
+    assert run_at(7).reminded == [charges[0].pk]
+    assert run_at(14).charged == {charges[0].pk: "succeeded"}
+    assert run_at(35).reminded == [charges[1].pk]
+    second = mail.outbox[-1]
+    assert second.subject == "Coming up on January 5, 2027: payment 2 of 3, $65.67"
+    for body in (second.body, html_of(second)):
+        assert "Then: February 2, 2027: payment 3 of 3, $65.67" in body
+        assert "This is the last payment" not in body
+    assert run_at(42).charged == {charges[1].pk: "succeeded"}
+    assert run_at(63).reminded == [charges[2].pk]
+    third = mail.outbox[-1]
+    assert third.subject == "Coming up on February 2, 2027: payment 3 of 3, $65.67"
+    assert "This is the last payment" in third.body and "Then:" not in third.body
+    assert cancel_link_plan(cancel_token_in(third.body), now=day(63)) == (plan, charges[2])
+    assert len(reminder_emails()) == 3
