@@ -144,48 +144,53 @@ def payment_reminder_send(*, charge_id: int, now: datetime | None = None) -> boo
     return True
 
 
-def _reminder_record(plan: InstallmentPlan, charge: ScheduledCharge, now: datetime) -> None:
-    """The plan event now and the email after commit (one per event, so one per payment)."""
+def payment_reminder_email(
+    *, plan: InstallmentPlan, charge: ScheduledCharge, now: datetime
+) -> transitions.Email:
+    """The reminder before ``charge`` as it is sent at ``now``: TRIAL_REMINDER for the first
+    payment after the tryout, PAYMENT_REMINDER for any other, with their links (also for a
+    preview of either email with a real plan)."""
     update_card_path = reverse("billing:card-update", args=[plan.pk])
-    payment = f"payment {charge.sequence} of {plan.installment_count}"
-    due = f"{charge.due_at:%Y-%m-%d}"
-    data = {"charge": charge.pk, "sequence": charge.sequence}
     if plan.with_trial and plan.status == PlanStatus.TRIALING:
         # The first payment after the tryout: quitting, not cancelling, is the way out.
+        return transitions.Email(
+            TRIAL_REMINDER,
+            {
+                "charge": charge,
+                "quit_path": quit_link_path(plan),
+                "update_card_path": update_card_path,
+            },
+        )
+    cancellable = payments_cancel_allowed(plan)
+    return transitions.Email(
+        PAYMENT_REMINDER,
+        {
+            "charge": charge,
+            "update_card_path": update_card_path,
+            "cancel_path": cancel_link_path(charge) if cancellable else "",
+            # What cancelling would mean for the download, as "My program" says it; the
+            # earlier payments are settled (the reminder waits for them), so this is the next.
+            "cancel_access_end": transitions.plan_cancel_access_end(plan, now, [charge]),
+        },
+    )
+
+
+def _reminder_record(plan: InstallmentPlan, charge: ScheduledCharge, now: datetime) -> None:
+    """The plan event now and the email after commit (one per event, so one per payment)."""
+    email = payment_reminder_email(plan=plan, charge=charge, now=now)
+    due = f"{charge.due_at:%Y-%m-%d}"
+    if email.code == TRIAL_REMINDER:
         InstallmentPlan.objects.filter(pk=plan.pk, reminder_sent_at__isnull=True).update(
             reminder_sent_at=now
         )
-        transitions.notice_sent(
-            plan=plan,
-            move=transitions.Move.REMINDER_SENT,
-            note=f"Reminder: first payment on {due}, quit link until then.",
-            data={**data, "email": TRIAL_REMINDER},
-            email=transitions.Email(
-                TRIAL_REMINDER,
-                {
-                    "charge": charge,
-                    "quit_path": quit_link_path(plan),
-                    "update_card_path": update_card_path,
-                },
-            ),
-        )
-        return
-    cancellable = payments_cancel_allowed(plan)
+        note = f"Reminder: first payment on {due}, quit link until then."
+    else:
+        link = ", cancel link until then." if email.extra["cancel_path"] else "."
+        note = f"Reminder: payment {charge.sequence} of {plan.installment_count} on {due}{link}"
     transitions.notice_sent(
         plan=plan,
         move=transitions.Move.REMINDER_SENT,
-        note=f"Reminder: {payment} on {due}"
-        + (", cancel link until then." if cancellable else "."),
-        data={**data, "email": PAYMENT_REMINDER},
-        email=transitions.Email(
-            PAYMENT_REMINDER,
-            {
-                "charge": charge,
-                "update_card_path": update_card_path,
-                "cancel_path": cancel_link_path(charge) if cancellable else "",
-                # What cancelling would mean for the download, as "My program" says it; the
-                # earlier payments are settled (the claim checked), so this one is the next.
-                "cancel_access_end": transitions.plan_cancel_access_end(plan, now, [charge]),
-            },
-        ),
+        note=note,
+        data={"charge": charge.pk, "sequence": charge.sequence, "email": email.code},
+        email=email,
     )
