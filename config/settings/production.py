@@ -5,7 +5,7 @@ Starting without a required secret stops at once with a message naming it.
 
 from django.core.exceptions import ImproperlyConfigured
 
-from shop.emails.providers import ANYMAIL_PROVIDERS, LOCAL_PROVIDERS
+from shop.emails.providers import ANYMAIL_PROVIDERS, LOCAL_PROVIDERS, SMTP, SMTP_BACKEND
 from web.content_security import csp_settings_from
 
 from .base import *  # noqa: F403
@@ -55,7 +55,12 @@ def _require_secret_key() -> str:
     return value
 
 
-def _email_provider_checked(*, provider: str, anymail: dict) -> str:
+def _email_provider_checked(*, provider: str, anymail: dict, backend: str) -> str:
+    if provider == SMTP and backend != SMTP_BACKEND:
+        raise ImproperlyConfigured(
+            "EMAIL_PROVIDER=smtp needs EMAIL_URL to name a mail server, e.g. "
+            "smtp+tls://user:password@smtp.example.com:587."
+        )
     if provider in LOCAL_PROVIDERS:
         raise ImproperlyConfigured(
             f"EMAIL_PROVIDER is {provider!r}, which sends no email. Set EMAIL_PROVIDER=smtp "
@@ -102,6 +107,7 @@ if env("AWS_PRIVATE_BUCKET_NAME", default="") in ("", _MEDIA_BUCKET) and not env
 EMAIL_PROVIDER = _email_provider_checked(
     provider=EMAIL_PROVIDER,  # noqa: F405
     anymail=ANYMAIL,  # noqa: F405
+    backend=EMAIL_BACKEND,  # noqa: F405
 )
 
 # Each web process keeps its database connection between requests instead of opening one per

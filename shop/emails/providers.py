@@ -6,7 +6,8 @@ the settings (like ``media_config.settings.storages_from_env``).
   ``EMAIL_OUTBOX_FORWARD_BACKEND`` names a backend to hand it on to (the console locally,
   Django's memory backend in tests).
 - ``console``: printed on the console.
-- ``smtp``: the mail server ``EMAIL_URL`` names (``smtp+tls://user:password@host:587``).
+- ``smtp``: the mail server ``EMAIL_URL`` names (``smtp+tls://user:password@host:587``; locally
+  also ``filemail://`` or ``consolemail://``).
 - an email provider django-anymail speaks to (``postmark``, ``amazon_ses``, ``mailgun``...):
   its credentials and webhook secret come from ``ANYMAIL_*`` variables, each passed on as
   ``ANYMAIL["<NAME>"]`` (``ANYMAIL_POSTMARK_SERVER_TOKEN`` → ``ANYMAIL["POSTMARK_SERVER_TOKEN"]``).
@@ -95,13 +96,9 @@ def email_settings_from_env(env: environ.Env, *, default_provider: str = OUTBOX)
     elif provider == CONSOLE:
         settings["EMAIL_BACKEND"] = CONSOLE_BACKEND
     elif provider == SMTP:
-        server = env.email_url("EMAIL_URL", default="smtp://localhost:25")
-        if server.get("EMAIL_BACKEND") != SMTP_BACKEND:
-            raise ImproperlyConfigured(
-                "EMAIL_PROVIDER=smtp needs EMAIL_URL to name a mail server, e.g. "
-                "smtp+tls://user:password@smtp.example.com:587."
-            )
-        settings.update(server)
+        # Normally a mail server; locally EMAIL_URL may name another of Django's backends
+        # (filemail://, consolemail://), which production refuses.
+        settings.update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
     else:
         settings["EMAIL_BACKEND"] = f"anymail.backends.{provider}.EmailBackend"
     return settings

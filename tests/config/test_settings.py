@@ -277,6 +277,14 @@ def test_production_refuses_a_provider_that_sends_no_email(provider):
     assert refused(f"EMAIL_PROVIDER is {provider!r}, which sends no email", EMAIL_PROVIDER=provider)
 
 
+def test_production_refuses_smtp_without_a_mail_server():
+    assert refused(
+        "EMAIL_PROVIDER=smtp needs EMAIL_URL to name a mail server",
+        EMAIL_PROVIDER="smtp",
+        EMAIL_URL="consolemail://",
+    )
+
+
 def test_production_refuses_a_provider_without_its_webhook_secret():
     assert refused(
         "EMAIL_PROVIDER=postmark needs ANYMAIL_WEBHOOK_SECRET",

@@ -74,9 +74,10 @@ def test_a_site_that_named_only_its_mail_server_keeps_sending_through_it():
     assert chosen["EMAIL_HOST"] == "mail.example.com"
 
 
-def test_smtp_refuses_an_email_url_that_names_no_server():
-    with pytest.raises(ImproperlyConfigured, match="EMAIL_URL to name a mail server"):
-        settings_for(EMAIL_PROVIDER="smtp", EMAIL_URL="consolemail://")
+def test_locally_smtp_may_write_files_as_email_url_says():
+    chosen = settings_for(EMAIL_URL="filemail:////tmp/mails")
+    assert chosen["EMAIL_PROVIDER"] == "smtp"
+    assert chosen["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
 
 
 @pytest.mark.parametrize("provider", ["postmark", "amazon_ses", "mailgun", "sendgrid", "brevo"])
