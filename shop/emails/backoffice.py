@@ -42,14 +42,15 @@ class OutboxIndexView(ListingNamed, IndexView):
     @cached_property
     def columns(self):
         return [
-            DateColumn("created_at", label="Time", sort_key="created_at"),
-            Column("to", label="To", sort_key="to"),
+            # The subject first, as the link: on a phone the first column keeps its width.
             TitleColumn(
                 "subject",
                 label="Subject",
                 sort_key="subject",
                 get_url=lambda message: reverse(self.inspect_url_name, args=(message.pk,)),
             ),
+            Column("to", label="To", sort_key="to"),
+            DateColumn("created_at", label="Time", sort_key="created_at"),
         ]
 
     def get_context_data(self, **kwargs):
