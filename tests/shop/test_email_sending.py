@@ -3,6 +3,7 @@ an owed email sent in the background and kept as it left (shop.billing.emails)."
 
 import email as email_parser
 import smtplib
+import threading
 
 import environ
 import pytest
@@ -10,6 +11,8 @@ from anymail.message import AnymailStatus
 from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection
+from django.utils import timezone
 from oscar.core.loading import get_model
 
 from shop.billing.emails import email_queue, email_send, emails_send_unsent
@@ -289,3 +292,58 @@ def test_an_email_whose_order_reaches_no_one_is_not_tried_again(
     assert mail.outbox == []
     assert email.sent_at is not None and "no email address" in email.last_error
     assert not OutgoingEmail.objects.filter(sent_at__isnull=True).exists()
+
+
+class HeldOpen(BaseEmailBackend):
+    """A mail server that holds the first message until the test lets it go."""
+
+    entered = threading.Event()
+    release = threading.Event()
+    sent: list = []
+
+    def send_messages(self, email_messages):
+        type(self).entered.set()
+        assert type(self).release.wait(timeout=30), "never let go"
+        type(self).sent.extend(email_messages)
+        return len(email_messages)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_senders_of_the_same_email_at_once_send_it_once(make_fake_plan, settings):
+    plan = make_fake_plan()
+    settings.EMAIL_BACKEND = f"{__name__}.HeldOpen"
+    HeldOpen.entered.clear()
+    HeldOpen.release.clear()
+    HeldOpen.sent.clear()
+    owed = OutgoingEmail.objects.create(
+        order=plan.order,
+        plan=plan,
+        code="TRIAL_REMINDER",
+        key="race",
+        context={"charge": {"__charge__": plan.charges.get(sequence=1).pk}, "quit_path": "/q/"},
+        created_at=timezone.now(),
+    )
+    outcome = {}
+
+    def first_sender():
+        try:
+            outcome["first"] = email_send(email_id=owed.pk)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first_sender)
+    thread.start()
+    try:
+        assert HeldOpen.entered.wait(timeout=30)
+        # While the first sender is handing it to the server, a second (the billing run, the
+        # task run again) finds it claimed and leaves it.
+        assert email_send(email_id=owed.pk) is False
+        assert emails_send_unsent() == []
+    finally:
+        HeldOpen.release.set()
+        thread.join(timeout=30)
+    assert outcome["first"] is True
+    assert len(HeldOpen.sent) == 1
+    owed.refresh_from_db()
+    assert owed.sent_at is not None and owed.attempts == 1
+    assert owed.message_id == HeldOpen.sent[0].extra_headers["Message-ID"]
