@@ -57,9 +57,8 @@ def _customer_address(order) -> str:
 
 
 def _deliver(*, order, code: str, context: dict, to_address: str = "") -> SentMessage:
-    """Render the message for ``code`` with the author's texts, send it now to ``to_address``
-    or the order's customer, and record it as Oscar does (the order's communication event and
-    the customer's email history). Raises when it cannot be sent."""
+    """Render the message for ``code`` with the author's texts and send it now to
+    ``to_address`` or the order's customer. Raises when it cannot be sent."""
     to = to_address or _customer_address(order)
     if not to:
         raise NoAddress(f"Order {order.number} has no email address to send to")
@@ -80,13 +79,20 @@ def _deliver(*, order, code: str, context: dict, to_address: str = "") -> SentMe
         body_html=message_html(message),
         message_id=message_id,
     )
-    _record_as_oscar_does(order=order, code=code, sent=sent)
     return sent
 
 
 def _record_as_oscar_does(*, order, code: str, sent: SentMessage) -> None:
-    # The order's communications in the dashboard and the customer's email history in their
-    # account read these rows, as they did when Oscar's dispatcher sent the emails.
+    """The order's communications in the dashboard and the customer's email history in their
+    account read these rows, as they did when Oscar's dispatcher sent the emails. Written
+    after the email is marked sent: a failure here must not make it go again."""
+    try:
+        _oscar_records_write(order=order, code=code, sent=sent)
+    except Exception:
+        logger.exception("Email %s for order %s sent but not recorded", code, order.number)
+
+
+def _oscar_records_write(*, order, code: str, sent: SentMessage) -> None:
     event_type = CommunicationEventType.objects.filter(code=code).first()
     if event_type is not None:
         CommunicationEvent.objects.create(order=order, event_type=event_type)
@@ -107,9 +113,11 @@ def plan_email_send(*, plan, code: str, extra: dict | None = None) -> None:
     order = plan.order
     context = {"order": order, "plan": plan, "user": plan.user, **(extra or {})}
     try:
-        _deliver(order=order, code=code, context=context)
+        sent = _deliver(order=order, code=code, context=context)
     except Exception:
         logger.exception("Email %s for order %s could not be sent", code, order.number)
+        return
+    _record_as_oscar_does(order=order, code=code, sent=sent)
 
 
 # What an email's context may hold, kept as JSON until it is sent.
@@ -236,6 +244,7 @@ def email_send(*, email_id: int, now: datetime | None = None) -> bool:
         body_html=sent.body_html,
         message_id=sent.message_id[:255],
     )
+    _record_as_oscar_does(order=email.order, code=email.code, sent=sent)
     return True
 
 

@@ -347,3 +347,23 @@ def test_two_senders_of_the_same_email_at_once_send_it_once(make_fake_plan, sett
     owed.refresh_from_db()
     assert owed.sent_at is not None and owed.attempts == 1
     assert owed.message_id == HeldOpen.sent[0].extra_headers["Message-ID"]
+
+
+@pytest.mark.django_db
+def test_an_email_sent_but_not_recorded_in_oscars_history_is_not_sent_again(
+    make_fake_plan, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    plan = make_fake_plan()
+    mail.outbox.clear()
+
+    def history_down(**kwargs):
+        raise RuntimeError("history table locked")
+
+    monkeypatch.setattr("shop.billing.emails._oscar_records_write", history_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        owed = reminder_queued(plan)
+    owed.refresh_from_db()
+    assert owed.sent_at is not None and owed.last_error == ""
+    assert "sent but not recorded" in caplog.text
+    assert emails_send_unsent() == []
+    assert len(mail.outbox) == 1
