@@ -312,3 +312,15 @@ def test_production_sends_through_the_provider_named_with_its_credentials():
         "smtp",
         "django.core.mail.backends.smtp.EmailBackend",
     ]
+
+
+def test_locally_every_email_is_kept_in_the_outbox_and_printed():
+    code = (
+        "import json; from django.conf import settings as s; "
+        "print(json.dumps([s.EMAIL_PROVIDER, s.EMAIL_BACKEND, s.EMAIL_OUTBOX_FORWARD_BACKEND]))"
+    )
+    assert python_printed_json(code, DJANGO_SETTINGS_MODULE="config.settings.dev") == [
+        "outbox",
+        "shop.emails.outbox.OutboxBackend",
+        "django.core.mail.backends.console.EmailBackend",
+    ]
