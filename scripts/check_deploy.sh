@@ -16,4 +16,8 @@ export STRIPE_TEST_MODE="${STRIPE_TEST_MODE:-true}"
 export STRIPE_SECRET_KEY="${STRIPE_SECRET_KEY:-sk_test_$(random_part)}"
 export STRIPE_PUBLISHABLE_KEY="${STRIPE_PUBLISHABLE_KEY:-pk_test_$(random_part)}"
 export STRIPE_WEBHOOK_SECRET="${STRIPE_WEBHOOK_SECRET:-whsec_$(random_part)}"
+# Emails through a provider (django-anymail), with its webhook's secret.
+export EMAIL_PROVIDER="${EMAIL_PROVIDER:-postmark}"
+export ANYMAIL_POSTMARK_SERVER_TOKEN="${ANYMAIL_POSTMARK_SERVER_TOKEN:-$(random_part)}"
+export ANYMAIL_WEBHOOK_SECRET="${ANYMAIL_WEBHOOK_SECRET:-events:$(random_part)}"
 .venv/bin/python manage.py check --deploy --fail-level WARNING

@@ -41,6 +41,15 @@ def pytest_runtest_setup(item):
     module_demo_before_test(item)
 
 
+@pytest.fixture(autouse=True)
+def emails_kept_in_the_outbox(settings):
+    """In tests every email sent is kept (shop.emails.outbox) and then handed to Django's
+    memory backend, so ``mail.outbox`` lists it: the test runner replaces EMAIL_BACKEND with
+    that memory backend before each test, and this puts the outbox in front of it again."""
+    settings.EMAIL_BACKEND = "shop.emails.outbox.OutboxBackend"
+    settings.EMAIL_OUTBOX_FORWARD_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
 @pytest.fixture(scope="session")
 def django_db_createdb(request, django_db_modify_db_settings, django_db_blocker) -> bool:
     """Build the test database afresh with --create-db, and when the kept one was left

@@ -11,6 +11,7 @@ import environ
 from oscar.defaults import *  # noqa: F403  Oscar's documented way to load its defaults
 
 from media_config.settings import storages_from_env
+from shop.emails.providers import email_settings_from_env
 from web.cdn import frontend_cache_from_env
 from web.client_address import proxy_count_setting
 from web.content_security import csp_settings_from
@@ -322,9 +323,10 @@ STORAGES = _storage_settings.pop("STORAGES")
 globals().update(_storage_settings)  # AWS_* settings read by django-storages
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
-# Email: console locally; EMAIL_URL=smtp+tls://user:pass@host:587 in production.
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-globals().update(EMAIL_CONFIG)
+# Email (shop.emails.providers): EMAIL_PROVIDER says how emails leave: kept in the back
+# office's outbox (the default), the console, the SMTP server EMAIL_URL names, or a provider
+# through django-anymail, whose ANYMAIL_* variables become ANYMAIL[...].
+globals().update(email_settings_from_env(env))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Back pain relief <hello@example.com>")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)

@@ -1,7 +1,8 @@
-"""Local development: debug on, console email, jobs run inside the request."""
+"""Local development: debug on, emails kept in the outbox and printed, jobs run inside the
+request."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import EMAIL_OUTBOX_FORWARD_BACKEND, env
 
 DEBUG = env.bool("DEBUG", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
@@ -18,3 +19,8 @@ TASKS = {  # noqa: F405
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Each email kept in the back office's outbox is also printed on the console, unless
+# EMAIL_OUTBOX_FORWARD_BACKEND names another backend.
+EMAIL_OUTBOX_FORWARD_BACKEND = (
+    EMAIL_OUTBOX_FORWARD_BACKEND or "django.core.mail.backends.console.EmailBackend"
+)

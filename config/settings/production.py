@@ -5,6 +5,7 @@ Starting without a required secret stops at once with a message naming it.
 
 from django.core.exceptions import ImproperlyConfigured
 
+from shop.emails.providers import ANYMAIL_PROVIDERS, LOCAL_PROVIDERS, SMTP, SMTP_BACKEND
 from web.content_security import csp_settings_from
 
 from .base import *  # noqa: F403
@@ -54,6 +55,27 @@ def _require_secret_key() -> str:
     return value
 
 
+def _email_provider_checked(*, provider: str, anymail: dict, backend: str) -> str:
+    if provider == SMTP and backend != SMTP_BACKEND:
+        raise ImproperlyConfigured(
+            "EMAIL_PROVIDER=smtp needs EMAIL_URL to name a mail server, e.g. "
+            "smtp+tls://user:password@smtp.example.com:587."
+        )
+    if provider in LOCAL_PROVIDERS:
+        raise ImproperlyConfigured(
+            f"EMAIL_PROVIDER is {provider!r}, which sends no email. Set EMAIL_PROVIDER=smtp "
+            "(with EMAIL_URL) or a provider's name, e.g. postmark with "
+            "ANYMAIL_POSTMARK_SERVER_TOKEN (see README, 'Emails')."
+        )
+    if provider in ANYMAIL_PROVIDERS and not anymail.get("WEBHOOK_SECRET"):
+        raise ImproperlyConfigured(
+            f"EMAIL_PROVIDER={provider} needs ANYMAIL_WEBHOOK_SECRET (user:password) to take "
+            "its delivery events: set it here and in the provider's webhook address "
+            f"(https://user:password@your-host/shop/email-events/{provider}/tracking/)."
+        )
+    return provider
+
+
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = _require_secret_key()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
@@ -78,6 +100,15 @@ if env("AWS_PRIVATE_BUCKET_NAME", default="") in ("", _MEDIA_BUCKET) and not env
         "would expose the program files. Set AWS_PRIVATE_BUCKET_NAME to a separate private "
         "bucket, or ALLOW_SHARED_MEDIA_BUCKET=true if the bucket has no public policy."
     )
+
+# Emails must leave: the outbox and the console keep or print them and send nothing. A
+# provider through django-anymail also reports what became of each email (delivered,
+# bounced...) on a webhook protected by ANYMAIL_WEBHOOK_SECRET ("user:password").
+EMAIL_PROVIDER = _email_provider_checked(
+    provider=EMAIL_PROVIDER,  # noqa: F405
+    anymail=ANYMAIL,  # noqa: F405
+    backend=EMAIL_BACKEND,  # noqa: F405
+)
 
 # Each web process keeps its database connection between requests instead of opening one per
 # request (a PostgreSQL connection costs milliseconds and a backend process); a connection

@@ -7,7 +7,13 @@ DEBUG = False
 SECRET_KEY = "test-secret-key-that-is-only-used-by-the-test-suite-0123456789"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Every email is kept in the outbox (Shop → Outbox) and handed on to Django's memory backend,
+# so mail.outbox still lists it. (Django's test runner swaps EMAIL_BACKEND for its memory
+# backend before each test; tests/conftest.py puts the outbox back.)
+EMAIL_PROVIDER = "outbox"
+EMAIL_BACKEND = "shop.emails.outbox.OutboxBackend"
+EMAIL_OUTBOX_FORWARD_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+ANYMAIL = {}
 TASKS = {  # noqa: F405
     "default": {
         "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",

@@ -35,6 +35,9 @@ PRODUCTION_ENV = {
     "STRIPE_PUBLISHABLE_KEY": f"pk_test_{secrets.token_urlsafe(24)}",
     "STRIPE_WEBHOOK_SECRET": f"whsec_{secrets.token_urlsafe(24)}",
     "STRIPE_TEST_MODE": "true",
+    "EMAIL_PROVIDER": "postmark",
+    "ANYMAIL_POSTMARK_SERVER_TOKEN": secrets.token_urlsafe(24),
+    "ANYMAIL_WEBHOOK_SECRET": f"events:{secrets.token_urlsafe(24)}",
 }
 LIVE_KEYS = {
     "STRIPE_SECRET_KEY": f"sk_live_{secrets.token_urlsafe(24)}",
@@ -267,3 +270,57 @@ def test_production_shares_one_bucket_when_told_so():
         **{**PRODUCTION_ENV, "AWS_PRIVATE_BUCKET_NAME": "", "ALLOW_SHARED_MEDIA_BUCKET": "true"}
     )
     assert loaded["private_storage"] == "media_config.storages.PrivateS3Storage"
+
+
+@pytest.mark.parametrize("provider", ["outbox", "console"])
+def test_production_refuses_a_provider_that_sends_no_email(provider):
+    assert refused(f"EMAIL_PROVIDER is {provider!r}, which sends no email", EMAIL_PROVIDER=provider)
+
+
+def test_production_refuses_smtp_without_a_mail_server():
+    assert refused(
+        "EMAIL_PROVIDER=smtp needs EMAIL_URL to name a mail server",
+        EMAIL_PROVIDER="smtp",
+        EMAIL_URL="consolemail://",
+    )
+
+
+def test_production_refuses_a_provider_without_its_webhook_secret():
+    assert refused(
+        "EMAIL_PROVIDER=postmark needs ANYMAIL_WEBHOOK_SECRET",
+        ANYMAIL_WEBHOOK_SECRET="",
+    )
+
+
+def test_production_refuses_an_unknown_provider_naming_the_known_ones():
+    assert refused("EMAIL_PROVIDER='postmarkk' is not a provider", EMAIL_PROVIDER="postmarkk")
+    assert refused("Use one of: outbox, console, smtp, amazon_ses", EMAIL_PROVIDER="postmarkk")
+
+
+def test_production_sends_through_the_provider_named_with_its_credentials():
+    code = (
+        "import json; from django.conf import settings as s; "
+        "print(json.dumps([s.EMAIL_PROVIDER, s.EMAIL_BACKEND, sorted(s.ANYMAIL)]))"
+    )
+    assert python_printed_json(code, **PRODUCTION_ENV) == [
+        "postmark",
+        "anymail.backends.postmark.EmailBackend",
+        ["POSTMARK_SERVER_TOKEN", "WEBHOOK_SECRET"],
+    ]
+    smtp = {**PRODUCTION_ENV, "EMAIL_PROVIDER": "smtp", "EMAIL_URL": "smtp+tls://u:p@mail:587"}
+    assert python_printed_json(code, **smtp)[:2] == [
+        "smtp",
+        "django.core.mail.backends.smtp.EmailBackend",
+    ]
+
+
+def test_locally_every_email_is_kept_in_the_outbox_and_printed():
+    code = (
+        "import json; from django.conf import settings as s; "
+        "print(json.dumps([s.EMAIL_PROVIDER, s.EMAIL_BACKEND, s.EMAIL_OUTBOX_FORWARD_BACKEND]))"
+    )
+    assert python_printed_json(code, DJANGO_SETTINGS_MODULE="config.settings.dev") == [
+        "outbox",
+        "shop.emails.outbox.OutboxBackend",
+        "django.core.mail.backends.console.EmailBackend",
+    ]

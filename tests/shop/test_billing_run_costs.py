@@ -44,6 +44,13 @@ def email_types(db):
         )
 
 
+@pytest.fixture(autouse=True)
+def emails_not_kept(settings):
+    """The run's emails go straight to Django's memory backend: the outbox that keeps them in
+    tests (one INSERT per email) stands in for a provider, whose cost is not a query."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
 @pytest.fixture
 def shared_card(billing_standin, billing_program, billing_reader):
     """One card saved at the stand-in, charged for every plan of the run."""

@@ -50,6 +50,8 @@ _MACHINE_SPECIFIC = (
     "STRIPE_API_BASE",
     "STRIPE_TEST_MODE",
     "EMAIL_URL",
+    "EMAIL_PROVIDER",
+    "EMAIL_OUTBOX_FORWARD_BACKEND",
     "TEST_USE_REDIS",
     "SENTRY_DSN",
     "CSP_REPORT_ONLY",
@@ -58,7 +60,12 @@ _MACHINE_SPECIFIC = (
 
 
 def clean_env(**overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _MACHINE_SPECIFIC}
+    # A machine's email provider credentials (ANYMAIL_*) never reach a test's process.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in _MACHINE_SPECIFIC and not k.startswith("ANYMAIL_")
+    }
     env.update(overrides)
     return env
 
