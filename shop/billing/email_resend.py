@@ -102,7 +102,7 @@ def email_resend(
         # Locked: two submits of the form at once are told apart here, one after the other.
         try:
             original = (
-                OutgoingEmail.objects.select_for_update()
+                OutgoingEmail.objects.select_for_update(of=("self",))
                 .select_related("order__user", "plan")
                 .get(pk=email_id)
             )

@@ -4,6 +4,7 @@ state (bounced and spam reports flagged in words), in a number of queries that d
 grow with the emails; the resend writes one new owed email, recorded on the plan and in the
 CMS's history, once however often the form is sent."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -323,3 +324,33 @@ def test_who_may_not_resend_sees_no_link_and_is_refused(client, editor, shop_man
     # The shop manager may: the group holds the permission.
     client.force_login(shop_manager)
     assert resend_url(receipt) in plan_page(client, plan)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_submits_at_the_same_moment_send_one_email(author):
+    plan = InstallmentPlanFactory()
+    receipt = sent_email(plan)
+    start = threading.Barrier(2)
+    results: list = []
+
+    def submit():
+        try:
+            start.wait(timeout=10)
+            results.append(
+                email_resend(email_id=receipt.pk, to_address="robin@example.com", actor=author)
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(results) == 2
+    assert {result.email.pk for result in results} == {
+        OutgoingEmail.objects.get(resend_of=receipt).pk
+    }
+    assert sorted(result.created for result in results) == [False, True]
+    assert PlanEvent.objects.filter(plan=plan, kind="email_sent_again").count() == 1
