@@ -328,6 +328,17 @@ globals().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Back pain relief <hello@example.com>")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The provider's delivery events (shop.emails.webhooks) arrive at /shop/email-events/<provider>/
+# tracking/ with this basic auth ("user:password" in the webhook's URL) and, for Mailgun, its
+# signature. Unset, anymail accepts unsigned posts: set both wherever a provider sends.
+ANYMAIL = {
+    name: value
+    for name, value in {
+        "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default=""),
+        "MAILGUN_WEBHOOK_SIGNING_KEY": env("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+    }.items()
+    if value
+}
 
 # Background jobs: the database queue, drained by `manage.py db_worker`.
 TASKS = {

@@ -139,6 +139,11 @@ def email_resend(
                     "correct the other account first."
                 )
             previous = user.email
+            # The emails already sent went to the old address: written down before the
+            # account forgets it, so the plan's page keeps saying where each one went.
+            OutgoingEmail.objects.filter(
+                order__user=user, to_address="", sent_at__isnull=False
+            ).update(to_address=previous)
             user.email = address
             user.save(update_fields=["email"])
             account_updated = True

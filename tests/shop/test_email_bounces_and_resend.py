@@ -279,6 +279,10 @@ def test_the_account_takes_the_corrected_address_when_asked(client, author, plan
     assert plan.user.email == "robin@example.com"
     note = PlanEvent.objects.get(kind="email_sent_again").note
     assert "changed from robin@exmaple.com" in note
+    # The first email still says where it went: the old address, not the account's new one.
+    receipt.refresh_from_db()
+    assert receipt.to_address == "robin@exmaple.com"
+    assert "robin@exmaple.com" in email_row(plan_page(client, plan), receipt)
 
 
 def test_the_account_keeps_its_address_when_another_account_has_the_new_one(client, author, plan):
