@@ -276,3 +276,34 @@ def test_a_huge_event_is_stored_cut_to_size(client):
     payload = DeliveryEvent.objects.get().payload
     assert payload["truncated"] is True
     assert len(json.dumps(payload)) < PAYLOAD_MAX_CHARS + 200
+
+
+def test_a_mailgun_legacy_form_event_is_stored_with_its_fields(client):
+    # Mailgun's older webhooks post form fields, the signature among them.
+    token, timestamp = "t-legacy", "1764500000"
+    signature = hmac.new(
+        SIGNING_KEY.encode(), f"{timestamp}{token}".encode(), hashlib.sha256
+    ).hexdigest()
+    response = client.post(
+        MAILGUN_URL,
+        {
+            "event": "bounced",
+            "recipient": "reader@example.com",
+            "Message-Id": MAILGUN_MESSAGE,
+            "code": "550",
+            "error": "5.1.1 mailbox unknown",
+            "timestamp": timestamp,
+            "token": token,
+            "signature": signature,
+        },
+        **auth(),
+    )
+    assert response.status_code == 200
+    event = DeliveryEvent.objects.get()
+    assert (event.kind, event.event_id, event.message_id) == (
+        "bounced",
+        token,
+        f"<{MAILGUN_MESSAGE}>",
+    )
+    assert event.mta_response == "5.1.1 mailbox unknown"
+    assert event.payload["code"] == "550"
