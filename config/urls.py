@@ -49,6 +49,9 @@ urlpatterns = [
     path("shop/stripe/webhook/", include("shop.billing.webhook_urls")),
     path("shop/accounts/downloads/", include("shop.downloads.urls")),
     path("shop/accounts/", include("shop.accounts.urls")),
+    # The email provider's signed delivery events (shop.emails.webhooks), e.g.
+    # /shop/email-events/postmark/tracking/ or /shop/email-events/mailgun/tracking/.
+    path("shop/email-events/", include("anymail.urls")),
     # Before Oscar's own "/shop/" (a redirect to the list): a shop of one product opens it.
     path("shop/", store_front, name="store_front"),
     path("shop/", include(apps.get_app_config("oscar").urls[0])),

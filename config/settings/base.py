@@ -330,6 +330,10 @@ globals().update(email_settings_from_env(env))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Back pain relief <hello@example.com>")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The provider's delivery events (shop.emails.webhooks) arrive at /shop/email-events/<provider>/
+# tracking/ with ANYMAIL_WEBHOOK_SECRET as basic auth ("user:password" in the webhook's URL)
+# and, for Mailgun, signed with ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY. The production settings
+# refuse a provider without the secret.
 
 # Background jobs: the database queue, drained by `manage.py db_worker`.
 TASKS = {

@@ -3,16 +3,21 @@
 "Customers' programs": every plan, searched by customer or order and filtered; one page per
 plan with everything about it (order, payments, refunds, consent, access, emails, downloads,
 events) and the four actions of ``shop.billing.plan_actions``, each asked and confirmed.
-"Emails sent": what the shop owed customers and when it went out.
+"Emails sent": what the shop owed customers, when it went out and what became of it (the
+provider's delivery events); an email that bounced is sent again to a corrected address.
 
 Both are read-only listings: plans and emails change only through the billing's own
 services, never by editing rows."""
 
+from dataclasses import dataclass
+
 import django_filters
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, IntegerField, Min, Q, Sum, Value
+from django.db.models import Exists, F, IntegerField, Min, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -29,6 +34,12 @@ from wagtail.log_actions import log
 
 from shop.backoffice.menus import SHOP_MENU_HOOK
 from shop.backoffice.screens import LeavesOutViews, ListingNamed
+from shop.billing.email_resend import (
+    account_address_taken,
+    email_address_cleaned,
+    email_plan,
+    email_resend,
+)
 from shop.billing.models import (
     ChargeStatus,
     InstallmentPlan,
@@ -50,12 +61,16 @@ from shop.billing.plan_actions import (
 )
 from shop.billing.templatetags.money_tags import cents_as_money
 from shop.downloads.selectors import downloads_and_plays
+from shop.emails.delivery import DeliveryState, delivery_states, flagged_message_ids
+from shop.errors import RefusedWithMessage
 
 CommunicationEventType = get_model("communication", "CommunicationEventType")
 
 # Payments still to come: what "next payment due" is read from.
 TO_COME = [ChargeStatus.SCHEDULED, ChargeStatus.FAILED, ChargeStatus.AWAITING_CONFIRMATION]
 DOWNLOADS_SHOWN = 50
+# Who may send an email again, to the customer's address or a corrected one.
+EMAIL_RESEND_PERMISSION = "billing.resend_confirmation"
 
 
 class RecordURLFinder(ModelAdminURLFinder):
@@ -177,6 +192,17 @@ class PlanIndexView(ListingNamed, IndexView):
         return row
 
 
+@dataclass(frozen=True)
+class EmailShown:
+    """One email on a plan's page, with what the page says of it."""
+
+    email: OutgoingEmail
+    name: str
+    sent_to: str
+    delivery: DeliveryState | None
+    resend_url: str
+
+
 class PlanInspectView(ListingNamed, InspectView):
     """Everything about one plan, each part read once, whatever its length."""
 
@@ -184,6 +210,7 @@ class PlanInspectView(ListingNamed, InspectView):
     page_title = "Program"
     template_name = "shop/billing/backoffice/plan_inspect.html"
     action_url_name = None
+    email_resend_url_name = None
 
     def get_object(self, queryset=None):
         return get_object_or_404(
@@ -198,6 +225,28 @@ class PlanInspectView(ListingNamed, InspectView):
 
     def action_url(self, action, pk) -> str:
         return reverse(self.action_url_name, args=(action, pk))
+
+    def emails_shown(self, order, user) -> list["EmailShown"]:
+        """The order's emails, newest first, each with its name, address, delivery state
+        and the link to send it again: three queries however many there are."""
+        emails = list(OutgoingEmail.objects.filter(order=order).order_by("-created_at", "-pk"))
+        names = email_names()
+        states = delivery_states(email.message_id for email in emails)
+        may_resend = user.has_perm(EMAIL_RESEND_PERMISSION)
+        return [
+            EmailShown(
+                email=email,
+                name=names.get(email.code, email.code),
+                sent_to=email.to_address or order.user.email,
+                delivery=states.get(email.message_id) if email.message_id else None,
+                resend_url=(
+                    reverse(self.email_resend_url_name, args=(email.pk,))
+                    if may_resend and email.sent_at
+                    else ""
+                ),
+            )
+            for email in emails
+        ]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -217,7 +266,7 @@ class PlanInspectView(ListingNamed, InspectView):
             refunds=list(plan.refunds.select_related("charge", "actor")),
             consent=TrialConsent.objects.filter(order=order).first(),
             grants=list(order.download_grants.all()),
-            emails=list(OutgoingEmail.objects.filter(order=order).order_by("-created_at", "-pk")),
+            emails=self.emails_shown(order, user),
             downloads=downloads_and_plays(
                 user_id=plan.user_id, product_id=plan.product_id, limit=DOWNLOADS_SHOWN
             ),
@@ -310,6 +359,139 @@ class PlanActionView(WagtailAdminTemplateMixin, TemplateView):
         return redirect(self.plan_url)
 
 
+def email_names() -> dict[str, str]:
+    """Each email's name as the author knows it (Communications), by its code."""
+    return dict(CommunicationEventType.objects.values_list("code", "name"))
+
+
+class EmailResendForm(forms.Form):
+    to_address = forms.CharField(
+        label="Send to",
+        max_length=254,
+        help_text="The corrected address, e.g. with the typing mistake fixed.",
+    )
+    update_account = forms.BooleanField(
+        label="Also use this address for the customer's account",
+        required=False,
+        help_text="Later emails then go there too, and the customer signs in with it.",
+    )
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+
+    def clean_to_address(self):
+        try:
+            return email_address_cleaned(self.cleaned_data["to_address"])
+        except RefusedWithMessage as exc:
+            raise forms.ValidationError(exc.user_message) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        address = cleaned.get("to_address")
+        if (
+            address
+            and cleaned.get("update_account")
+            and self.customer is not None
+            and account_address_taken(user=self.customer, address=address)
+        ):
+            self.add_error(
+                "update_account",
+                f"Another account already uses {address}: the customer's account cannot "
+                "take it. Untick this to send the email only.",
+            )
+        return cleaned
+
+
+class EmailResendView(WagtailAdminTemplateMixin, TemplateView):
+    """Send a sent email again, to the address it went to or a corrected one: GET asks for
+    the address, POST sends it and goes back to the plan's page with what happened."""
+
+    template_name = "shop/billing/backoffice/email_resend.html"
+    header_icon = "mail"
+    page_title = "Send again to another address"
+    index_url_name = None
+    inspect_url_name = None
+
+    def dispatch(self, request, *args, pk: int, **kwargs):
+        # As for the plan actions: whether the user may act is settled before any lookup.
+        if not request.user.has_perm(EMAIL_RESEND_PERMISSION):
+            return permission_denied(request, PermissionDenied())
+        self.email = get_object_or_404(
+            OutgoingEmail.objects.select_related("order__user", "plan"), pk=pk
+        )
+        plan = email_plan(self.email)
+        if plan is None:
+            raise Http404
+        self.plan = plan
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def plan_url(self) -> str:
+        return reverse(self.inspect_url_name, args=(self.plan.pk,))
+
+    def get_page_subtitle(self):
+        return f"{customer_name(self.plan)}, order {self.plan.order.number}"
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse(self.index_url_name), "label": "Customers' programs"},
+            {"url": self.plan_url, "label": self.get_page_subtitle()},
+            {"url": "", "label": self.page_title},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        email = self.email
+        context.update(
+            email=email,
+            email_name=email_names().get(email.code, email.code),
+            sent_to=email.to_address or email.order.user.email,
+            delivery=delivery_states([email.message_id]).get(email.message_id),
+            plan=self.plan,
+            plan_url=self.plan_url,
+        )
+        return context
+
+    def get(self, request, *args, form=None, **kwargs):
+        if self.email.sent_at is None:
+            messages.error(request, "This email has not been sent yet: nothing to send again.")
+            return redirect(self.plan_url)
+        status = 400 if form is not None and form.errors else 200
+        if form is None:
+            form = EmailResendForm(
+                customer=self.email.order.user,
+                initial={"to_address": self.email.to_address or self.email.order.user.email},
+            )
+        return self.render_to_response(self.get_context_data(form=form), status=status)
+
+    def post(self, request, *args, **kwargs):
+        form = EmailResendForm(request.POST, customer=self.email.order.user)
+        if not form.is_valid():
+            return self.get(request, form=form)
+        try:
+            result = email_resend(
+                email_id=self.email.pk,
+                to_address=form.cleaned_data["to_address"],
+                actor=request.user,
+                update_account=form.cleaned_data["update_account"],
+            )
+        except RefusedWithMessage as exc:
+            form.add_error(None, exc.user_message)
+            return self.get(request, form=form)
+        messages.success(request, result.message)
+        if result.created:
+            # Also in the CMS's own history (Reports → Site history), with who did it.
+            log(
+                instance=self.plan,
+                action="billing.email_resend",
+                user=request.user,
+                data={"message": result.message},
+            )
+        return redirect(f"{self.plan_url}#plan-emails")
+
+
 class CustomerProgramViewSet(ReadOnlyViewSet):
     """Customers' programs: the plans, each with its page and its actions."""
 
@@ -355,7 +537,16 @@ class CustomerProgramViewSet(ReadOnlyViewSet):
 
     def get_inspect_view_kwargs(self, **kwargs):
         return super().get_inspect_view_kwargs(
-            action_url_name=self.get_url_name("action"), **kwargs
+            action_url_name=self.get_url_name("action"),
+            email_resend_url_name=self.get_url_name("email_resend"),
+            **kwargs,
+        )
+
+    @property
+    def email_resend_view(self):
+        return EmailResendView.as_view(
+            index_url_name=self.get_url_name("index"),
+            inspect_url_name=self.get_url_name("inspect"),
         )
 
     @property
@@ -368,6 +559,7 @@ class CustomerProgramViewSet(ReadOnlyViewSet):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
+            path("emails/<int:pk>/send-again/", self.email_resend_view, name="email_resend"),
             path("<str:action>/<int:pk>/", self.action_view, name="action"),
         ]
 
@@ -382,10 +574,16 @@ class EmailFilterSet(WagtailFilterSet):
         method="filter_sent",
     )
     code = django_filters.ChoiceFilter(label="Email", choices=[], empty_label="Any")
+    delivery = django_filters.ChoiceFilter(
+        label="Delivery",
+        choices=[("flagged", "Bounced or marked as spam")],
+        empty_label="Any",
+        method="filter_delivery",
+    )
 
     class Meta:
         model = OutgoingEmail
-        fields = ["sent", "code"]
+        fields = ["sent", "code", "delivery"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -394,6 +592,13 @@ class EmailFilterSet(WagtailFilterSet):
         written = OutgoingEmail.objects.values_list("code", flat=True).distinct()
         codes = sorted(set(named) | set(written))
         self.filters["code"].extra["choices"] = [(code, named.get(code, code)) for code in codes]
+
+    def filter_delivery(self, queryset, name, value):
+        if value == "flagged":
+            return queryset.filter(
+                Exists(flagged_message_ids().filter(message_id=OuterRef("message_id")))
+            ).exclude(message_id="")
+        return queryset
 
     def filter_sent(self, queryset, name, value):
         if value == "yes":
@@ -409,20 +614,39 @@ class SentColumn(DateColumn):
     cell_template_name = "shop/billing/backoffice/sent_cell.html"
 
 
+class DeliveryColumn(Column):
+    """What the provider said of the email: delivered, bounced (with why), marked as spam."""
+
+    cell_template_name = "shop/billing/backoffice/delivery_cell.html"
+
+
+def sent_to(email: OutgoingEmail) -> str:
+    return email.to_address or email.order.user.email
+
+
 class EmailIndexView(ListingNamed, IndexView):
     listing_name = page_title = "Emails sent"
 
     def get_base_queryset(self):
         return OutgoingEmail.objects.select_related("order__user").order_by("-created_at", "-pk")
 
+    def get_table(self, object_list):
+        # The delivery states of the page's emails, in one query.
+        emails = list(object_list)
+        states = delivery_states(email.message_id for email in emails)
+        for email in emails:
+            email.delivery = states.get(email.message_id) if email.message_id else None
+        return super().get_table(emails)
+
     @cached_property
     def columns(self):
         return [
             Column("code", label="Email", accessor="code", sort_key="code"),
-            Column("to", label="To", accessor="order.user.email"),
+            Column("to", label="To", accessor=sent_to),
             Column("order", label="Order", accessor="order.number", sort_key="order__number"),
             DateColumn("created", label="Written", accessor="created_at", sort_key="created_at"),
             SentColumn("sent", label="Sent", accessor="sent_at", sort_key="sent_at"),
+            DeliveryColumn("delivery", label="Delivery", accessor="delivery"),
             Column("attempts", label="Attempts", accessor="attempts", sort_key="attempts"),
             DateColumn("next_attempt", label="Next try", accessor="next_attempt_at"),
             Column("last_error", label="Last error", accessor="last_error"),

@@ -41,3 +41,6 @@ def plan_action_log_actions(actions):
     # The author's actions on a program, as the CMS's history lists them.
     for action, terms in ACTIONS.items():
         actions.register_action(f"billing.{action}", terms.title, terms.title)
+    actions.register_action(
+        "billing.email_resend", "Send an email again", "Email sent again to another address"
+    )

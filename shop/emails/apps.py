@@ -8,3 +8,10 @@ class EmailsConfig(AppConfig):
     name = "shop.emails"
     label = "emails"
     verbose_name = "Emails"
+
+    def ready(self):
+        from anymail.signals import tracking
+
+        from shop.emails.webhooks import delivery_event_received
+
+        tracking.connect(delivery_event_received, dispatch_uid="shop.emails.delivery_events")

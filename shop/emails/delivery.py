@@ -1,5 +1,8 @@
 """What became of a sent message, from the provider's delivery events (shop.emails.models.
-DeliveryEvent): one state per message id, whatever order the events arrived in."""
+DeliveryEvent): one state per message id, whatever order the events arrived in.
+
+The message id is the one anymail reports when it sends (``anymail_status.message_id``): its
+tracking events name the message by that same id, so they are matched as they are."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +23,8 @@ RANK = {
     Kind.QUEUED: 1,
 }
 UNDELIVERED = {Kind.BOUNCED, Kind.REJECTED, Kind.FAILED}
+# What the author should look at: the customer did not get it, or does not want it.
+FLAGGED = UNDELIVERED | {Kind.COMPLAINED}
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,22 @@ class DeliveryState:
     @property
     def undelivered(self) -> bool:
         return self.kind in UNDELIVERED
+
+    @property
+    def flagged(self) -> bool:
+        return self.kind in FLAGGED
+
+    @property
+    def delivered(self) -> bool:
+        return self.kind == Kind.DELIVERED
+
+
+def flagged_message_ids():
+    """The ids of messages whose state is bounced, refused, failed or marked as spam, as a
+    subquery. Those kinds outrank every other (RANK), so one such event settles it."""
+    return (
+        DeliveryEvent.objects.filter(kind__in=FLAGGED).exclude(message_id="").values("message_id")
+    )
 
 
 def delivery_states(message_ids) -> dict[str, DeliveryState]:

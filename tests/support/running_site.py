@@ -52,8 +52,11 @@ def demo_database_build(folder: Path, *, stripe_base: str) -> Path:
     return path
 
 
-def site_start(tmp_path: Path, demo_database: Path, *, stripe_base: str) -> RunningSite:
-    """The site on a copy of ``demo_database``, on a free port, with a local admin."""
+def site_start(
+    tmp_path: Path, demo_database: Path, *, stripe_base: str, **extra_env: str
+) -> RunningSite:
+    """The site on a copy of ``demo_database``, on a free port, with a local admin;
+    ``extra_env`` adds settings from the environment (e.g. a webhook's secret)."""
     database = tmp_path / "site.sqlite3"
     shutil.copy(demo_database, database)
     mail_dir = tmp_path / "mail"
@@ -69,6 +72,7 @@ def site_start(tmp_path: Path, demo_database: Path, *, stripe_base: str) -> Runn
         EMAIL_URL=f"filemail:///{mail_dir}",  # four slashes: an absolute path
         DEBUG="true",
         LOG_LEVEL="WARNING",
+        **extra_env,
     )
     # The page records carry the host name the site answers on.
     manage("sync_site_records", env=env)
