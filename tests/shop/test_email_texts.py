@@ -190,3 +190,37 @@ def test_every_email_text_fits_the_editor_fields():
     assert len(subjects) >= len(KINDS)
     for subject in subjects:
         assert len(subject.read_text()) <= limit, subject.name
+
+
+def test_a_preview_context_names_the_payment_each_email_is_about_and_changes_nothing(
+    make_fake_plan,
+):
+    plan = make_fake_plan(start=day(0))
+    first, second = plan.charges.order_by("sequence")
+    _charge_paid(first, first.due_at)
+    before = list(plan.charges.order_by("sequence").values())
+
+    # Receipts and refunds: the last payment taken; reminders and problems: the next one.
+    for code in ("INSTALLMENT_PAID", "PAID_IN_FULL", "REFUND_ISSUED"):
+        assert email_context_for(code, plan)["charge"].pk == first.pk, code
+    for code in ("TRIAL_REMINDER", "PAYMENT_FAILED", "PAYMENT_CONFIRMATION_NEEDED"):
+        assert email_context_for(code, plan)["charge"].pk == second.pk, code
+    # A payment not waiting for the bank gets the deadline it would get, on the email only.
+    context = email_context_for("PAYMENT_CONFIRMATION_REMINDER", plan)
+    assert context["confirm_by"] > second.due_at
+    assert context["confirm_path"].startswith("/shop/accounts/program/confirm/")
+    assert list(plan.charges.order_by("sequence").values()) == before
+
+
+def test_the_email_sent_carries_both_bodies(make_fake_plan):
+    from django.core import mail
+
+    from shop.billing.emails import plan_email_send
+
+    plan = make_fake_plan(start=day(0))
+    mail.outbox.clear()
+    plan_email_send(plan=plan, code="TRIAL_QUIT")
+    message = mail.outbox[-1]
+    assert "You have quit the free tryout" in message.body
+    (html, kind), *_ = message.alternatives
+    assert kind == "text/html" and "<h1" in html and "You have quit your free tryout" in html
