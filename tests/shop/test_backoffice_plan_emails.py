@@ -176,3 +176,129 @@ def test_every_email_template_compiles():
     assert names
     for name in names:
         get_template(f"oscar/communication/emails/{name}")
+
+
+PREVIEWED = (
+    "ORDER_PLACED",
+    "TRIAL_REMINDER",
+    "TRIAL_QUIT",
+    "INSTALLMENT_PAID",
+    "PAID_IN_FULL",
+    "PAYMENT_FAILED",
+    "PAYMENT_CONFIRMATION_NEEDED",
+    "PAYMENT_CONFIRMATION_REMINDER",
+    "PLAN_SUSPENDED",
+    "PAYMENTS_CANCELLED",
+    "REFUND_ISSUED",
+    "ACCOUNT_DELETED",
+)
+
+
+def _preview(client, code: str, **texts):
+    """Preview ``code`` with the texts the form starts from, changed by ``texts``."""
+    url = edit_url(code)
+    initial = client.get(url).context["form"].initial
+    data = {
+        "name": initial["name"],
+        "email_subject_template": initial["email_subject_template"],
+        "email_body_template": initial["email_body_template"],
+        "email_body_html_template": initial["email_body_html_template"] or "",
+        "show_preview": "1",
+        **texts,
+    }
+    return client.post(url, data)
+
+
+@pytest.mark.parametrize("code", PREVIEWED)
+def test_each_email_is_previewed_with_the_newest_plan_rendered_and_nothing_saved(
+    code, client, admin_user, make_fake_plan
+):
+    import html as html_module
+    import re
+
+    from django.conf import settings
+
+    plan = make_fake_plan()
+    client.force_login(admin_user)
+    # The receipt and the deletion notice are Oscar's own kinds, kept in the dashboard's
+    # Communications once edited there.
+    CommunicationEventType.objects.get_or_create(
+        code=code, defaults={"name": code.title(), "category": "Order related"}
+    )
+    before = CommunicationEventType.objects.filter(code=code).values().get()
+    response = _preview(client, code)
+    assert response.status_code == 200
+    preview = response.context["preview"]
+    assert preview is not None, response.context["form"].errors
+    page = response.content.decode()
+    assert preview["subject"].strip() and preview["subject"] in html_module.unescape(page)
+    # The text as the customer reads it: real facts, no template left.
+    assert (
+        plan.user.email in preview["body"]
+        or plan.card_last4 in preview["body"]
+        or ("Robin" in preview["body"])
+    )
+    assert "{{" not in preview["body"] and "{%" not in preview["body"]
+    if code != "ACCOUNT_DELETED":
+        assert f"{settings.SITE_URL}/shop/accounts/program/" in preview["body"]
+    # The HTML rendered in a sandboxed frame, as it leaves: styles in the elements.
+    frame = re.search(r'<iframe id="preview-html-frame"([^>]*)>', page).group(1)
+    assert 'sandbox=""' in frame
+    shown = html_module.unescape(re.search(r'srcdoc="([^"]*)"', frame).group(1))
+    assert shown == preview["html_for_mail"]
+    assert '<h1 style="' in shown and "<script" not in shown.lower()
+    assert "{{" not in shown
+    # Nothing saved.
+    assert CommunicationEventType.objects.filter(code=code).values().get() == before
+
+
+def test_a_preview_uses_the_unsaved_html_and_runs_no_script(client, admin_user, make_fake_plan):
+    plan = make_fake_plan()
+    client.force_login(admin_user)
+    response = _preview(
+        client,
+        "TRIAL_QUIT",
+        email_body_html_template=(
+            "<html><head><style>p { color: #123456; }</style></head>"
+            "<body><p>Order {{ order.number }}</p><script>alert(1)</script></body></html>"
+        ),
+    )
+    page = response.content.decode()
+    # Shown escaped inside the frame's srcdoc, and the frame allows no script.
+    assert "<script>alert(1)</script>" not in page
+    assert f"Order {plan.order.number}" in response.context["preview"]["html_for_mail"]
+    assert 'style="color: #123456;"' in response.context["preview"]["html_for_mail"]
+    assert 'sandbox=""' in page
+    assert CommunicationEventType.objects.get(code="TRIAL_QUIT").email_body_html_template is None
+
+
+def test_a_preview_with_a_broken_html_text_says_so(client, admin_user, make_fake_plan):
+    make_fake_plan()
+    client.force_login(admin_user)
+    response = _preview(
+        client, "TRIAL_QUIT", email_body_html_template='{% include "no/such/file.html" %}'
+    )
+    assert response.status_code == 200
+    assert "preview" not in response.context or response.context["preview"] is None
+    page = response.content.decode()
+    assert "The email could not be written: it names a file that does not exist" in page
+    assert "no/such/file.html" in page
+
+
+def test_an_email_saved_without_html_goes_as_plain_text_only(client, admin_user, make_plan):
+    plan = make_plan()
+    client.force_login(admin_user)
+    url = edit_url("TRIAL_QUIT")
+    initial = client.get(url).context["form"].initial
+    client.post(
+        url,
+        {
+            "name": initial["name"],
+            "email_subject_template": initial["email_subject_template"],
+            "email_body_template": initial["email_body_template"],
+            "email_body_html_template": "",
+        },
+    )
+    mail.outbox.clear()
+    plan_email_send(plan=plan, code="TRIAL_QUIT")
+    assert getattr(mail.outbox[-1], "alternatives", []) == []

@@ -18,9 +18,9 @@ from tests.shop.billing_helpers import DAY0, day
 from tests.shop.bulk_plans import plans_in_bulk
 from tests.shop.factories import saved_card_for_tests
 
-# What charging one installment costs today (claim, record, order, payment, email); a
-# change that adds a query per plan shows here.
-QUERIES_PER_PLAN = 41
+# What charging one installment costs today (claim, record, order, payment, email: its text
+# and its HTML each list the next payment); a change that adds a query per plan shows here.
+QUERIES_PER_PLAN = 42
 # What the reminder before one payment costs (lock, claim, event, owed email, sending it):
 # the first after the tryout also marks the plan; a later one says until when cancelling
 # leaves the download open.

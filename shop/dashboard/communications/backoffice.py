@@ -6,7 +6,7 @@ No adding or deleting: the shop sends each email by its code, so a new one would
 out and a deleted one would fall back to the site's files without anyone noticing."""
 
 from django.contrib.sites.shortcuts import get_current_site
-from django.template import TemplateSyntaxError
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.urls import path
 from django.utils.functional import cached_property
 from oscar.core.loading import get_model
@@ -17,7 +17,9 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from shop.backoffice.menus import SHOP_MENU_HOOK
 from shop.backoffice.screens import ListingNamed
+from shop.billing.email_examples import email_context_for
 from shop.dashboard.communications.forms import CommunicationEventTypeForm
+from shop.emails.look import html_for_mail
 
 CommunicationEventType = get_model("communication", "CommunicationEventType")
 Order = get_model("order", "Order")
@@ -104,19 +106,34 @@ class PlanEmailEditView(ListingNamed, EditView):
         return self.render_to_response(self.get_context_data(form=self.form, preview=preview))
 
     def preview(self, form: PlanEmailForm) -> dict | None:
+        """The unsaved texts rendered for the chosen order's plan as the shop would send them
+        (``email_context_for``), the HTML as it leaves (stylesheet written into each element)."""
         email = form.save(commit=False)
-        context = {"user": self.request.user, "site": get_current_site(self.request)}
+        context = {"user": self.request.user}
         order = form.order_for_preview()
-        if order is not None:
+        plan = getattr(order, "installment_plan", None) if order is not None else None
+        if plan is not None:
+            context.update(email_context_for(email.code, plan))
+        elif order is not None:
             context.update(order=order, user=order.user, lines=order.lines.all())
-            plan = getattr(order, "installment_plan", None)
-            if plan is not None:
-                context["plan"] = plan
+        context["site"] = get_current_site(self.request)
         try:
-            return email.get_messages(context)
-        except TemplateSyntaxError as exc:
-            form.add_error(None, str(exc))
+            messages = email.get_messages(context)
+        except TemplateDoesNotExist as exc:
+            form.add_error(
+                None,
+                f"The email could not be written: it names a file that does not exist ({exc}).",
+            )
             return None
+        except TemplateSyntaxError as exc:
+            form.add_error(None, f"The email could not be written with these texts: {exc}")
+            return None
+        # Rendered templates come back marked safe: shown on this page as plain text, never
+        # as the back office's own HTML (a customer's name may hold markup).
+        shown = {name: "".join(value) for name, value in messages.items()}
+        shown["html_for_mail"] = html_for_mail(shown["html"])
+        shown["order"] = order
+        return shown
 
 
 class PlanEmailHistoryView(ListingNamed, HistoryView):

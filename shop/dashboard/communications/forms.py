@@ -1,7 +1,7 @@
 """The author edits the emails' texts (the CMS's Plan emails, and Oscar's Communications).
 
 Oscar's form shows empty fields for a text still read from the site's template files and
-requires an HTML body. Here the fields start from the text the customer receives today, and
+requires an HTML body. Here the fields start from the texts the customer receives today, and
 an empty HTML body means "plain text only": saving an email unchanged changes nothing for
 the customer."""
 
@@ -34,5 +34,6 @@ class CommunicationEventTypeForm(forms.CommunicationEventTypeForm):
                     self.initial[field] = file_template_source(self.instance, field)
 
     def clean_email_body_html_template(self):
-        body = super().clean_email_body_html_template()
-        return body or None
+        # Kept empty, not None: None would fall back to the site's HTML file, whose words
+        # are not the edited text's.
+        return super().clean_email_body_html_template() or ""
