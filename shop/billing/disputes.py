@@ -201,7 +201,7 @@ def dispute_record(*, event: gateway.WebhookEvent) -> str:
         if dispute.charge_id is None and installment is not None:
             dispute.charge, dispute.plan = installment, installment.plan
         dispute.save()
-        if dispute.status in CLOSED and not was_closed and dispute.plan_id:
+        if dispute.status in CLOSED and not was_closed and dispute.plan is not None:
             plan_event_record(
                 plan=dispute.plan,
                 kind="dispute_closed",
@@ -500,6 +500,8 @@ def dispute_evidence(dispute: Dispute) -> DisputeEvidence:
         InstallmentPlan.objects.select_related("order", "user", "product")
         .filter(pk=dispute.plan_id)
         .first()
+        if dispute.plan_id is not None
+        else None
     )
     if plan is None:
         return DisputeEvidence(
@@ -697,7 +699,7 @@ def dispute_evidence_submit(*, dispute_pk: int, actor) -> Dispute:
         evidence_file_id=file_id, status=answer.status[:64] or dispute.status
     )
     dispute.refresh_from_db()
-    if dispute.plan_id:
+    if dispute.plan is not None:
         plan_event_record(
             plan=dispute.plan,
             kind="dispute_evidence_sent",

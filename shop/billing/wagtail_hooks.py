@@ -1,17 +1,23 @@
-"""The billing's pages in Wagtail's admin: customers' programs and the emails sent, and the
-programs offered by the CMS's own search."""
+"""The billing's pages in Wagtail's admin: customers' programs, disputes and the emails sent,
+and the programs offered by the CMS's own search."""
 
 from django.urls import reverse
 from wagtail import hooks
 from wagtail.admin.search import SearchArea
 
 from shop.billing.backoffice import CustomerProgramViewSet, EmailsSentViewSet
+from shop.billing.dispute_backoffice import DisputeViewSet
 from shop.billing.plan_actions import ACTIONS
 
 
 @hooks.register("register_admin_viewset")
 def register_customer_programs():
     return CustomerProgramViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_disputes():
+    return DisputeViewSet()
 
 
 @hooks.register("register_admin_viewset")
