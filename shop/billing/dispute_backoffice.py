@@ -28,11 +28,11 @@ from shop.billing.disputes import (
     dispute_evidence_submit,
     dispute_overdue,
     dispute_refusal,
+    money,
     reason_label,
     status_label,
 )
 from shop.billing.models import Dispute
-from shop.billing.templatetags.money_tags import cents_as_money
 
 LISTING = "Disputes"
 VIEW_PERMISSION = "billing.view_dispute"
@@ -47,7 +47,7 @@ def dispute_customer(dispute: Dispute) -> str:
 
 
 def dispute_amount(dispute: Dispute) -> str:
-    return cents_as_money(dispute.amount_cents, dispute.currency)
+    return money(dispute.amount_cents, dispute.currency)
 
 
 def dispute_status(dispute: Dispute) -> str:

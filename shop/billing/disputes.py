@@ -31,6 +31,7 @@ from shop.billing.models import (
     ScheduledCharge,
     TrialConsent,
 )
+from shop.billing.money import CurrencyNotHandled
 from shop.billing.templatetags.money_tags import cents_as_money
 from shop.billing.transitions import Move
 from shop.billing.transitions import event_record as plan_event_record
@@ -95,6 +96,15 @@ def status_label(status: str) -> str:
 
 def reason_label(reason: str) -> str:
     return REASON_LABELS.get(reason, reason.replace("_", " ").capitalize() or "No reason given")
+
+
+def money(cents: int, currency: str) -> str:
+    """The amount as the shop writes it; in a currency the shop does not sell in (Stripe
+    may report one), as plain units and code."""
+    try:
+        return cents_as_money(cents, currency)
+    except CurrencyNotHandled:
+        return f"{cents} {currency or '(no currency)'} (smallest units)"
 
 
 def _id_of(value) -> str:
@@ -165,6 +175,10 @@ def dispute_record(*, event: gateway.WebhookEvent) -> str:
     }
     with transaction.atomic():
         installment = _payment_named(intent_id)
+        if installment is not None:
+            # Stripe always sends both; a body without them takes the payment's own.
+            fields["amount_cents"] = fields["amount_cents"] or installment.amount_cents
+            fields["currency"] = fields["currency"] or installment.currency
         dispute, created = _dispute_locked(
             dispute_id,
             {
@@ -216,7 +230,7 @@ def dispute_record(*, event: gateway.WebhookEvent) -> str:
 def _payment_words(dispute: Dispute) -> str:
     charge = dispute.charge
     if charge is None:
-        return f"a payment of {cents_as_money(dispute.amount_cents, dispute.currency)}"
+        return f"a payment of {money(dispute.amount_cents, dispute.currency)}"
     return f"payment {charge.sequence} of {dispute.plan.installment_count}" if dispute.plan else ""
 
 
@@ -230,7 +244,7 @@ def _opened_note(dispute: Dispute, event: gateway.WebhookEvent) -> None:
         kind="dispute_opened",
         actor_label="stripe",
         note=f"The customer disputed {_payment_words(dispute)} "
-        f"({cents_as_money(dispute.amount_cents, dispute.currency)}, "
+        f"({money(dispute.amount_cents, dispute.currency)}, "
         f"{reason_label(dispute.reason)}){': ' + due if due else ''}. "
         "The evidence is ready under Shop → Disputes.",
         data={"dispute": dispute.dispute_id, "event": event.id},
@@ -266,7 +280,7 @@ def dispute_author_notify(*, dispute_pk: int) -> bool:
     lines = [
         f"A customer disputed a payment with their bank: {order}.",
         "",
-        f"Amount: {cents_as_money(dispute.amount_cents, dispute.currency)}",
+        f"Amount: {money(dispute.amount_cents, dispute.currency)}",
         f"Reason given: {reason_label(dispute.reason)}",
         f"Respond by: {due}",
         "",
@@ -364,7 +378,7 @@ class DisputeEvidence:
 
     @property
     def amount(self) -> str:
-        return cents_as_money(self.dispute.amount_cents, self.dispute.currency)
+        return money(self.dispute.amount_cents, self.dispute.currency)
 
     @property
     def reason(self) -> str:
@@ -456,7 +470,7 @@ def _offer(plan: InstallmentPlan, charges: list[ScheduledCharge]) -> tuple[str, 
         dates = ", ".join(terms.get("dates") or [])
         lines.append(
             f"The checkout's signed terms: {terms.get('count')} payments of "
-            f"{cents_as_money(int(terms.get('amount_cents') or 0), terms.get('currency', ''))} "
+            f"{money(int(terms.get('amount_cents') or 0), terms.get('currency', ''))} "
             f"every {terms.get('interval_days')} days{', due ' + dates if dates else ''}."
         )
     return tuple(lines)
