@@ -36,6 +36,10 @@ class RecordedStripe:
     requests: list[Received] = field(default_factory=list)
     # Disputes Stripe answers "already closed" for.
     closed: set[str] = field(default_factory=set)
+    # Set when an upload arrives; while ``hold`` is set, uploads wait for ``release``.
+    upload_arrived: threading.Event = field(default_factory=threading.Event)
+    hold: bool = False
+    release: threading.Event = field(default_factory=threading.Event)
 
     def of(self, prefix: str) -> list[Received]:
         return [r for r in self.requests if r.path.startswith(prefix)]
@@ -97,6 +101,9 @@ def _handler(state: RecordedStripe):
         def do_POST(self):
             received = self._received()
             if self.path == "/v1/files":
+                state.upload_arrived.set()
+                if state.hold:
+                    state.release.wait(timeout=30)
                 return self._answer(200, recorded("file_created.json"))
             if self.path.startswith("/v1/disputes/"):
                 dispute_id = self.path.rsplit("/", 1)[-1]

@@ -2,9 +2,11 @@
 ``submit=true``, checked against recorded Stripe answers served over real HTTP (the
 stand-in has no disputes), with what the server received asserted."""
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from shop import gateway
@@ -146,3 +148,33 @@ def test_no_evidence_goes_after_the_deadline_or_once_the_dispute_is_decided(
     with pytest.raises(EvidenceNotSent, match="“Lost”"):
         dispute_evidence_submit(dispute_pk=late.dispute.pk, actor=shop_manager)
     assert stripe_recorded.requests == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_sends_at_once_reach_stripe_once(stripe_recorded, shop_manager):
+    disputed = sample.disputed_program()
+    stripe_recorded.hold = True
+    outcome: dict = {}
+
+    def first_send():
+        try:
+            outcome["first"] = dispute_evidence_submit(
+                dispute_pk=disputed.dispute.pk, actor=shop_manager
+            )
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=first_send)
+    first.start()
+    # The first send is at Stripe, its upload held there: a second one now is refused.
+    assert stripe_recorded.upload_arrived.wait(timeout=30)
+    with pytest.raises(EvidenceNotSent, match="The evidence is being sent to Stripe"):
+        dispute_evidence_submit(dispute_pk=disputed.dispute.pk, actor=shop_manager)
+    stripe_recorded.release.set()
+    first.join(timeout=30)
+
+    assert outcome["first"].evidence_file_id == FILE_ID
+    assert [r.path for r in stripe_recorded.requests] == [
+        "/v1/files",
+        "/v1/disputes/dp_sample_1",
+    ]
