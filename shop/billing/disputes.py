@@ -446,7 +446,7 @@ def _offer(plan: InstallmentPlan, charges: list[ScheduledCharge]) -> tuple[str, 
         days = (plan.trial_ends_at - plan.trial_started_at).days
         lines.append(
             f"A free {days}-day tryout from {long_datetime(plan.trial_started_at)} to "
-            f"{long_datetime(plan.trial_ends_at)}: the card saved, "
+            f"{long_datetime(plan.trial_ends_at)}, with the card saved and "
             f"{cents_as_money(0, plan.currency)} charged at checkout."
         )
     else:
