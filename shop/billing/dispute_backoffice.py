@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.log_actions import log
 
 from shop import gateway
 from shop.backoffice.menus import SHOP_MENU_HOOK
@@ -37,6 +38,7 @@ from shop.billing.models import Dispute
 LISTING = "Disputes"
 VIEW_PERMISSION = "billing.view_dispute"
 SUBMIT_PERMISSION = "billing.submit_dispute_evidence"
+EVIDENCE_SENT_ACTION = "billing.dispute_evidence_sent"
 
 
 def dispute_customer(dispute: Dispute) -> str:
@@ -213,6 +215,8 @@ class DisputeSendView(WagtailAdminTemplateMixin, TemplateView):
             messages.success(
                 request, "The evidence was sent to Stripe: the bank now reviews the dispute."
             )
+            # Also in the CMS's own history (Reports → Site history), with who sent it.
+            log(instance=self.dispute, action=EVIDENCE_SENT_ACTION, user=request.user)
         return redirect(self.dispute_url)
 
 

@@ -86,6 +86,8 @@ EMAIL_TITLES = {
 }
 # Downloads listed in the evidence, oldest first; the total is always given.
 DOWNLOADS_LISTED = 200
+# The longest text sent in one of Stripe's evidence fields (the PDF holds everything).
+EVIDENCE_FIELD_CHARACTERS = 10_000
 # A send to Stripe that died half-way may be started again after this.
 SUBMIT_LEASE = timedelta(minutes=10)
 
@@ -409,9 +411,10 @@ def dispute_overdue(dispute: Dispute, *, now: datetime | None = None) -> bool:
 
 
 def _emails(plan: InstallmentPlan) -> tuple[EmailEvidence | None, tuple[EmailEvidence, ...]]:
+    # One plan per order: the order's emails are the plan's, the receipt included.
     emails = list(
         OutgoingEmail.objects.filter(
-            Q(code=ORDER_PLACED) | Q(code__in=REMINDER_CODES, plan=plan), order_id=plan.order_id
+            order_id=plan.order_id, code__in=(ORDER_PLACED, *REMINDER_CODES)
         ).order_by("created_at", "pk")
     )
     states = delivery_states(email.message_id for email in emails)
@@ -633,7 +636,8 @@ def _stripe_evidence(evidence: DisputeEvidence, file_id: str) -> dict[str, str]:
     )
     if consent is not None and consent.ip_address:
         fields["customer_purchase_ip"] = consent.ip_address
-    return {name: value[:20000] for name, value in fields.items()}
+    # Stripe takes at most 150,000 characters of text in all: each field kept well under.
+    return {name: value[:EVIDENCE_FIELD_CHARACTERS] for name, value in fields.items()}
 
 
 def _summary_text(evidence: DisputeEvidence) -> str:

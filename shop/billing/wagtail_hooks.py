@@ -6,7 +6,7 @@ from wagtail import hooks
 from wagtail.admin.search import SearchArea
 
 from shop.billing.backoffice import CustomerProgramViewSet, EmailsSentViewSet
-from shop.billing.dispute_backoffice import DisputeViewSet
+from shop.billing.dispute_backoffice import EVIDENCE_SENT_ACTION, DisputeViewSet
 from shop.billing.plan_actions import ACTIONS
 
 
@@ -44,6 +44,9 @@ def customer_programs_search_area():
 
 @hooks.register("register_log_actions")
 def plan_action_log_actions(actions):
-    # The author's actions on a program, as the CMS's history lists them.
+    # The author's actions on a program and on a dispute, as the CMS's history lists them.
     for action, terms in ACTIONS.items():
         actions.register_action(f"billing.{action}", terms.title, terms.title)
+    actions.register_action(
+        EVIDENCE_SENT_ACTION, "Dispute evidence sent to Stripe", "Dispute evidence sent to Stripe"
+    )

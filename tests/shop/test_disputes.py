@@ -211,6 +211,9 @@ def test_the_listing_puts_the_soonest_deadline_first_and_flags_the_overdue(clien
     assert page.count("data-overdue") == 1
     assert "Zoë Ångström" in page and "$98.50" in page and "Needs a response" in page
 
+    found = client.get("/cms/disputes/?q=dp_later").content.decode()
+    assert f"/cms/disputes/{later.pk}/" in found and f"/cms/disputes/{overdue.pk}/" not in found
+
 
 def test_the_dispute_page_shows_every_item_and_the_pdf_opens(client, shop_manager):
     disputed = sample.disputed_program()
@@ -265,6 +268,8 @@ def test_sending_asks_first_then_sends_once_and_shows_who_sent_it(client, shop_m
     assert sent.split("</dd>")[0].endswith(f"by {shop_manager.get_full_name()}")
     assert "Evidence under review" in page
     assert 'id="evidence-send"' not in page
+    history = client.get("/cms/reports/site-history/").content.decode()
+    assert "Dispute evidence sent to Stripe" in history
 
 
 def test_who_may_see_and_send(client, editor, shop_manager, django_user_model):
