@@ -172,7 +172,7 @@ def dispute_record(*, event: gateway.WebhookEvent) -> str:
         "amount_cents": int(obj.get("amount") or 0),
         "currency": str(obj.get("currency") or "").upper()[:3],
         "reason": str(obj.get("reason") or "")[:64],
-        "status": str(obj.get("status") or "needs_response")[:64],
+        "status": str(obj.get("status") or "")[:64],
         "evidence_due_by": _when(details.get("due_by")),
     }
     with transaction.atomic():
@@ -185,6 +185,7 @@ def dispute_record(*, event: gateway.WebhookEvent) -> str:
             dispute_id,
             {
                 **fields,
+                "status": fields["status"] or "needs_response",
                 "payment_intent_id": intent_id,
                 "stripe_charge_id": stripe_charge_id,
                 "plan": installment.plan if installment else None,
@@ -208,7 +209,9 @@ def dispute_record(*, event: gateway.WebhookEvent) -> str:
             return "older than the dispute as recorded: nothing changed"
         was_closed = dispute.status in CLOSED
         for name, value in fields.items():
-            setattr(dispute, name, value)
+            # Stripe sends the whole dispute each time; a part missing keeps what is known.
+            if value not in (None, "", 0):
+                setattr(dispute, name, value)
         dispute.last_event_at = event.created
         if not dispute.payment_intent_id and intent_id:
             dispute.payment_intent_id = intent_id

@@ -298,3 +298,13 @@ def test_who_may_see_and_send(client, editor, shop_manager, django_user_model):
 
     client.force_login(shop_manager)
     assert all(client.get(url).status_code == 200 for url in pages)
+
+
+def test_an_event_missing_part_of_the_dispute_keeps_what_is_known(client, paid_plan):
+    dispute_event(client, "charge.dispute.created", dispute_object(), created=T0)
+    partial = {"id": "dp_1QdV3x2eZvKYlo2C0v9ZbQpL", "object": "dispute", "status": "under_review"}
+    response = dispute_event(client, "charge.dispute.updated", partial, created=T0 + 5)
+    assert response.content == b"dispute updated: under_review"
+    dispute = Dispute.objects.get()
+    assert (dispute.amount_cents, dispute.currency, dispute.reason) == (9850, "USD", "fraudulent")
+    assert dispute.evidence_due_by == DUE and dispute.plan == paid_plan
