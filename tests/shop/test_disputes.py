@@ -5,6 +5,7 @@ evidence sent once after asking."""
 
 import io
 import json
+import smtplib
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -308,3 +309,17 @@ def test_an_event_missing_part_of_the_dispute_keeps_what_is_known(client, paid_p
     dispute = Dispute.objects.get()
     assert (dispute.amount_cents, dispute.currency, dispute.reason) == (9850, "USD", "fraudulent")
     assert dispute.evidence_due_by == DUE and dispute.plan == paid_plan
+
+
+def test_a_mail_server_down_loses_no_dispute(
+    client, paid_plan, shop_manager, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    def refused(**kwargs):
+        raise smtplib.SMTPServerDisconnected("mail server down")
+
+    monkeypatch.setattr("shop.billing.disputes.send_mail", refused)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = dispute_event(client, "charge.dispute.created", dispute_object(), created=T0)
+    assert response.status_code == 200 and response.content == b"dispute recorded"
+    assert Dispute.objects.get().plan == paid_plan
+    assert "the author could not be told" in caplog.text
