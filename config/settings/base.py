@@ -355,6 +355,11 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default=LOCAL_STRIPE_WEBHOO
 STRIPE_TEST_MODE = env.bool("STRIPE_TEST_MODE", default=True)
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:8420")
 STRIPE_JS_URL = env("STRIPE_JS_URL", default=f"{STRIPE_API_BASE}/js.stripe.com/v3/")
+# Stripe takes uploads (a dispute's evidence PDF) at an address of their own; empty: the
+# API's address, as the stand-in and the tests' recorded responses answer both.
+STRIPE_FILES_BASE = env("STRIPE_FILES_BASE", default="")
+# Who hears of a disputed payment besides the staff who may send its evidence; empty: them only.
+SHOP_NOTIFICATIONS_EMAIL = env("SHOP_NOTIFICATIONS_EMAIL", default="")
 # Currencies the payment account takes; a basket priced in any other is refused at checkout.
 STRIPE_CURRENCIES = env.list("STRIPE_CURRENCIES", default=["USD"])
 # Seconds to open a connection to Stripe and to wait for its answer, and retries after a

@@ -177,6 +177,7 @@ STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET = _require_stri
 )
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
 STRIPE_JS_URL = env("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
+STRIPE_FILES_BASE = env("STRIPE_FILES_BASE", default="https://files.stripe.com")
 # The policy names Stripe.js's origin: built again now that it is Stripe's own.
 CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_REPORT_ONLY = csp_settings_from(globals())
 

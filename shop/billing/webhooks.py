@@ -14,6 +14,7 @@ from django.utils import timezone
 from shop import gateway
 from shop.billing import transitions
 from shop.billing.charging import charge_outcome_record
+from shop.billing.disputes import DISPUTE_EVENTS, dispute_record
 from shop.billing.models import InstallmentPlan, ScheduledCharge, StripeEvent
 from shop.billing.transitions import event_record as plan_event_record
 
@@ -61,24 +62,10 @@ def charge_refunded(event: gateway.WebhookEvent) -> str:
     return "refund recorded" if changed else "already recorded"
 
 
-def dispute_created(event: gateway.WebhookEvent) -> str:
-    """charge.dispute.created: tell the author (event and log); Stripe holds the money."""
-    intent_id = event.object.get("payment_intent")
-    charge = (
-        ScheduledCharge.objects.filter(payment_intent_id=intent_id).first() if intent_id else None
-    )
-    logger.warning("dispute %s opened on %s", event.object.get("id"), intent_id)
-    if charge is None:
-        return "dispute on an unknown payment"
-    plan_event_record(
-        plan=charge.plan,
-        kind="dispute_opened",
-        actor_label="stripe",
-        note=f"The customer disputed installment {charge.sequence} "
-        f"({event.object.get('reason', 'no reason given')}). Respond in Stripe.",
-        data={"dispute": event.object.get("id"), "event": event.id},
-    )
-    return "dispute recorded"
+def dispute_changed(event: gateway.WebhookEvent) -> str:
+    """charge.dispute.*: record the dispute (shop.billing.disputes), noted on the plan and
+    told to the author when new; Stripe holds the money meanwhile."""
+    return dispute_record(event=event)
 
 
 def setup_intent_succeeded(event: gateway.WebhookEvent) -> str:
@@ -100,7 +87,7 @@ HANDLERS: dict[str, Callable[[gateway.WebhookEvent], str]] = {
     "payment_intent.succeeded": payment_intent_changed,
     "payment_intent.payment_failed": payment_intent_changed,
     "charge.refunded": charge_refunded,
-    "charge.dispute.created": dispute_created,
+    **dict.fromkeys(DISPUTE_EVENTS, dispute_changed),
     "setup_intent.succeeded": setup_intent_succeeded,
 }
 

@@ -1,4 +1,5 @@
-"""Talking to Stripe: customers, saved cards, off-session charges, refunds and webhooks.
+"""Talking to Stripe: customers, saved cards, off-session charges, refunds, webhooks and
+the evidence of disputes.
 
 This is the only module in the project that imports `stripe`. Every function builds (or
 reuses) a client from the current settings, so tests can point `STRIPE_API_BASE` anywhere,
@@ -6,6 +7,7 @@ and every provider error is translated in one place, `_error_translate`.
 """
 
 import functools
+import io
 import logging
 import re
 from collections.abc import Iterator
@@ -24,6 +26,7 @@ from .errors import (
     RESOURCE_MISSING,
     CardDeclined,
     CardNotUsable,
+    DisputeNotOpen,
     GatewayError,
     PaymentProviderUnavailable,
     ProviderObjectMissing,
@@ -33,6 +36,7 @@ from .errors import (
 from .results import (
     CardInfo,
     ChargeResult,
+    DisputeInfo,
     IntentStatus,
     PaymentRecord,
     PaymentStatus,
@@ -56,11 +60,16 @@ _SEARCH_SAFE = re.compile(r"[A-Za-z0-9_.:@-]+")
 
 @functools.lru_cache(maxsize=8)
 def _client_cached(
-    api_key: str, api_base: str, connect_timeout: float, read_timeout: float, retries: int
+    api_key: str,
+    api_base: str,
+    connect_timeout: float,
+    read_timeout: float,
+    retries: int,
+    files_base: str = "",
 ) -> stripe.StripeClient:
     return stripe.StripeClient(
         api_key,
-        base_addresses={"api": api_base},
+        base_addresses={"api": api_base, "files": files_base or api_base},
         max_network_retries=retries,
         http_client=stripe.RequestsClient(timeout=(connect_timeout, read_timeout)),
     )
@@ -74,6 +83,7 @@ def _client() -> stripe.StripeClient:
         float(settings.STRIPE_CONNECT_TIMEOUT_SECONDS),
         float(settings.STRIPE_READ_TIMEOUT_SECONDS),
         int(settings.STRIPE_MAX_NETWORK_RETRIES),
+        settings.STRIPE_FILES_BASE,
     )
 
 
@@ -634,6 +644,100 @@ def refund_create(
         amount_cents=int(refund.amount),
         payment_intent_id=_id_of(_field(refund, "payment_intent")) or payment_intent_id,
     )
+
+
+def charge_payment_intent_id(charge_id: str) -> str | None:
+    """The PaymentIntent a charge (``ch_...``) belongs to, None for a charge made without
+    one: how a dispute that names only its charge finds the payment."""
+    client = _client()
+    with _provider_errors("charge_payment_intent_id"):
+        charge = client.v1.charges.retrieve(charge_id)
+    return _id_of(_field(charge, "payment_intent"))
+
+
+# The evidence fields of a dispute that the shop fills (Stripe's names); any other is refused.
+DISPUTE_EVIDENCE_FIELDS = frozenset(
+    {
+        "access_activity_log",
+        "cancellation_policy_disclosure",
+        "cancellation_rebuttal",
+        "customer_email_address",
+        "customer_name",
+        "customer_purchase_ip",
+        "product_description",
+        "refund_policy_disclosure",
+        "service_date",
+        "uncategorized_file",
+        "uncategorized_text",
+    }
+)
+
+
+def _dispute_info(dispute: Any) -> DisputeInfo:
+    details = _field(dispute, "evidence_details")
+    due_by = _field(details, "due_by")
+    return DisputeInfo(
+        id=dispute.id,
+        status=str(_field(dispute, "status", "") or ""),
+        amount_cents=int(_field(dispute, "amount", 0) or 0),
+        currency=str(_field(dispute, "currency", "") or "").lower(),
+        reason=str(_field(dispute, "reason", "") or ""),
+        evidence_due_by=datetime.fromtimestamp(int(due_by), tz=UTC) if due_by else None,
+        submission_count=int(_field(details, "submission_count", 0) or 0),
+    )
+
+
+def dispute_file_upload(*, file_name: str, content: bytes) -> str:
+    """Upload a document (the evidence PDF) for a dispute's evidence; returns its file id
+    (``file_...``). Sent to ``STRIPE_FILES_BASE``, Stripe's address for uploads. An upload
+    whose answer was lost leaves at most an unused file at Stripe: nothing to undo."""
+    if not content:
+        raise ValueError("an empty file cannot be evidence")
+    upload = io.BytesIO(content)
+    # The multipart encoder names the part after the object's ``name``.
+    upload.name = file_name
+    client = _client()
+    with _provider_errors("dispute_file_upload"):
+        uploaded = client.v1.files.create(params={"purpose": "dispute_evidence", "file": upload})
+    return uploaded.id
+
+
+def dispute_evidence_submit(
+    *, dispute_id: str, evidence: dict[str, str], idempotency_key: str
+) -> DisputeInfo:
+    """Attach ``evidence`` (Stripe's evidence field names, e.g. ``customer_name``,
+    ``uncategorized_file``) to a dispute and submit it: Stripe then sends it to the bank,
+    and the dispute can no longer be changed.
+
+    Raises `DisputeNotOpen` when Stripe refuses because the dispute is closed or already
+    answered, `PaymentProviderUnavailable` when the answer is unknown (retry with the same
+    ``idempotency_key``), `GatewayError` for anything else it refuses."""
+    unknown = set(evidence) - DISPUTE_EVIDENCE_FIELDS
+    if unknown:
+        raise ValueError(f"not evidence fields the shop fills: {', '.join(sorted(unknown))}")
+    if not idempotency_key:
+        raise ValueError("idempotency_key is required: evidence is submitted once")
+    client = _client()
+    try:
+        # The evidence's names are checked above; the typed params want a literal dict.
+        dispute = client.v1.disputes.update(
+            dispute_id,
+            params={"evidence": dict(evidence), "submit": True},  # type: ignore[arg-type]
+            options={"idempotency_key": idempotency_key},
+        )
+    except stripe.InvalidRequestError as err:
+        said = (err.user_message or "").lower()
+        if err.http_status == 400 and ("closed" in said or "submitted" in said):
+            logger.warning(
+                "dispute %s refused evidence: %s", dispute_id, _redacted(err.user_message or "")
+            )
+            error = DisputeNotOpen()
+            error.action = "dispute_evidence_submit"
+            raise error from err
+        raise _error_translate(err, action="dispute_evidence_submit") from err
+    except stripe.StripeError as err:
+        raise _error_translate(err, action="dispute_evidence_submit") from err
+    return _dispute_info(dispute)
 
 
 def webhook_event_construct(*, payload: bytes, signature_header: str) -> WebhookEvent:

@@ -17,6 +17,11 @@ MESSAGE_CONFIGURATION = (
     "please try again later or contact us."
 )
 MESSAGE_WEBHOOK = "The notification could not be verified."
+MESSAGE_DISPUTE_NOT_OPEN = (
+    "Stripe no longer accepts evidence for this dispute: it is closed, or its evidence was "
+    "sent already. Nothing was sent; the dispute's page in Stripe's dashboard says where it "
+    "stands."
+)
 
 # The provider's codes the gateway acts on.
 AUTHENTICATION_REQUIRED = "authentication_required"
@@ -141,3 +146,11 @@ class WebhookSignatureInvalid(GatewayError):
 
     default_message = MESSAGE_WEBHOOK
     default_code = "webhook_signature_invalid"
+
+
+class DisputeNotOpen(GatewayError):
+    """Stripe refused evidence for a dispute that is closed or already answered: sending
+    again will not help (its 400 on the dispute's update)."""
+
+    default_message = MESSAGE_DISPUTE_NOT_OPEN
+    default_code = "dispute_not_open"

@@ -118,3 +118,18 @@ class PaymentRecord:
     metadata: dict[str, str]
     # Given back on its latest charge.
     refunded_cents: int
+
+
+@dataclass(frozen=True)
+class DisputeInfo:
+    """A dispute as the provider answered after evidence was sent."""
+
+    id: str
+    # Stripe's own status: needs_response, under_review, won, lost...
+    status: str
+    amount_cents: int
+    currency: str
+    reason: str
+    evidence_due_by: datetime | None
+    # How many times evidence was submitted (Stripe's evidence_details.submission_count).
+    submission_count: int

@@ -8,7 +8,7 @@ import pytest
 from oscar.core.loading import get_model
 
 from shop.billing.charging import charge_installment
-from shop.billing.models import ChargeStatus, PlanStatus, ScheduledCharge, StripeEvent
+from shop.billing.models import ChargeStatus, Dispute, PlanStatus, ScheduledCharge, StripeEvent
 from shop.downloads.models import DownloadGrant
 from tests.shop.billing_helpers import charged_without_recording, day, signed_event_post
 
@@ -111,6 +111,8 @@ def test_disputes_are_noted_setup_intents_noted_and_unknown_types_ignored(client
     }
     assert post_event(client, "charge.dispute.created", dispute).content == b"dispute recorded"
     assert plan.events.get(kind="dispute_opened").actor_label == "stripe"
+    recorded = Dispute.objects.get(dispute_id="dp_1")
+    assert (recorded.plan, recorded.charge, recorded.reason) == (plan, charge, "fraudulent")
 
     setup = {"id": plan.stripe_setup_intent_id, "object": "setup_intent"}
     assert post_event(client, "setup_intent.succeeded", setup).content == b"noted"
