@@ -29,7 +29,7 @@ def disputes_given(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("backoffice", "0001_editor_and_shop_manager"),
+        ("backoffice", "0002_outbox"),
         ("billing", "0012_sent_emails_payment_reminders_disputes"),
     ]
 
