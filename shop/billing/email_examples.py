@@ -13,9 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shop.billing.access import grace_days
+from shop.billing.cancel_links import cancel_link_path, payments_cancel_allowed
 from shop.billing.models import ChargeStatus, InstallmentPlan, ScheduledCharge
 from shop.billing.reminders import quit_link_path
-from shop.billing.transitions import confirmation_deadline, confirmation_email_context
+from shop.billing.transitions import (
+    confirmation_deadline,
+    confirmation_email_context,
+    plan_cancel_access_end,
+)
 
 # The emails about a payment still to come (or waiting): they name the next one.
 ABOUT_THE_NEXT_PAYMENT = {
@@ -79,7 +84,13 @@ def email_context_for(code: str, plan: InstallmentPlan) -> dict:
     if code == "TRIAL_REMINDER":
         context.update(quit_path=quit_link_path(plan), update_card_path=update_card_path)
     elif code == "PAYMENT_REMINDER":
-        context["update_card_path"] = update_card_path
+        # As the billing run writes it (shop.billing.reminders.payment_reminder_email), for
+        # this payment whatever the plan's state: a preview during the tryout shows it too.
+        context.update(
+            update_card_path=update_card_path,
+            cancel_path=cancel_link_path(charge) if payments_cancel_allowed(plan) else "",
+            cancel_access_end=plan_cancel_access_end(plan, timezone.now(), [charge]),
+        )
     elif code == "PAYMENT_FAILED":
         context.update(
             failure_message=EXAMPLE_FAILURE_MESSAGE,

@@ -103,6 +103,8 @@ SHOP_SCREENS = {
     "download-limits": "/cms/download-limits/",
     "customers-access": "/cms/customers-access/",
     "downloads-and-plays": "/cms/downloads-and-plays/",
+    "disputes": "/cms/disputes/",
+    "outbox": "/cms/outbox/",
 }
 
 

@@ -181,6 +181,7 @@ def test_every_email_template_compiles():
 PREVIEWED = (
     "ORDER_PLACED",
     "TRIAL_REMINDER",
+    "PAYMENT_REMINDER",
     "TRIAL_QUIT",
     "INSTALLMENT_PAID",
     "PAID_IN_FULL",
@@ -220,11 +221,8 @@ def test_each_email_is_previewed_with_the_newest_plan_rendered_and_nothing_saved
 
     plan = make_fake_plan()
     client.force_login(admin_user)
-    # The receipt and the deletion notice are Oscar's own kinds, kept in the dashboard's
-    # Communications once edited there.
-    CommunicationEventType.objects.get_or_create(
-        code=code, defaults={"name": code.title(), "category": "Order related"}
-    )
+    # Every kind is listed, the receipt and the deletion notice too (billing migration 0014).
+    assert CommunicationEventType.objects.filter(code=code).exists()
     before = CommunicationEventType.objects.filter(code=code).values().get()
     response = _preview(client, code)
     assert response.status_code == 200

@@ -11,7 +11,7 @@ from django.urls import reverse
 from oscar.core.loading import get_class
 
 from shop.billing.email_examples import email_context_for
-from shop.billing.models import ChargeStatus
+from shop.billing.models import ChargeStatus, PlanStatus
 from shop.emails.look import html_for_mail
 from tests.shop.billing_helpers import day
 from web.dates import long_date
@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 KINDS = (
     "ORDER_PLACED",
     "TRIAL_REMINDER",
+    "PAYMENT_REMINDER",
     "TRIAL_QUIT",
     "INSTALLMENT_PAID",
     "PAID_IN_FULL",
@@ -61,6 +62,13 @@ def plan_as_sent(code: str, plan):
     elif code == "TRIAL_REMINDER":
         facts += [long_date(plan.trial_ends_at), long_date(first.due_at), long_date(second.due_at)]
         facts += ["$197.00", absolute("/shop/accounts/program/quit/"), card_update]
+    elif code == "PAYMENT_REMINDER":
+        # Past the tryout, payment 1 taken: payment 2 is coming up, and cancelling is offered.
+        _charge_paid(first, first.due_at)
+        plan.status = PlanStatus.INSTALLMENT_PAID
+        plan.save(update_fields=["status"])
+        facts += [long_date(second.due_at), "payment 2 of 2", card_update]
+        facts += [absolute("/shop/accounts/program/cancel/"), long_date(second.due_at)]
     elif code == "TRIAL_QUIT":
         facts = [long_date(plan.trial_ends_at), program, "Nothing will be charged"]
     elif code == "INSTALLMENT_PAID":
