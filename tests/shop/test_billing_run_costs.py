@@ -22,9 +22,9 @@ from tests.shop.factories import saved_card_for_tests
 # and its HTML each list the next payment); a change that adds a query per plan shows here.
 QUERIES_PER_PLAN = 42
 # What the reminder before one payment costs (lock, claim, event, owed email, sending it):
-# the first after the tryout also marks the plan; a later one says until when cancelling
-# leaves the download open.
-REMINDER_QUERIES_PER_PLAN = {"TRIAL_REMINDER": 22, "PAYMENT_REMINDER": 20}
+# the first after the tryout also marks the plan and its HTML lists the payments still due; a
+# later one says until when cancelling leaves the download open.
+REMINDER_QUERIES_PER_PLAN = {"TRIAL_REMINDER": 23, "PAYMENT_REMINDER": 20}
 
 
 @pytest.fixture

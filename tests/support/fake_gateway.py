@@ -506,6 +506,45 @@ class FakeGateway:
             else:
                 intent.status, intent.error_code = "requires_payment_method", "card_declined"
 
+    def charge_payment_intent_id(self, charge_id: str) -> str | None:
+        self._call("charge_payment_intent_id", charge_id=charge_id)
+        with self._lock:
+            for intent in self.payment_intents.values():
+                if intent.charge_id == charge_id:
+                    return intent.id
+        raise gateway.ProviderObjectMissing()
+
+    # Disputes: files and evidence kept as sent (the stand-in has no disputes; the gateway's
+    # own calls are tested against Stripe's recorded answers, tests/shop/test_gateway_disputes).
+
+    def dispute_file_upload(self, *, file_name: str, content: bytes) -> str:
+        self._call("dispute_file_upload", file_name=file_name)
+        if not content:
+            raise ValueError("an empty file cannot be evidence")
+        with self._lock:
+            file_id = self._id("file")
+            self._answers[file_id] = content
+            return file_id
+
+    def dispute_evidence_submit(
+        self, *, dispute_id: str, evidence: dict[str, str], idempotency_key: str
+    ) -> gateway.DisputeInfo:
+        self._call(
+            "dispute_evidence_submit",
+            dispute_id=dispute_id,
+            evidence=dict(evidence),
+            idempotency_key=idempotency_key,
+        )
+        return gateway.DisputeInfo(
+            id=dispute_id,
+            status="under_review",
+            amount_cents=0,
+            currency="usd",
+            reason="",
+            evidence_due_by=None,
+            submission_count=1,
+        )
+
     def payment_intent_object(self, payment_intent_id: str) -> dict[str, Any]:
         """The PaymentIntent as Stripe's API and its events show it (plain JSON)."""
         with self._lock:
