@@ -261,9 +261,12 @@ def saved_card_for_tests(*, user, card_number: str = CARD_OK) -> SavedCard:
     )
 
 
-def plan_for_tests(*, user, product, start: datetime, card_number: str = CARD_OK):
+def plan_for_tests(
+    *, user, product, start: datetime, card_number: str = CARD_OK, with_trial: bool = True
+):
     """An Oscar order for the program with its installment plan, started at ``start`` with
-    a real card saved at the gateway (faster than going through the checkout pages)."""
+    a real card saved at the gateway (faster than going through the checkout pages); with
+    ``with_trial=False``, bought without the tryout (payment 1 still to be recorded)."""
     Default = get_class("partner.strategy", "Default")
 
     card = saved_card_for_tests(user=user, card_number=card_number)
@@ -298,4 +301,5 @@ def plan_for_tests(*, user, product, start: datetime, card_number: str = CARD_OK
                 immediate_access_text="",
             ),
             start=start,
+            with_trial=with_trial,
         )

@@ -13,8 +13,7 @@ import time_machine
 from django.apps import apps
 from django.core import mail, signing
 from django.db import connection, transaction
-from oscar.core.loading import get_class, get_model
-from oscar.test.factories import create_order
+from oscar.core.loading import get_model
 
 from shop.billing.actions import plan_payments_cancel
 from shop.billing.cancel_links import cancel_link_path, cancel_link_plan, cancel_link_token
@@ -28,13 +27,11 @@ from shop.billing.models import (
 from shop.billing.reminders import QUIT_LINK_SALT, quit_link_plan
 from shop.billing.scheduler import billing_run
 from shop.billing.services import (
-    ConsentRecord,
     first_installment_paid_record,
-    plan_start,
     plan_trial_quit,
 )
 from tests.shop.billing_helpers import day
-from tests.shop.factories import saved_card_for_tests
+from tests.shop.factories import plan_for_tests
 from tests.support.fake_gateway import CARD_DECLINED_WHEN_CHARGED
 
 Basket = get_model("basket", "Basket")
@@ -75,40 +72,8 @@ def reminder_emails() -> list:
 
 def plan_without_tryout(*, user, product, start):
     """A plan bought without the tryout: payment 1 taken at checkout, the others scheduled."""
-    Default = get_class("partner.strategy", "Default")
-    card = saved_card_for_tests(user=user)
+    plan = plan_for_tests(user=user, product=product, start=start, with_trial=False)
     with transaction.atomic():
-        basket = Basket.objects.create(owner=user)
-        basket.strategy = Default()
-        basket.add_product(product)
-        order = create_order(user=user, basket=basket)
-        source_type, _ = SourceType.objects.get_or_create(name="Stripe")
-        Source.objects.create(
-            order=order,
-            source_type=source_type,
-            currency=order.currency,
-            amount_allocated=order.total_incl_tax,
-            amount_debited=Decimal("0.00"),
-            reference=card.payment_method_id,
-            label=f"{card.brand} ····{card.last4}",
-        )
-        plan = plan_start(
-            order=order,
-            user=user,
-            offer=product.trial_offer,
-            card=card,
-            consent=ConsentRecord(
-                text="I agree (test).",
-                accepted_at=start,
-                ip_address="127.0.0.1",
-                user_agent="tests",
-                country="US",
-                immediate_access_requested=False,
-                immediate_access_text="",
-            ),
-            start=start,
-            with_trial=False,
-        )
         first_installment_paid_record(plan=plan, payment_intent_id="pi_at_checkout", paid_at=start)
     plan.refresh_from_db()
     return plan
