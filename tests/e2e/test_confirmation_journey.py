@@ -18,7 +18,9 @@ CARD_AUTHENTICATION = "4000002500003155"
 def confirmation_link(site) -> str:
     messages = [m for m in site.emails() if "Please confirm your payment" in m["Subject"]]
     assert len(messages) == 1
-    body = messages[0].get_payload(decode=True).decode()
+    # The text part of the email (it also has an HTML one).
+    text = next(part for part in messages[0].walk() if part.get_content_type() == "text/plain")
+    body = text.get_payload(decode=True).decode()
     return re.search(r"http://\S+/shop/accounts/program/confirm/\S+/", body).group(0)
 
 

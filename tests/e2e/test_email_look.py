@@ -16,6 +16,7 @@ from tests.shop.conftest import (  # noqa: F401
     make_fake_plan,
 )
 from tests.shop.test_email_texts import plan_as_sent, rendered
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
@@ -33,6 +34,24 @@ def database_beside_the_browser():
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         yield
+
+
+@pytest.fixture
+def phone():
+    """A phone-sized page of a browser of this test's own, closed with it. This test runs
+    among the database tests (it renders real plans): the session's browser would keep its
+    event loop running in this thread after it, and every later database test would find
+    itself in an async context."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(viewport=PHONE)
+        context.set_default_timeout(15_000)
+        yield context.new_page()
+        browser.close()
 
 
 @pytest.fixture
