@@ -84,7 +84,7 @@ class GlossaryTermDetailView(GlossaryTermMixin, ReadOnlyDetailView):
 class PublishedTestimonialMixin:
     serializer_class = TestimonialSerializer
     # Only the words their authors agreed to publish.
-    queryset = Testimonial.objects.filter(consent_to_publish=True)
+    queryset = Testimonial.objects.publishable()
 
 
 @extend_schema(responses={200: TestimonialSerializer(many=True), **LIST_ERRORS})

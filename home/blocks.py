@@ -235,11 +235,12 @@ class TestimonialBlock(blocks.StructBlock):
     def clean(self, value):
         value = super().clean(value)
         testimonial = value.get("testimonial")
-        if testimonial is not None and not testimonial.consent_to_publish:
+        if testimonial is not None and not testimonial.consent_recorded:
             raise StructBlockValidationError(
                 {
                     "testimonial": ValidationError(
-                        "This person has not agreed to publication; tick their consent first."
+                        "This person's consent to publication is not recorded: tick it and "
+                        "give the day and the way they agreed first."
                     )
                 }
             )
@@ -390,6 +391,71 @@ class ReproductionNoticeBlock(blocks.StructBlock):
         help_text = "States that the article may be reproduced only in its entirety."
 
 
+def _doi_validator(value: str) -> None:
+    if value and not re.fullmatch(r"10\.\d{4,9}/\S+", value):
+        raise ValidationError(
+            "Give the DOI alone, starting with 10., e.g. 10.1016/S0140-6736(18)30480-X."
+        )
+
+
+class ReferenceBlock(blocks.StructBlock):
+    authors = blocks.CharBlock(
+        max_length=300,
+        help_text="As the source lists them, e.g. 'Hartvigsen J, Hancock MJ, Kongsted A, et al.'",
+    )
+    title = blocks.CharBlock(max_length=300, help_text="The article's, book's or page's title.")
+    kind = blocks.ChoiceBlock(
+        choices=[
+            ("journal", "Article in a journal"),
+            ("book", "Book"),
+            ("web", "Web page or report"),
+        ],
+        default="journal",
+    )
+    source = blocks.CharBlock(
+        max_length=200,
+        label="Journal or publisher",
+        help_text="The journal's name for an article; the publisher for a book or report.",
+    )
+    year = blocks.IntegerBlock(min_value=1800, max_value=2100)
+    details = blocks.CharBlock(
+        required=False,
+        max_length=100,
+        help_text="Optional volume, issue and pages, e.g. 391(10137):2356-2367.",
+    )
+    doi = blocks.CharBlock(
+        required=False,
+        max_length=200,
+        label="DOI",
+        validators=[_doi_validator],
+        help_text="The DOI if it has one, e.g. 10.1016/S0140-6736(18)30480-X.",
+    )
+    url = blocks.URLBlock(
+        required=False, label="Web address", help_text="Where readers can find it, if no DOI."
+    )
+
+    class Meta:
+        icon = "doc-full"
+
+
+class ReferencesBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(default="References", max_length=120)
+    references = blocks.ListBlock(
+        ReferenceBlock(),
+        min_num=1,
+        help_text=(
+            "Numbered in this order. In the text, type the number in square brackets, e.g. "
+            "[1] or [2, 3], right after the sentence it supports: it becomes a link here and "
+            "back."
+        ),
+    )
+
+    class Meta:
+        icon = "doc-full"
+        template = "home/blocks/references.html"
+        help_text = "The sources the article cites, numbered, with links to them and back."
+
+
 class ArticleStreamBlock(blocks.StreamBlock):
     heading = HeadingBlock()
     paragraph = ParagraphBlock()
@@ -407,6 +473,7 @@ class ArticleStreamBlock(blocks.StreamBlock):
     offer = OfferBlock()
     recording = RecordingBlock()
     reproduction_notice = ReproductionNoticeBlock()
+    references = ReferencesBlock()
 
     class Meta:
-        block_counts = {"contents": {"max_num": 1}}
+        block_counts = {"contents": {"max_num": 1}, "references": {"max_num": 1}}

@@ -3,6 +3,7 @@ serializer for the byline, so this module reads only the snippets it describes."
 
 from rest_framework import serializers
 
+from home.models.medical_review import MedicalReviewer
 from home.models.snippets import AuthorProfile, Testimonial
 
 PHOTO_RENDITION = "fill-400x400"
@@ -23,6 +24,19 @@ class AuthorProfileSerializer(serializers.ModelSerializer):
 
     def get_links(self, author) -> list[dict[str, str]]:
         return [{"label": label, "url": url} for label, url in author.links]
+
+
+class MedicalReviewerSerializer(serializers.ModelSerializer):
+    photo_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MedicalReviewer
+        fields = ["id", "name", "post_nominals", "credentials", "profile_url", "bio", "photo_url"]
+
+    def get_photo_url(self, reviewer) -> str | None:
+        if reviewer.photo is None:
+            return None
+        return reviewer.photo.get_rendition(PHOTO_RENDITION).full_url
 
 
 class TestimonialSerializer(serializers.ModelSerializer):

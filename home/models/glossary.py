@@ -164,6 +164,9 @@ class GlossaryPage(RoutablePageMixin, Page):
     A long glossary is shown a letter a page (``<letter>/``), so no page grows with it.
     """
 
+    # The definitions are health information: the medical disclaimer is shown with them.
+    gives_health_information = True
+
     intro = RichTextField(
         blank=True,
         features=["bold", "italic", "link", "ol", "ul"],

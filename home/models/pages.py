@@ -15,8 +15,9 @@ from wagtail.search import index
 
 from home.blocks import INLINE_FEATURES, PARAGRAPH_FEATURES, ArticleStreamBlock
 from home.content_changes import content_version
+from home.models.medical_review import HealthContent
 from home.models.snippets import Testimonial
-from home.serializers import AuthorProfileSerializer
+from home.serializers import AuthorProfileSerializer, MedicalReviewerSerializer
 from web.content_security import frames_allow_video
 
 __all__ = [
@@ -66,8 +67,32 @@ def _list_field(help_text: str) -> StreamField:
     )
 
 
-class ArticleContent(models.Model):
+class ReviewerField(Field):
+    """The page's medical reviewer as the content API shows it (as /api/reviewers/ does)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def get_attribute(self, instance):
+        return instance.reviewed_by
+
+    def to_representation(self, reviewer):
+        return MedicalReviewerSerializer(reviewer, context=self.context).data
+
+
+HEALTH_API_FIELDS = [
+    APIField("condition"),
+    APIField("reviewed_by", serializer=ReviewerField()),
+    APIField("last_reviewed_on"),
+    APIField("last_updated_on"),
+]
+
+
+class ArticleContent(HealthContent):
     """The fields of a long article: the home page carries one, and so does each ArticlePage."""
+
+    # Every article gives health information: the medical disclaimer is shown on it.
+    gives_health_information = True
 
     lead = models.TextField(blank=True, help_text="The opening lines, shown large under the title.")
     symptoms_heading = models.CharField(
@@ -111,6 +136,7 @@ class ArticleContent(models.Model):
             heading="Lists at the top",
         ),
         MultiFieldPanel([FieldPanel("author"), FieldPanel("article_date")], heading="Byline"),
+        *HealthContent.health_panels,
         FieldPanel("body"),
     ]
     settings_panels = [
@@ -131,6 +157,7 @@ class ArticleContent(models.Model):
         APIField("tried"),
         APIField("author", serializer=AuthorField()),
         APIField("article_date"),
+        *HEALTH_API_FIELDS,
         APIField("body"),
     ]
 
@@ -139,6 +166,11 @@ class ArticleContent(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def updated_date(self):
+        """When the article last changed in substance: the author's date, else its first."""
+        return self.last_updated_on or self.byline_date
 
     @property
     def byline_date(self):
@@ -208,8 +240,17 @@ class StandardPage(Page):
 
     lead = models.TextField(blank=True)
     body = StreamField(ArticleStreamBlock(), blank=True)
+    gives_health_information = models.BooleanField(
+        "gives health information",
+        default=True,
+        help_text=(
+            "Show the medical disclaimer on this page. Untick for pages such as the terms "
+            "of use or the privacy policy."
+        ),
+    )
 
     content_panels = [*Page.content_panels, FieldPanel("lead"), FieldPanel("body")]
+    settings_panels = [*Page.settings_panels, FieldPanel("gives_health_information")]
     search_fields = [*Page.search_fields, index.SearchField("lead"), index.SearchField("body")]
     api_fields = [APIField("lead"), APIField("body")]
 
@@ -221,18 +262,21 @@ class StandardPage(Page):
         verbose_name = "standard page"
 
 
-class QAPage(Page):
+class QAPage(HealthContent, Page):
     """Questions and answers, in the author's order, each with its own anchor."""
+
+    gives_health_information = True
 
     intro = RichTextField(blank=True, features=INLINE_FEATURES)
 
     content_panels = [
         *Page.content_panels,
         FieldPanel("intro"),
+        *HealthContent.health_panels,
         InlinePanel("items", label="Question", min_num=1),
     ]
     search_fields = [*Page.search_fields, index.SearchField("intro")]
-    api_fields = [APIField("intro"), APIField("items")]
+    api_fields = [APIField("intro"), *HEALTH_API_FIELDS, APIField("items")]
 
     template = "home/qa_page.html"
     parent_page_types = ["home.HomePage"]
@@ -270,6 +314,9 @@ class QAItem(Orderable):
 class TestimonialsPage(Page):
     """Every testimonial and letter of reference that may be published."""
 
+    # Testimonials speak of health results: the disclaimer goes with them.
+    gives_health_information = True
+
     intro = RichTextField(blank=True, features=INLINE_FEATURES)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -284,7 +331,7 @@ class TestimonialsPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["testimonials"] = Testimonial.objects.filter(consent_to_publish=True)
+        context["testimonials"] = Testimonial.objects.publishable()
         return context
 
 

@@ -1,15 +1,23 @@
-"""Site-wide settings the author edits under Settings: contact details, footer, trust badges
-and the main navigation."""
+"""Site-wide settings the author edits under Settings: contact details, footer, trust badges,
+the main navigation, and the medical disclaimer with the rules for health content."""
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField
 from wagtail.models import Orderable
 
-__all__ = ["NavigationItem", "NavigationSettings", "SiteSettings", "TrustBadge"]
+__all__ = [
+    "HealthContentSettings",
+    "NavigationItem",
+    "NavigationSettings",
+    "SiteSettings",
+    "TrustBadge",
+]
 
 
 @register_setting(icon="site")
@@ -124,3 +132,78 @@ class NavigationItem(Orderable):
         if self.page_id:
             return self.page.get_url(request) or "#"
         return self.url
+
+
+@register_setting(icon="doc-full-inverse")
+class HealthContentSettings(BaseSiteSetting):
+    """The medical disclaimer, and how often health pages and testimonials are checked."""
+
+    TOP = "top"
+    END = "end"
+
+    disclaimer_heading = models.CharField(
+        max_length=120, default="Medical disclaimer", help_text="The disclaimer's title."
+    )
+    disclaimer = RichTextField(
+        blank=True,
+        features=["bold", "italic", "link", "ol", "ul"],
+        help_text=(
+            "Shown on every page that gives health information and on the checkout page. "
+            "Say that the site teaches and does not diagnose or treat, and when to see a "
+            "doctor at once."
+        ),
+    )
+    disclaimer_position = models.CharField(
+        "where the disclaimer is shown",
+        max_length=10,
+        choices=[(TOP, "Near the top, under the title"), (END, "At the end of the page")],
+        default=END,
+    )
+    review_every_months = models.PositiveSmallIntegerField(
+        "review pages every (months)",
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=(
+            "Pages reviewed longer ago than this are listed in Reports → Medical reviews due."
+        ),
+    )
+    typical_results = models.TextField(
+        "what most people can expect",
+        blank=True,
+        help_text=(
+            "Shown under a testimonial whose result is not typical, e.g. 'Most people who "
+            "practise 20 minutes a day feel less stiffness within two weeks.' Say only what "
+            "you can back up."
+        ),
+    )
+    check_testimonials_every_months = models.PositiveSmallIntegerField(
+        "check testimonials every (months)",
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=(
+            "A testimonial given or last checked longer ago than this is flagged under "
+            "Snippets → Testimonials."
+        ),
+    )
+
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("disclaimer_heading"),
+                FieldPanel("disclaimer"),
+                FieldPanel("disclaimer_position"),
+            ],
+            heading="Medical disclaimer",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("review_every_months")],
+            heading="Medical review",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("typical_results"), FieldPanel("check_testimonials_every_months")],
+            heading="Testimonials",
+        ),
+    ]
+
+    class Meta:
+        verbose_name = "health content"

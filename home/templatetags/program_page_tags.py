@@ -21,7 +21,7 @@ class QuestionsAndAnswers:
 @register.simple_tag
 def testimonials_to_show(count: int = 3) -> list[Testimonial]:
     """The latest testimonials their authors agreed to publish; letters of reference last."""
-    published = Testimonial.objects.filter(consent_to_publish=True)
+    published = Testimonial.objects.publishable()
     testimonials = list(published.filter(kind=Testimonial.TESTIMONIAL)[:count])
     if len(testimonials) < count:
         testimonials += list(published.filter(kind=Testimonial.LETTER)[: count - len(testimonials)])

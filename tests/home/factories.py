@@ -1,5 +1,7 @@
 """Factories for the home app's models: tests build exactly the content they need."""
 
+import datetime
+
 import factory
 import wagtail_factories
 from factory.django import DjangoModelFactory
@@ -10,6 +12,7 @@ from home.models import (
     AuthorProfile,
     GlossaryPage,
     GlossaryTerm,
+    MedicalReviewer,
     QAPage,
     StandardPage,
     Testimonial,
@@ -54,9 +57,24 @@ class TestimonialFactory(DjangoModelFactory):
     organisation = ""
     place = "Santa Fe, NM"
     consent_to_publish = True
+    # Consent is shown only when recorded: when and how the person agreed.
+    consent_given_on = factory.Maybe(
+        "consent_to_publish", yes_declaration=datetime.date(2025, 1, 15), no_declaration=None
+    )
+    consent_method = factory.Maybe("consent_to_publish", yes_declaration="email", no_declaration="")
 
     class Meta:
         model = Testimonial
+
+
+class MedicalReviewerFactory(DjangoModelFactory):
+    name = factory.Sequence(lambda n: f"Dr. Reviewer {n}")
+    post_nominals = "D.P.T."
+    credentials = "Doctor of Physical Therapy"
+    profile_url = "https://clinic.example.com/reviewer/"
+
+    class Meta:
+        model = MedicalReviewer
 
 
 class ArticlePageFactory(wagtail_factories.PageFactory):

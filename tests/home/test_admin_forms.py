@@ -64,7 +64,13 @@ def test_settings_forms_open(client, author, setting):
 def test_testimonial_without_consent_is_saved_but_not_published(client, author):
     response = client.post(
         reverse("wagtailsnippets_home_testimonial:add"),
-        {"kind": "testimonial", "quote": "Kind words.", "person": "A. Reader"},
+        {
+            "kind": "testimonial",
+            "quote": "Kind words.",
+            "person": "A. Reader",
+            "result": "not_typical",
+            "connection": "none",
+        },
     )
     assert response.status_code == 302
     from home.models import Testimonial

@@ -95,7 +95,7 @@ def test_testimonial_block_needs_consent():
     testimonial = TestimonialFactory(consent_to_publish=False)
     with pytest.raises(ValidationError) as error:
         clean(blocks.TestimonialBlock(), {"testimonial": testimonial.pk, "show_as": "letter"})
-    assert "not agreed to publication" in str(error.value.block_errors["testimonial"])
+    assert "consent to publication is not recorded" in str(error.value.block_errors["testimonial"])
 
 
 @pytest.mark.django_db
