@@ -32,7 +32,9 @@ from home.models import (
     FeedbackFormPage,
     GlossaryPage,
     GlossaryTerm,
+    HealthContentSettings,
     HomePage,
+    MedicalReviewer,
     NavigationItem,
     NavigationSettings,
     QAItem,
@@ -137,6 +139,8 @@ def _page_add(parent: Page, fields: dict, pages: dict) -> None:
         return
     model = apps.get_model("home", fields["type"])
     values = {name: value for name, value in fields.items() if name not in ("type", "questions")}
+    if "reviewed_by" in values:
+        values["reviewed_by"] = MedicalReviewer.objects.filter(name=values["reviewed_by"]).first()
     if "body" in values:
         values["body"] = _stream(values["body"], pages)
     page = pages[fields["slug"]] = model(**values)
@@ -293,6 +297,23 @@ def _site_settings_fill(site: Site, pages: dict) -> None:
             )
 
 
+def _health_settings_fill(site: Site) -> None:
+    """The medical disclaimer and the review intervals, unless the disclaimer was written."""
+    health = HealthContentSettings.for_site(site)
+    if health.disclaimer:
+        return
+    for name, value in demo_content("site")["health"].items():
+        setattr(health, name, value.strip() if isinstance(value, str) else value)
+    health.save()
+
+
+def _reviewer() -> None:
+    """The medical reviewer the health pages name, unless one of that name exists."""
+    reviewer = {**demo_content("site")["reviewer"]}
+    reviewer["photo"] = _picture(reviewer["photo"])
+    MedicalReviewer.objects.get_or_create(name=reviewer.pop("name"), defaults=reviewer)
+
+
 def _home_fill(home: HomePage, pages: dict) -> None:
     data = demo_content("home")
     home.title = home.draft_title = data["title"]
@@ -301,6 +322,9 @@ def _home_fill(home: HomePage, pages: dict) -> None:
     home.symptoms = json.dumps([{"type": "item", "value": text} for text in data["symptoms"]])
     home.tried = json.dumps([{"type": "item", "value": text} for text in data["tried"]])
     home.author = AuthorProfile.objects.filter(name=data["author"]).first()
+    home.reviewed_by = MedicalReviewer.objects.filter(name=data["reviewed_by"]).first()
+    for name in ("condition", "last_reviewed_on", "last_updated_on"):
+        setattr(home, name, data[name])
     home.body = _stream(data["body"], pages)
     home.save_revision().publish()
 
@@ -323,10 +347,13 @@ def demo_content_load() -> list[str]:
         "product pictures": get_model("catalogue", "ProductImage").objects.count,
         "program files": ProgramFile.objects.count,
         "testimonials": Testimonial.objects.count,
+        "medical reviewers": MedicalReviewer.objects.count,
     }
     before = {name: count() for name, count in counted.items()}
     content = demo_content("site")
     pages = {"home": home}
+    # Before the pages, which name their reviewer.
+    _reviewer()
     for fields in content["pages"]:
         _page_add(home, fields, pages)
     glossary_demo_create(home=home)
@@ -347,6 +374,7 @@ def demo_content_load() -> list[str]:
             person=fields.pop("person"), kind=Testimonial.TESTIMONIAL, defaults=fields
         )
     _site_settings_fill(site, pages)
+    _health_settings_fill(site)
     written = [
         f"{count() - before[name]} {name}"
         for name, count in counted.items()

@@ -191,3 +191,48 @@ def test_the_demo_program_shows_its_cover_rather_than_the_placeholder(client, de
     assert found, "no responsive cover"
     widths = [int(width) for width in re.findall(r" (\d+)w", found.group(1))]
     assert widths[-1] == int(found.group(2)) == cover.original.width
+
+
+def test_the_demo_health_content_is_reviewed_referenced_and_disclaimed(demo_site):
+    """The demo shows the author what a trustworthy health page carries: a reviewer and the
+    review dates, numbered references cited in the text, the disclaimer, and testimonials
+    whose consent is on record."""
+    from home.models import HealthContentSettings, MedicalReviewer, QAPage, StandardPage
+    from home.references import page_references
+
+    reviewer = MedicalReviewer.objects.get()
+    assert reviewer.photo is not None and reviewer.credentials and reviewer.profile_url
+    home = HomePage.objects.get()
+    questions = QAPage.objects.get()
+    for page in (home, questions):
+        assert page.reviewed_by == reviewer
+        assert page.condition == "Low back pain"
+        assert page.last_reviewed_on and page.last_updated_on
+        page.full_clean()
+    references = page_references(page=home)
+    assert [reference["year"] for reference in references] == [2018, 2017, 1988]
+    assert [bool(reference["doi"]) for reference in references] == [True, True, False]
+    prose = " ".join(
+        str(block.value.source) for block in home.body if block.block_type == "paragraph"
+    )
+    assert all(f"[{number}]" in prose for number in (1, 2, 3))
+
+    health = HealthContentSettings.for_site(home.get_site())
+    assert "See a doctor at once" in health.disclaimer
+    assert health.typical_results and health.disclaimer_position == "end"
+    legal = StandardPage.objects.filter(slug__in=["terms-of-use", "privacy-policy"])
+    assert [page.gives_health_information for page in legal] == [False, False]
+
+
+def test_every_demo_testimonial_has_its_consent_on_record(demo_site):
+    from home.models import Testimonial
+
+    testimonials = Testimonial.objects.all()
+    assert testimonials.count() == 3
+    assert list(testimonials.publishable()) == list(testimonials)
+    for testimonial in testimonials:
+        testimonial.full_clean()
+    # The demo shows each wording the rules ask for: a result that is not typical, and a
+    # testimonial given by someone who received the program free.
+    assert {t.result for t in testimonials} == {"typical", "not_typical", "no_result"}
+    assert testimonials.exclude(connection="none").count() == 2
