@@ -52,7 +52,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
-# mypy with django-stubs on the money: shop/billing and shop/gateway (pyproject.toml [tool.mypy]).
+# mypy with django-stubs on the money: shop/billing, shop/gateway and shop/emails
+# (pyproject.toml [tool.mypy]).
 .PHONY: typecheck
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

@@ -12,7 +12,7 @@ from shop.emails.models import DeliveryEvent
 Kind = DeliveryEvent.Kind
 # Which event says most about a message: a bounce or a spam report outranks a delivery
 # reported before or after it (a message can be delivered and then reported as spam).
-RANK = {
+RANK: dict[str, int] = {
     Kind.COMPLAINED: 6,
     Kind.BOUNCED: 5,
     Kind.REJECTED: 5,
@@ -22,7 +22,7 @@ RANK = {
     Kind.SENT: 1,
     Kind.QUEUED: 1,
 }
-UNDELIVERED = {Kind.BOUNCED, Kind.REJECTED, Kind.FAILED}
+UNDELIVERED: set[str] = {Kind.BOUNCED, Kind.REJECTED, Kind.FAILED}
 # What the author should look at: the customer did not get it, or does not want it.
 FLAGGED = UNDELIVERED | {Kind.COMPLAINED}
 
