@@ -1,9 +1,14 @@
 """Shared set-up for the billing tests: the stand-in, the program, a reader, a plan."""
 
+import threading
 from datetime import UTC, datetime, timedelta
+
+import time_machine
+from django.db import connection
 
 from shop import gateway
 from shop.billing.models import ChargeStatus, ScheduledCharge
+from shop.billing.scheduler import billing_run
 
 DAY0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
@@ -76,3 +81,28 @@ def signed_event_post(client, type_: str, obj: dict, *, event_id=None, secret=No
     return client.post(
         WEBHOOK_URL, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
     )
+
+
+def two_billing_runs_at(at: datetime) -> list:
+    """Two billing runs started at the same instant in two threads, each on its own database
+    connection, the clock at ``at``: their reports. Any error in either fails the test."""
+    barrier = threading.Barrier(2)
+    reports, errors = [], []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            with time_machine.travel(at, tick=False):
+                reports.append(billing_run(now=at))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    return reports

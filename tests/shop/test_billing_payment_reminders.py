@@ -5,14 +5,13 @@ the payment is still to be taken; and the cancel link's page, which works withou
 import importlib
 import json
 import re
-import threading
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.apps import apps
 from django.core import mail, signing
-from django.db import connection, transaction
+from django.db import transaction
 from oscar.core.loading import get_model
 
 from shop.billing.actions import plan_payments_cancel
@@ -30,7 +29,7 @@ from shop.billing.services import (
     first_installment_paid_record,
     plan_trial_quit,
 )
-from tests.shop.billing_helpers import day
+from tests.shop.billing_helpers import day, two_billing_runs_at
 from tests.shop.factories import plan_for_tests
 from tests.support.fake_gateway import CARD_DECLINED_WHEN_CHARGED
 
@@ -229,26 +228,7 @@ def test_two_overlapping_runs_send_each_reminder_once(make_plan):
     first, second = plan.charges.order_by("sequence")
 
     def two_runs_at(at) -> list:
-        barrier = threading.Barrier(2)
-        reports, errors = [], []
-
-        def run():
-            try:
-                barrier.wait(timeout=10)
-                with time_machine.travel(at, tick=False):
-                    reports.append(billing_run(now=at))
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                errors.append(exc)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=run) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        assert errors == []
-        return sorted((r.reminded for r in reports), key=len)
+        return sorted((report.reminded for report in two_billing_runs_at(at)), key=len)
 
     mail.outbox.clear()
     assert two_runs_at(day(7)) == [[], [first.pk]]

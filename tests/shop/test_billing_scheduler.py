@@ -1,19 +1,16 @@
 """The billing clock walked through a plan's life against the Stripe stand-in."""
 
-import threading
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
 from oscar.core.loading import get_model
 
 from shop.billing.access import plan_allows_download
 from shop.billing.models import ChargeStatus, InstallmentPlan, PlanStatus
 from shop.billing.reminders import quit_link_path
-from shop.billing.scheduler import billing_run
 from shop.billing.tasks import billing_run_task
 from shop.downloads.models import DownloadGrant
 from tests.shop.billing_helpers import (
@@ -21,6 +18,7 @@ from tests.shop.billing_helpers import (
     day,
     intents_of,
     succeeded_cents,
+    two_billing_runs_at,
 )
 
 PaymentEvent = get_model("order", "PaymentEvent")
@@ -175,24 +173,7 @@ def test_the_command_and_the_task_run_the_same_work(make_plan):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_overlapping_runs_charge_once(make_plan):
     plan = make_plan()
-    barrier = threading.Barrier(2)
-    reports, errors = [], []
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            reports.append(billing_run(now=day(14)))
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    reports = two_billing_runs_at(day(14))
     assert sorted(len(r.charged) for r in reports) == [0, 1]
     assert succeeded_cents(plan) == 9850 and len(intents_of(plan)) == 1
     charge = plan.charges.get(sequence=1)
