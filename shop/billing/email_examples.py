@@ -13,13 +13,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shop.billing.access import grace_days
-from shop.billing.cancel_links import cancel_link_path, payments_cancel_allowed
 from shop.billing.models import ChargeStatus, InstallmentPlan, ScheduledCharge
-from shop.billing.reminders import quit_link_path
+from shop.billing.reminders import (
+    PAYMENT_REMINDER,
+    TRIAL_REMINDER,
+    payment_reminder_context,
+    quit_link_path,
+)
 from shop.billing.transitions import (
     confirmation_deadline,
     confirmation_email_context,
-    plan_cancel_access_end,
 )
 
 # The emails about a payment still to come (or waiting): they name the next one.
@@ -81,15 +84,11 @@ def email_context_for(code: str, plan: InstallmentPlan) -> dict:
     context["charge"] = charge
     if charge is None:
         return context
-    if code == "TRIAL_REMINDER":
-        context.update(quit_path=quit_link_path(plan), update_card_path=update_card_path)
-    elif code == "PAYMENT_REMINDER":
-        # As the billing run writes it (shop.billing.reminders.payment_reminder_email), for
-        # this payment whatever the plan's state: a preview during the tryout shows it too.
+    if code in (TRIAL_REMINDER, PAYMENT_REMINDER):
+        # As the billing run writes it, for this payment whatever the plan's state: a
+        # preview during the tryout shows the later payments' reminder too.
         context.update(
-            update_card_path=update_card_path,
-            cancel_path=cancel_link_path(charge) if payments_cancel_allowed(plan) else "",
-            cancel_access_end=plan_cancel_access_end(plan, timezone.now(), [charge]),
+            payment_reminder_context(code=code, plan=plan, charge=charge, now=timezone.now())
         )
     elif code == "PAYMENT_FAILED":
         context.update(

@@ -144,34 +144,45 @@ def payment_reminder_send(*, charge_id: int, now: datetime | None = None) -> boo
     return True
 
 
+def payment_reminder_code(plan: InstallmentPlan) -> str:
+    """Which reminder goes before the plan's next payment: TRIAL_REMINDER for the first
+    payment after the tryout (quitting, not cancelling, is the way out), PAYMENT_REMINDER
+    for any other."""
+    if plan.with_trial and plan.status == PlanStatus.TRIALING:
+        return TRIAL_REMINDER
+    return PAYMENT_REMINDER
+
+
+def payment_reminder_context(
+    *, code: str, plan: InstallmentPlan, charge: ScheduledCharge, now: datetime
+) -> dict:
+    """What the reminder ``code`` before ``charge`` tells at ``now``: the payment and its
+    links. The billing run sends it; the plan emails' preview shows it with a real plan."""
+    update_card_path = reverse("billing:card-update", args=[plan.pk])
+    if code == TRIAL_REMINDER:
+        return {
+            "charge": charge,
+            "quit_path": quit_link_path(plan),
+            "update_card_path": update_card_path,
+        }
+    cancellable = payments_cancel_allowed(plan)
+    return {
+        "charge": charge,
+        "update_card_path": update_card_path,
+        "cancel_path": cancel_link_path(charge) if cancellable else "",
+        # What cancelling would mean for the download, as "My program" says it; the
+        # earlier payments are settled (the reminder waits for them), so this is the next.
+        "cancel_access_end": transitions.plan_cancel_access_end(plan, now, [charge]),
+    }
+
+
 def payment_reminder_email(
     *, plan: InstallmentPlan, charge: ScheduledCharge, now: datetime
 ) -> transitions.Email:
-    """The reminder before ``charge`` as it is sent at ``now``: TRIAL_REMINDER for the first
-    payment after the tryout, PAYMENT_REMINDER for any other, with their links (also for a
-    preview of either email with a real plan)."""
-    update_card_path = reverse("billing:card-update", args=[plan.pk])
-    if plan.with_trial and plan.status == PlanStatus.TRIALING:
-        # The first payment after the tryout: quitting, not cancelling, is the way out.
-        return transitions.Email(
-            TRIAL_REMINDER,
-            {
-                "charge": charge,
-                "quit_path": quit_link_path(plan),
-                "update_card_path": update_card_path,
-            },
-        )
-    cancellable = payments_cancel_allowed(plan)
+    """The reminder before ``charge`` as it is sent at ``now``."""
+    code = payment_reminder_code(plan)
     return transitions.Email(
-        PAYMENT_REMINDER,
-        {
-            "charge": charge,
-            "update_card_path": update_card_path,
-            "cancel_path": cancel_link_path(charge) if cancellable else "",
-            # What cancelling would mean for the download, as "My program" says it; the
-            # earlier payments are settled (the reminder waits for them), so this is the next.
-            "cancel_access_end": transitions.plan_cancel_access_end(plan, now, [charge]),
-        },
+        code, payment_reminder_context(code=code, plan=plan, charge=charge, now=now)
     )
 
 
