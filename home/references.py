@@ -25,6 +25,7 @@ __all__ = [
     "ReferenceEntry",
     "citation_problems",
     "doi_alone",
+    "doi_url",
     "page_citations",
     "page_references",
     "reference_entries",
@@ -259,8 +260,10 @@ class CitationLinker:
                 markup = self._markup(soup, _Marker.from_match(match))
                 if markup is None:
                     continue
-                if match.start() > position:
-                    pieces.append(NavigableString(value[position : match.start()]))
+                # The marker is set as a superscript right after the word it follows.
+                before = value[position : match.start()].rstrip(" \u00a0")
+                if before:
+                    pieces.append(NavigableString(before))
                 pieces.append(markup)
                 position = match.end()
             if not pieces:
@@ -287,7 +290,7 @@ class CitationLinker:
         sup.append("[")
         for position, part in enumerate(parts):
             if position:
-                sup.append(", ")
+                sup.append(",")
             sup.append(self._link(soup, part, str(part)) if isinstance(part, int) else part)
         sup.append("]")
         return sup
