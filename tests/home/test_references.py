@@ -348,7 +348,8 @@ def test_an_uncited_reference_has_no_back_link(client, home):
 
 def test_markers_and_glossary_terms_are_linked_side_by_side(client, home):
     GlossaryPageFactory(parent=home)
-    GlossaryTermFactory(term="sciatica")
+    # A definition with brackets of its own is shown as the glossary wrote it.
+    GlossaryTermFactory(term="sciatica", definition="<p>Leg pain along the nerve [1].</p>")
     # A term that is only a number must not take the number out of a marker.
     GlossaryTermFactory(term="2")
     page = ArticlePageFactory(
@@ -361,6 +362,9 @@ def test_markers_and_glossary_terms_are_linked_side_by_side(client, home):
     (cite,) = body.select("sup.citation a")
     assert (cite["id"], cite.get_text()) == ("cite-2-1", "[2]")
     assert not cite.select(".glossary-mention")
+    tooltip = body.select_one(".glossary-tooltip")
+    assert tooltip.get_text() == "Leg pain along the nerve [1]."
+    assert not tooltip.select("sup, a")
     assert html.select_one("#reference-2 a.reference-back")["href"] == "#cite-2-1"
 
 
