@@ -5,13 +5,17 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorList
+from django.utils import timezone
 from wagtail import blocks
+from wagtail.blocks.stream_block import StreamBlockValidationError
 from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
 
 from home.choosers import product_chooser_viewset
+from home.references import citation_problems, doi_alone, page_citations, reference_entries
 from shop.billing.selectors import trial_terms_for_product
 from web.content_security import frames_allow_video
 
@@ -434,6 +438,25 @@ class ReferenceBlock(blocks.StructBlock):
         required=False, label="Web address", help_text="Where readers can find it, if no DOI."
     )
 
+    def clean(self, value):
+        # A DOI pasted as its https://doi.org/ link is kept as the DOI alone.
+        doi = doi_alone(value.get("doi") or "")
+        if doi != (value.get("doi") or ""):
+            value = blocks.StructValue(
+                self, [(name, doi if name == "doi" else item) for name, item in value.items()]
+            )
+        value = super().clean(value)
+        # Next year is allowed: journals often date an issue ahead of its online release.
+        if value.get("year") and value["year"] > timezone.localdate().year + 1:
+            raise StructBlockValidationError(
+                {
+                    "year": ValidationError(
+                        f"{value['year']} is in the future: give the year the source was published."
+                    )
+                }
+            )
+        return value
+
     class Meta:
         icon = "doc-full"
 
@@ -455,6 +478,14 @@ class ReferencesBlock(blocks.StructBlock):
         template = "home/blocks/references.html"
         help_text = "The sources the article cites, numbered, with links to them and back."
 
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context)
+        # Counted from the page's text, not as it is shown: the list may come before a marker.
+        page = (parent_context or {}).get("page")
+        cited = page_citations(page=page) if page is not None else {}
+        context["entries"] = reference_entries(value["references"], cited)
+        return context
+
 
 class ArticleStreamBlock(blocks.StreamBlock):
     heading = HeadingBlock()
@@ -474,6 +505,38 @@ class ArticleStreamBlock(blocks.StreamBlock):
     recording = RecordingBlock()
     reproduction_notice = ReproductionNoticeBlock()
     references = ReferencesBlock()
+
+    def clean(self, value):
+        problems = {
+            index: (value[index].block_type, messages)
+            for index, messages in citation_problems(body=value).items()
+        }
+        try:
+            value = super().clean(value)
+        except StreamBlockValidationError as error:
+            raise self._with_citation_problems(error, problems) from None
+        if problems:
+            raise self._with_citation_problems(StreamBlockValidationError(), problems)
+        return value
+
+    def _with_citation_problems(
+        self, error: StreamBlockValidationError, problems: dict[int, tuple[str, list[str]]]
+    ) -> StreamBlockValidationError:
+        """The error with each marker's problem shown on the block that holds it, unless that
+        block has an error of its own to fix first."""
+        block_errors = dict(error.block_errors)
+        for index, (block_type, messages) in problems.items():
+            if index in block_errors:
+                continue
+            if isinstance(self.child_blocks[block_type], blocks.StructBlock):
+                block_errors[index] = StructBlockValidationError(
+                    non_block_errors=ErrorList(messages)
+                )
+            else:
+                block_errors[index] = ValidationError(messages)
+        return StreamBlockValidationError(
+            block_errors=block_errors, non_block_errors=error.non_block_errors
+        )
 
     class Meta:
         block_counts = {"contents": {"max_num": 1}, "references": {"max_num": 1}}
