@@ -468,8 +468,8 @@ class ReferencesBlock(blocks.StructBlock):
         min_num=1,
         help_text=(
             "Numbered in this order. In the text, type the number in square brackets, e.g. "
-            "[1] or [2, 3], right after the sentence it supports: it becomes a link here and "
-            "back."
+            "[1], [2, 3] or [1-3], right after the sentence it supports: it becomes a link "
+            "here and back."
         ),
     )
 
