@@ -15,10 +15,13 @@ register = template.Library()
 def typical_results_for(request) -> str:
     """The author's statement of what most people can expect, for the request's site (the
     default site's when there is no request)."""
-    if request is not None:
-        return HealthContentSettings.for_request(request).typical_results
-    site = Site.objects.filter(is_default_site=True).first()
-    return HealthContentSettings.for_site(site).typical_results if site else ""
+    try:
+        if request is not None:
+            return HealthContentSettings.for_request(request).typical_results
+        site = Site.objects.filter(is_default_site=True).first()
+        return HealthContentSettings.for_site(site).typical_results
+    except HealthContentSettings.DoesNotExist:  # no site at all: nothing the author said
+        return ""
 
 
 @register.simple_tag(takes_context=True, name="testimonial_disclosures")

@@ -455,6 +455,16 @@ def test_the_listing_filters_and_searches(client, author, check_every_year, to_c
     assert set(listing_rows(client, **query)) == shown
 
 
+def test_the_listing_sorts_by_when_each_was_last_known_to_stand(
+    client, author, check_every_year, to_check
+):
+    dated = ["Old", "Checked"]
+    oldest_first = [p for p in listing_rows(client, ordering="checked_from") if p in dated]
+    newest_first = [p for p in listing_rows(client, ordering="-checked_from") if p in dated]
+    assert oldest_first == ["Old", "Checked"]
+    assert newest_first == ["Checked", "Old"]
+
+
 def test_the_listing_costs_the_same_for_3_and_10_testimonials(client, author):
     today = timezone.localdate()
     TestimonialFactory.create_batch(3, date=months_before(today, 40))
