@@ -133,11 +133,17 @@ class TestimonialViewSet(SnippetViewSet):
             label="Consent",
             accessor=lambda t: "Recorded" if t.consent_recorded else "Not recorded",
         ),
-        Column("result", label="Result", accessor=lambda t: TESTIMONIAL_RESULTS_SHORT[t.result]),
+        Column(
+            "result",
+            label="Result",
+            accessor=lambda t: TESTIMONIAL_RESULTS_SHORT.get(t.result, t.get_result_display()),
+        ),
         Column(
             "connection",
             label="Connection",
-            accessor=lambda t: TESTIMONIAL_CONNECTIONS_SHORT[t.connection],
+            accessor=lambda t: TESTIMONIAL_CONNECTIONS_SHORT.get(
+                t.connection, t.get_connection_display()
+            ),
         ),
         Column(
             "check_due",

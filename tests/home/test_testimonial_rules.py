@@ -18,6 +18,7 @@ from home import blocks
 from home.models import HealthContentSettings, HomePage, Testimonial, TestimonialsPage
 from home.models.medical_review import months_before
 from home.testimonial_disclosures import testimonial_disclosures as wording_for
+from home.wagtail_hooks import TESTIMONIAL_CONNECTIONS_SHORT, TESTIMONIAL_RESULTS_SHORT
 from tests.home.factories import ArticlePageFactory, TestimonialFactory
 from tests.shop.factories import ProgramFactory
 
@@ -453,6 +454,12 @@ def test_the_listing_shows_consent_and_checks_in_words(client, author, check_eve
 )
 def test_the_listing_filters_and_searches(client, author, check_every_year, to_check, query, shown):
     assert set(listing_rows(client, **query)) == shown
+
+
+def test_every_result_and_connection_has_a_short_name_in_the_listing():
+    assert set(TESTIMONIAL_RESULTS_SHORT) == {value for value, _ in Testimonial.RESULTS}
+    assert set(TESTIMONIAL_CONNECTIONS_SHORT) == {value for value, _ in Testimonial.CONNECTIONS}
+    assert set(CONNECTION_WORDS) | {Testimonial.NO_CONNECTION} == set(TESTIMONIAL_CONNECTIONS_SHORT)
 
 
 def test_the_listing_sorts_by_when_each_was_last_known_to_stand(
