@@ -16,6 +16,7 @@ from home.glossary.serializers import GlossaryTermSerializer
 from home.models import (
     AuthorProfile,
     GlossaryTerm,
+    HealthContentSettings,
     NavigationItem,
     SiteSettings,
     Testimonial,
@@ -85,6 +86,15 @@ class PublishedTestimonialMixin:
     serializer_class = TestimonialSerializer
     # Only the words their authors agreed to publish.
     queryset = Testimonial.objects.publishable()
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        # Read once for the whole list: what most people can expect, on this site.
+        site = _request_site(self.request)
+        context["typical_results"] = (
+            HealthContentSettings.for_site(site).typical_results if site else ""
+        )
+        return context
 
 
 @extend_schema(responses={200: TestimonialSerializer(many=True), **LIST_ERRORS})

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from home.models.medical_review import MedicalReviewer
 from home.models.snippets import AuthorProfile, Testimonial
+from home.testimonial_disclosures import testimonial_disclosures
 
 PHOTO_RENDITION = "fill-400x400"
 
@@ -40,7 +41,18 @@ class MedicalReviewerSerializer(serializers.ModelSerializer):
 
 
 class TestimonialSerializer(serializers.ModelSerializer):
+    """A testimonial published with the person's consent, and what readers must be told with
+    it."""
+
     paragraphs = serializers.ListField(child=serializers.CharField(), read_only=True)
+    # The view puts the site's ``typical_results`` in the context, read once for the list.
+    disclosures = serializers.SerializerMethodField(
+        help_text=(
+            "Sentences to show with the testimonial, close to it and as clearly as its words: "
+            "that the result is not typical and what most people can expect, and any payment, "
+            "gift, discount or personal tie. Empty when there is nothing to say."
+        )
+    )
 
     class Meta:
         model = Testimonial
@@ -54,7 +66,21 @@ class TestimonialSerializer(serializers.ModelSerializer):
             "organisation",
             "place",
             "date",
+            "result",
+            "connection",
+            "disclosures",
         ]
+        extra_kwargs = {
+            "result": {"help_text": "Whether the result described is typical."},
+            "connection": {
+                "help_text": "What the person received from the author, or how they know them."
+            },
+        }
+
+    def get_disclosures(self, testimonial) -> list[str]:
+        return testimonial_disclosures(
+            testimonial=testimonial, typical_results=self.context.get("typical_results", "")
+        )
 
 
 class NavigationItemSerializer(serializers.Serializer):

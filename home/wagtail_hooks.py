@@ -1,11 +1,19 @@
 """What the CMS shows for our own models, and the choosers it offers."""
 
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Value
+from django.utils.formats import date_format
 from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import Column
+from wagtail.models import Site
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from home.choosers import product_chooser_viewset
-from home.models import GlossaryTerm
+from home.models import GlossaryTerm, HealthContentSettings, Testimonial
+from home.models.medical_review import months_before
 
 
 @hooks.register("register_admin_viewset")
@@ -28,3 +36,133 @@ class GlossaryTermViewSet(SnippetViewSet):
 
 
 register_snippet(GlossaryTermViewSet)
+
+
+# Testimonials: consent, what readers are told, and when each was last checked.
+
+TESTIMONIAL_RESULTS_SHORT = {
+    Testimonial.TYPICAL: "Typical",
+    Testimonial.NOT_TYPICAL: "Not typical",
+    Testimonial.NO_RESULT: "No result",
+}
+TESTIMONIAL_CONNECTIONS_SHORT = {
+    Testimonial.NO_CONNECTION: "None",
+    "free_program": "Free program",
+    "paid": "Paid",
+    "discount": "Discount or reward",
+    "family_or_friend": "Relative or friend",
+    "business": "Business tie",
+}
+
+
+def testimonial_check_every_months() -> int:
+    """How often testimonials are checked, as set for the default site."""
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        return HealthContentSettings._meta.get_field("check_testimonials_every_months").default
+    return HealthContentSettings.for_site(site).check_testimonials_every_months
+
+
+def testimonial_check_due_label(testimonial: Testimonial) -> str:
+    """'Check due since March 2026' for a testimonial due for a check, else a dash; reads
+    what the listing's queryset worked out (``check_due``, ``checked_from``)."""
+    if not testimonial.check_due:
+        return "—"
+    if testimonial.checked_from is None:
+        return "Check due (no date recorded)"
+    due_since = months_before(testimonial.checked_from, -testimonial.check_every_months)
+    return f"Check due since {date_format(due_since, 'F Y')}"
+
+
+class TestimonialFilterSet(WagtailFilterSet):
+    consent = django_filters.ChoiceFilter(
+        label="Consent",
+        choices=[("recorded", "Recorded"), ("not_recorded", "Not recorded")],
+        method="filter_consent",
+        empty_label="All",
+        widget=forms.RadioSelect,
+    )
+    check = django_filters.ChoiceFilter(
+        label="Check",
+        choices=[("due", "Check due"), ("not_due", "Not due")],
+        method="filter_check",
+        empty_label="All",
+        widget=forms.RadioSelect,
+    )
+    result = django_filters.ChoiceFilter(
+        label="Result",
+        choices=list(TESTIMONIAL_RESULTS_SHORT.items()),
+        empty_label="All",
+        widget=forms.RadioSelect,
+    )
+    connection = django_filters.ChoiceFilter(
+        label="Connection",
+        choices=list(TESTIMONIAL_CONNECTIONS_SHORT.items()),
+        empty_label="All",
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = Testimonial
+        fields = ["consent", "check", "result", "connection"]
+
+    def filter_consent(self, queryset, name, value):
+        recorded = Testimonial.objects.publishable().values("pk")
+        if value == "recorded":
+            return queryset.filter(pk__in=recorded)
+        return queryset.exclude(pk__in=recorded)
+
+    def filter_check(self, queryset, name, value):
+        # The listing's queryset says which are due (TestimonialViewSet.get_queryset).
+        return queryset.filter(check_due=value == "due")
+
+
+class TestimonialViewSet(SnippetViewSet):
+    """Testimonials in the CMS: whether consent is recorded, what readers are told with each,
+    and which are due for a check with the person."""
+
+    model = Testimonial
+    icon = "openquote"
+    filterset_class = TestimonialFilterSet
+    list_display = [
+        "person",
+        "kind",
+        "date",
+        Column(
+            "consent",
+            label="Consent",
+            accessor=lambda t: "Recorded" if t.consent_recorded else "Not recorded",
+        ),
+        Column(
+            "result",
+            label="Result",
+            accessor=lambda t: TESTIMONIAL_RESULTS_SHORT.get(t.result, t.get_result_display()),
+        ),
+        Column(
+            "connection",
+            label="Connection",
+            accessor=lambda t: TESTIMONIAL_CONNECTIONS_SHORT.get(
+                t.connection, t.get_connection_display()
+            ),
+        ),
+        Column(
+            "check_due",
+            label="Check due",
+            accessor=testimonial_check_due_label,
+            sort_key="checked_from",
+        ),
+    ]
+    # The database search is enough for the few hundred testimonials an author keeps.
+    search_fields = ["person", "quote"]
+    search_backend_name = None
+
+    def get_queryset(self, request):
+        # Whether each is due for a check, worked out in the listing's one query.
+        months = testimonial_check_every_months()
+        due = Testimonial.objects.due_for_check(months=months).filter(pk=OuterRef("pk"))
+        return Testimonial.objects.with_checked_from().annotate(
+            check_due=Exists(due), check_every_months=Value(months)
+        )
+
+
+register_snippet(TestimonialViewSet)

@@ -95,7 +95,7 @@ class TestimonialQuerySet(models.QuerySet):
         )
 
 
-@register_snippet
+# Registered with its own listing in home/wagtail_hooks.py (TestimonialViewSet).
 class Testimonial(index.Indexed, models.Model):
     """A testimonial or letter of reference, published only with the person's recorded
     consent, and with the wording the rules on endorsements ask for (the result is not

@@ -107,6 +107,9 @@ def test_testimonials_only_with_consent(client):
         "organisation",
         "place",
         "date",
+        "result",
+        "connection",
+        "disclosures",
     }
     missing = client.get(f"/api/testimonials/{hidden.pk}/")
     assert missing.status_code == 404

@@ -58,16 +58,29 @@ def test_author_edits_previews_and_publishes(site, desktop, shoot):
     shoot(page, "published")
     assert "The author added this line today." in page.request.get(site.base_url + "/").text()
 
-    # A new testimonial with consent, shown on the testimonials page.
+    # A new testimonial with consent recorded (the day and the way the person agreed), shown
+    # on the testimonials page with the wording a result that is not typical needs.
     page.goto(site.base_url + "/cms/snippets/home/testimonial/add/")
     page.fill("textarea[name=quote]", "After two weeks I could garden again without pain.")
     page.fill("input[name=person]", "Pat Reader")
     page.check("input[name=consent_to_publish]")
+    page.fill("input[name=consent_given_on]", "2025-06-01")
+    page.keyboard.press("Escape")  # the date picker closes
+    page.select_option("select[name=consent_method]", "email")
+    page.select_option("select[name=result]", "not_typical")
     page.get_by_role("button", name=re.compile("^Save", re.I)).first.click()
     expect(page.locator(".messages")).to_contain_text("Pat Reader")
+    row = page.locator("table.listing tbody tr", has_text="Pat Reader")
+    expect(row).to_contain_text("Recorded")
+    expect(row).to_contain_text("Not typical")
     shoot(page, "snippets")
-    testimonials = page.request.get(site.base_url + "/testimonials/").text()
-    assert "After two weeks I could garden again without pain." in testimonials
+    page.goto(site.base_url + "/testimonials/")
+    figure = page.locator("figure.testimonial", has_text="Pat Reader")
+    expect(figure).to_contain_text("After two weeks I could garden again without pain.")
+    expect(figure.locator(".testimonial-disclosures")).to_be_visible()
+    expect(figure.locator(".testimonial-disclosures")).to_contain_text(
+        "Please note: This result is not typical"
+    )
 
 
 def test_author_adds_a_glossary_term_the_article_links(site, desktop, shoot):

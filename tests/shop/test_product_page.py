@@ -48,6 +48,8 @@ def main_content(html: str) -> str:
 def test_the_program_page_has_every_part_of_the_offer(client, demo):
     program_file_create(product=demo, title="The book", name="Back Pain Book.pdf")
     TestimonialFactory(person="Kept Private", consent_to_publish=False, quote="Not for print.")
+    # Ticked, but the day the person agreed is not on record.
+    TestimonialFactory(person="Not On Record", consent_given_on=None, quote="Not yet for print.")
 
     response = client.get(demo.get_absolute_url())
 
@@ -76,13 +78,14 @@ def test_the_program_page_has_every_part_of_the_offer(client, demo):
     assert '<dl class="trial-terms">' in content
     assert "$98.50 every 4 weeks, 2 payments" in content and "$197.00" in content
     assert "Quit 2-Week Tryout" in content
-    # Testimonials given with consent, and no others.
+    # Testimonials given with consent on record, and no others.
     assert "What people say" in content
-    shown = [t.person for t in Testimonial.objects.filter(consent_to_publish=True)][:3]
+    shown = [t.person for t in Testimonial.objects.publishable()][:3]
     assert len(shown) >= 2
     for person in shown:
         assert person in content
     assert "Kept Private" not in content and "Not for print." not in content
+    assert "Not On Record" not in content and "Not yet for print." not in content
     # The questions and answers the author edits, with the page they come from.
     assert "Questions and answers" in content
     assert "<summary>What actually causes most lower back pain?</summary>" in content
