@@ -192,10 +192,9 @@ def health_content_data(*, page, request: HttpRequest | None) -> dict:
         data["about"] = {"@type": "MedicalCondition", "name": page.condition}
     # Patient is a MedicalAudience; the vocabulary wants an Audience node, not a bare address.
     data["audience"] = {"@type": "Patient"}
-    reviewer = page.reviewed_by if page.reviewed_by_id else None
-    if reviewer is not None:
-        data["reviewedBy"] = reviewer_data(reviewer=reviewer, request=request)
-    if page.last_reviewed_on:
+    # A review is told with its reviewer: a date whose reviewer was deleted vouches for nothing.
+    if page.reviewed_by_id and page.last_reviewed_on:
+        data["reviewedBy"] = reviewer_data(reviewer=page.reviewed_by, request=request)
         data["lastReviewed"] = page.last_reviewed_on.isoformat()
     return data
 

@@ -171,6 +171,11 @@ def test_the_checker_passes_a_valid_document():
             {"reviewedBy": {"@type": "Person", "name": "Dana", "isbn": "1"}},
             "$.reviewedBy.isbn: not a property of Person",
         ),
+        # A Patient may have a health condition; a Person who is only a Person may not.
+        (
+            {"reviewedBy": {"@type": "Person", "name": "Dana", "healthCondition": "Sciatica"}},
+            "$.reviewedBy.healthCondition: not a property of Person",
+        ),
         ({"audience": {"name": "Patients"}}, "$.audience: a node without @type"),
         ({"description": ""}, "$.description: empty value ''"),
         ({"citation": []}, "$.citation: empty value []"),
@@ -491,6 +496,13 @@ def test_the_qa_page_carries_its_review(client, reviewer):
         # FAQPage is a WebPage: every property of the review is its own.
     }
     assert schema_org_problems(list(data.values())) == []
+
+
+def test_a_review_whose_reviewer_was_deleted_is_not_told(client, reviewed_article):
+    reviewed_article.reviewed_by.delete()
+    data = json_ld_of(client.get(reviewed_article.url).content.decode())["MedicalWebPage"]
+    assert "reviewedBy" not in data and "lastReviewed" not in data
+    assert data["about"] == {"@type": "MedicalCondition", "name": "Low back pain"}
 
 
 def test_a_qa_page_never_reviewed_has_no_review_keys(client):
