@@ -181,6 +181,7 @@ def test_the_checker_passes_a_valid_document():
         ({"citation": []}, "$.citation: empty value []"),
         ({"reviews": [{"@type": "Review"}]}, "$.reviews: superseded by review"),
         ({"@context": "https://example.com"}, "$: @context is not schema.org"),
+        ({"@context": {"@vocab": "https://example.com/"}}, "$: @context is not schema.org"),
     ],
 )
 def test_the_checker_names_what_schema_org_does_not_allow(change, problem):

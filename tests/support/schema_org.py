@@ -110,8 +110,9 @@ def schema_org_problems(data) -> list[str]:
         if not isinstance(root, dict):
             problems.append(f"{where}: a JSON-LD document is an object, not {root!r}")
             continue
-        if root.get("@context") not in CONTEXTS:
-            problems.append(f"{where}: @context is not schema.org: {root.get('@context')!r}")
+        context = root.get("@context")
+        if not isinstance(context, str) or context not in CONTEXTS:
+            problems.append(f"{where}: @context is not schema.org: {context!r}")
         if "@graph" in root:
             for position, node in enumerate(root["@graph"]):
                 _check_node(node, f"{where}.@graph[{position}]", problems)
