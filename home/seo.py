@@ -17,7 +17,7 @@ from wagtail.rich_text import expand_db_html
 
 from home.models import QAPage, SiteSettings
 from home.models.pages import ArticleContent
-from home.references import page_references
+from home.references import doi_alone, doi_url, page_references
 from shop.billing.selectors import trial_terms_for_product
 from shop.search.selectors import product_cover
 
@@ -174,12 +174,12 @@ def reference_data(reference) -> dict:
         data["author"] = authors
     if reference["year"]:
         data["datePublished"] = str(reference["year"])
-    doi = (reference["doi"] or "").strip()
-    doi_url = f"https://doi.org/{doi}" if doi else ""
-    if reference["url"] or doi_url:
-        data["url"] = reference["url"] or doi_url
+    doi = doi_alone(reference["doi"] or "")
+    address = doi_url(doi) if doi else ""
+    if reference["url"] or address:
+        data["url"] = reference["url"] or address
     if doi:
-        data["sameAs"] = doi_url
+        data["sameAs"] = address
         data["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI", "value": doi}
     return data
 

@@ -434,7 +434,8 @@ def test_a_reference_with_both_an_address_and_a_doi_and_authors_surname_first(cl
         "doi": "10.1016/S0140-6736(18)30489-6",
         "url": "https://example.org/report",
     }
-    book_by_doi = {**BOOK, "doi": "10.1000/book", "url": ""}
+    # A DOI pasted with its address is the DOI alone.
+    book_by_doi = {**BOOK, "doi": "https://doi.org/10.1000/book", "url": ""}
     page = ArticlePageFactory(
         parent=HomePage.objects.get(),
         slug="cited",
@@ -451,6 +452,7 @@ def test_a_reference_with_both_an_address_and_a_doi_and_authors_surname_first(cl
     ]
     assert citation[1]["@type"] == "Book"
     assert citation[1]["url"] == "https://doi.org/10.1000/book"
+    assert citation[1]["identifier"]["value"] == "10.1000/book"
     assert schema_org_problems(json_ld_blocks(client.get(page.url).content.decode())) == []
 
 
