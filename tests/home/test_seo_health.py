@@ -496,8 +496,8 @@ def test_the_qa_page_carries_its_review(client, reviewer):
         },
         "lastReviewed": "2025-04-01",
         "dateModified": "2025-03-15",
-        # FAQPage is a WebPage: every property of the review is its own.
     }
+    # FAQPage is a WebPage: the review's properties are its own.
     assert schema_org_problems(list(data.values())) == []
 
 
