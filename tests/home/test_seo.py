@@ -25,7 +25,7 @@ def json_ld_of(html: str) -> dict[str, dict]:
     return {block["@type"]: block for block in blocks}
 
 
-def test_article_page_has_head_tags_and_article_product_breadcrumbs(client, demo):
+def test_article_page_has_head_tags_and_medical_web_page_product_breadcrumbs(client, demo):
     demo.seo_title = "Relief for your lower back"
     demo.search_description = "Exercises that release tight back muscles & more."
     demo.save_revision().publish()
@@ -40,9 +40,9 @@ def test_article_page_has_head_tags_and_article_product_breadcrumbs(client, demo
     assert "<title>Relief for your lower back |" in html
 
     data = json_ld_of(html)
-    assert {"Article", "Product", "BreadcrumbList"} <= set(data)
+    assert {"MedicalWebPage", "Product", "BreadcrumbList"} <= set(data)
     assert "AggregateRating" not in html and "aggregateRating" not in html
-    article = data["Article"]
+    article = data["MedicalWebPage"]
     assert article["headline"] == "Relief for your lower back"
     assert article["author"]["@type"] == "Person" and article["author"]["name"]
     assert article["datePublished"] and article["dateModified"]
@@ -56,7 +56,14 @@ def test_article_page_has_head_tags_and_article_product_breadcrumbs(client, demo
     assert float(offer["price"]) > 0
     assert "payments" in product["description"] and "Free for 14 days" in product["description"]
     crumbs = data["BreadcrumbList"]["itemListElement"]
-    assert crumbs == [{"@type": "ListItem", "position": 1, "name": demo.title, "item": canonical}]
+    assert crumbs == [
+        {
+            "@type": "ListItem",
+            "position": 1,
+            "name": demo.title,
+            "item": {"@type": "WebPage", "@id": canonical},
+        }
+    ]
 
 
 def test_qa_page_has_faq_and_breadcrumbs(client, demo):
@@ -72,7 +79,7 @@ def test_qa_page_has_faq_and_breadcrumbs(client, demo):
         demo.title,
         qa.title,
     ]
-    assert "Article" not in data
+    assert "MedicalWebPage" not in data
     assert '<meta property="og:type" content="website">' in html
 
 
@@ -81,7 +88,7 @@ def test_json_ld_cannot_close_its_script_tag(client, demo):
     demo.save_revision().publish()
     html = client.get("/").content.decode()
     assert "<script>alert(1)" not in html
-    assert json_ld_of(html)["Article"]["headline"] == demo.seo_title
+    assert json_ld_of(html)["MedicalWebPage"]["headline"] == demo.seo_title
 
 
 def test_sharing_image_is_the_first_picture_in_the_body(client, demo):
