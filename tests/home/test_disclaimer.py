@@ -179,3 +179,21 @@ def test_checkout_without_a_disclaimer_shows_none(stripe_at_standin, django_user
     html = customer.get("/shop/checkout/", follow=True).content.decode()
     assert 'id="card-element"' in html
     assert "medical-disclaimer" not in html
+
+
+def test_site_settings_api_gives_the_disclaimer_for_other_front_ends(client, home, disclaimer):
+    page = article(home)
+    health_settings(
+        disclaimer=f'<p>Read <a linktype="page" id="{page.pk}">our article</a> first.</p>',
+        disclaimer_position="top",
+    )
+    data = client.get("/api/site-settings/").json()["medical_disclaimer"]
+    assert data["heading"] == "Before you start"
+    assert data["position"] == "top"
+    # The page link is made a real address, as on the site.
+    assert f'<a href="{page.url}">our article</a>' in data["html"]
+
+
+def test_site_settings_api_gives_an_empty_disclaimer_when_there_is_none(client):
+    data = client.get("/api/site-settings/").json()["medical_disclaimer"]
+    assert data == {"heading": "Medical disclaimer", "html": "", "position": "end"}
