@@ -5,7 +5,9 @@ health information."""
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from wagtail.models import Site
+from wagtail.test.utils.form_data import rich_text
 
 from home.models import (
     ContactFormPage,
@@ -197,3 +199,33 @@ def test_site_settings_api_gives_the_disclaimer_for_other_front_ends(client, hom
 def test_site_settings_api_gives_an_empty_disclaimer_when_there_is_none(client):
     data = client.get("/api/site-settings/").json()["medical_disclaimer"]
     assert data == {"heading": "Medical disclaimer", "html": "", "position": "end"}
+
+
+def test_author_rewrites_the_disclaimer_in_settings_and_the_kept_article_shows_it(
+    client, home, disclaimer, django_user_model
+):
+    page = article(home)
+    reader = Client()
+    assert SHOWN in page_html(reader, page.url)  # the article is now kept whole
+    author = django_user_model.objects.create_superuser("author", "a@example.com", "pw-1234567")
+    client.force_login(author)
+    site = Site.objects.get(is_default_site=True)
+    edit_url = reverse("wagtailsettings:edit", args=["home", "healthcontentsettings", site.pk])
+    assert client.get(edit_url).status_code == 200
+    response = client.post(
+        edit_url,
+        {
+            "disclaimer_heading": "Please read",
+            "disclaimer": rich_text("<p>Rewritten: this is no diagnosis.</p>"),
+            "disclaimer_position": "top",
+            "review_every_months": "12",
+            "typical_results": "",
+            "check_testimonials_every_months": "24",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    html = page_html(reader, page.url)
+    assert "Rewritten: this is no diagnosis." in html
+    assert ">Please read</h2>" in html
+    assert "medical-disclaimer-top" in html
+    assert SHOWN not in html

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.formats import date_format
+from openpyxl import load_workbook
 from wagtail.models import Site
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
@@ -342,6 +343,11 @@ def test_report_exports_xlsx(client, signed_in_editor, health_pages):
     response = client.get(REPORT, {"export": "xlsx"})
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith('medical-reviews-due.xlsx"')
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0][0] == "Page" and rows[0][4] == "Last reviewed"
+    assert [row[0] for row in rows[1:]] == ["Never Reviewed", "Reviewed Long Ago"]
+    assert rows[1][4] == "Never"
 
 
 def test_report_is_listed_under_reports_for_editors(client, signed_in_editor):
