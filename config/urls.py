@@ -38,6 +38,8 @@ urlpatterns = [
     path("api/testimonials/<item_id:pk>/", content_api.TestimonialDetailView.as_view()),
     path("api/authors/", content_api.AuthorListView.as_view()),
     path("api/authors/<item_id:pk>/", content_api.AuthorDetailView.as_view()),
+    path("api/reviewers/", content_api.ReviewerListView.as_view()),
+    path("api/reviewers/<item_id:pk>/", content_api.ReviewerDetailView.as_view()),
     path("api/navigation/", content_api.NavigationView.as_view()),
     path("api/site-settings/", content_api.SiteSettingsView.as_view()),
     path("api/shop/products/", shop_api.TrialProductListView.as_view()),

@@ -1,5 +1,6 @@
 """The content API: Wagtail's pages, images and documents at /api/v2/, and read-only
-endpoints for the glossary, testimonials, author profiles, navigation and site settings."""
+endpoints for the glossary, testimonials, author profiles, medical reviewers, navigation and
+site settings (with the medical disclaimer)."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
@@ -10,6 +11,7 @@ from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 from wagtail.models import Site
+from wagtail.rich_text import expand_db_html
 
 from home.glossary.selectors import glossary_page_url
 from home.glossary.serializers import GlossaryTermSerializer
@@ -17,6 +19,7 @@ from home.models import (
     AuthorProfile,
     GlossaryTerm,
     HealthContentSettings,
+    MedicalReviewer,
     NavigationItem,
     SiteSettings,
     Testimonial,
@@ -24,6 +27,7 @@ from home.models import (
 )
 from home.serializers import (
     AuthorProfileSerializer,
+    MedicalReviewerSerializer,
     NavigationSerializer,
     SiteSettingsSerializer,
     TestimonialSerializer,
@@ -124,6 +128,21 @@ class AuthorDetailView(AuthorMixin, ReadOnlyDetailView):
     pass
 
 
+class ReviewerMixin:
+    serializer_class = MedicalReviewerSerializer
+    queryset = MedicalReviewer.objects.select_related("photo")
+
+
+@extend_schema(responses={200: MedicalReviewerSerializer(many=True), **LIST_ERRORS})
+class ReviewerListView(ReviewerMixin, ReadOnlyListView):
+    """The health professionals who review pages, shown as "Medically reviewed by"."""
+
+
+@extend_schema(responses={200: MedicalReviewerSerializer, **DETAIL_ERRORS})
+class ReviewerDetailView(ReviewerMixin, ReadOnlyDetailView):
+    pass
+
+
 class SiteScopedView(APIView):
     """An answer about the site the request is for; no query parameters."""
 
@@ -151,12 +170,13 @@ class NavigationView(SiteScopedView):
 
 @extend_schema(responses={200: SiteSettingsSerializer, 400: ErrorSerializer, 429: ErrorSerializer})
 class SiteSettingsView(SiteScopedView):
-    """Contact details, footer and trust badges."""
+    """Contact details, footer, trust badges and the medical disclaimer."""
 
     def get(self, request):
         self.check_no_parameters(request)
         site = _request_site(request)
         chrome = SiteSettings.for_site(site)
+        health = HealthContentSettings.for_site(site)
         badges = TrustBadge.objects.filter(settings=chrome).select_related("image")
 
         def page_url(page):
@@ -181,5 +201,11 @@ class SiteSettingsView(SiteScopedView):
                 }
                 for badge in badges.order_by("sort_order")
             ],
+            "medical_disclaimer": {
+                "heading": health.disclaimer_heading,
+                # The author's rich text with its page and document links made real addresses.
+                "html": expand_db_html(health.disclaimer) if health.disclaimer else "",
+                "position": health.disclaimer_position,
+            },
         }
         return Response(SiteSettingsSerializer(data).data)

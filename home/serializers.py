@@ -98,6 +98,14 @@ class TrustBadgeSerializer(serializers.Serializer):
     image_url = serializers.CharField()
 
 
+class MedicalDisclaimerSerializer(serializers.Serializer):
+    heading = serializers.CharField()
+    html = serializers.CharField(allow_blank=True, help_text="Empty when there is no disclaimer.")
+    position = serializers.ChoiceField(
+        choices=["top", "end"], help_text="Near the top of a health page, or at its end."
+    )
+
+
 class SiteSettingsSerializer(serializers.Serializer):
     organisation_name = serializers.CharField(allow_blank=True)
     address_lines = serializers.ListField(child=serializers.CharField())
@@ -110,3 +118,6 @@ class SiteSettingsSerializer(serializers.Serializer):
     copyright_notice = serializers.CharField(allow_blank=True)
     reproduction_notice = serializers.CharField(allow_blank=True)
     trust_badges = TrustBadgeSerializer(many=True)
+    medical_disclaimer = MedicalDisclaimerSerializer(
+        help_text="Show it on every page that gives health information, and at checkout."
+    )

@@ -3,15 +3,22 @@
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Value
+from django.urls import path, reverse
 from django.utils.formats import date_format
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.models import Site
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from home.choosers import product_chooser_viewset
+from home.medical_reviews import (
+    MedicalReviewsDueView,
+    can_see_medical_reviews,
+    medical_reviews_due_panel,
+)
 from home.models import GlossaryTerm, HealthContentSettings, Testimonial
 from home.models.medical_review import months_before
 
@@ -19,6 +26,46 @@ from home.models.medical_review import months_before
 @hooks.register("register_admin_viewset")
 def register_product_chooser():
     return product_chooser_viewset
+
+
+# Reports → Medical reviews due, and the CMS home page's note when some pages are due.
+class MedicalReviewsDueMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_see_medical_reviews(request.user)
+
+
+@hooks.register("register_admin_urls")
+def register_medical_reviews_due_urls():
+    return [
+        path(
+            "reports/medical-reviews-due/",
+            MedicalReviewsDueView.as_view(),
+            name="medical_reviews_due",
+        ),
+        path(
+            "reports/medical-reviews-due/results/",
+            MedicalReviewsDueView.as_view(results_only=True),
+            name="medical_reviews_due_results",
+        ),
+    ]
+
+
+@hooks.register("register_reports_menu_item")
+def register_medical_reviews_due_menu_item():
+    return MedicalReviewsDueMenuItem(
+        "Medical reviews due",
+        reverse("medical_reviews_due"),
+        name="medical-reviews-due",
+        icon_name="doc-full-inverse",
+        order=1050,
+    )
+
+
+@hooks.register("construct_homepage_panels")
+def add_medical_reviews_due_panel(request, panels):
+    panel = medical_reviews_due_panel(request)
+    if panel is not None:
+        panels.append(panel)
 
 
 class GlossaryTermViewSet(SnippetViewSet):

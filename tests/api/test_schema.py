@@ -48,6 +48,8 @@ def test_schema_covers_our_endpoints(api_schema):
         "/api/testimonials/{id}/",
         "/api/authors/",
         "/api/authors/{id}/",
+        "/api/reviewers/",
+        "/api/reviewers/{id}/",
         "/api/navigation/",
         "/api/site-settings/",
         "/api/shop/products/",
