@@ -205,6 +205,13 @@ class MedicalReviewsDueView(ReportView):
         data.setdefault("months", str(self.default_months))
         return {**kwargs, "data": data, "default_months": self.default_months}
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # No search here; without this, the header shows the shop's product search form
+        # (Oscar's context processor fills ``search_form`` on every page).
+        context["search_form"] = None
+        return context
+
     def get_base_queryset(self):
         pages = pages_due_for_review(
             months=self.months, today=self.today, pages=_pages_the_user_edits(self.request.user)

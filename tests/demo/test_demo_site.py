@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.utils.html import strip_tags
 
 from demo.loader import demo_content
 from home.models import GlossaryTerm, HomePage, NavigationItem, TrustBadge
@@ -193,7 +194,7 @@ def test_the_demo_program_shows_its_cover_rather_than_the_placeholder(client, de
     assert widths[-1] == int(found.group(2)) == cover.original.width
 
 
-def test_the_demo_health_content_is_reviewed_referenced_and_disclaimed(demo_site):
+def test_the_demo_health_content_is_reviewed_referenced_and_disclaimed(client, demo_site):
     """The demo shows the author what a trustworthy health page carries: a reviewer and the
     review dates, numbered references cited in the text, the disclaimer, and testimonials
     whose consent is on record."""
@@ -222,6 +223,12 @@ def test_the_demo_health_content_is_reviewed_referenced_and_disclaimed(demo_site
     assert health.typical_results and health.disclaimer_position == "end"
     legal = StandardPage.objects.filter(slug__in=["terms-of-use", "privacy-policy"])
     assert [page.gives_health_information for page in legal] == [False, False]
+
+    page = html_lib.unescape(client.get("/").content.decode())
+    assert f"Medically reviewed by {reviewer.name}" in " ".join(strip_tags(page).split())
+    assert "What low back pain is and why we need to pay attention" in page
+    assert 'href="#reference-3"' in page
+    assert "does not replace the advice of your doctor" in page
 
 
 def test_every_demo_testimonial_has_its_consent_on_record(demo_site):

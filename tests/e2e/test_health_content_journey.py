@@ -141,8 +141,8 @@ def test_the_author_reviews_the_page_that_is_due_and_sees_testimonials_to_check(
 ):
     page = desktop
     sign_in(page, site)
-    panel = page.locator("#medical-reviews-due")
-    expect(panel).to_contain_text("Health content to check")
+    panel = page.get_by_role("region", name="Health content to check")
+    expect(panel).to_contain_text("One health page has no medical review")
     panel.get_by_role("link", name="See the medical reviews due").click()
     expect(page).to_have_url(re.compile(r"/cms/reports/medical-reviews-due/"))
     row = page.locator("tbody tr", has_text="Back Pain Q&A")

@@ -286,6 +286,13 @@ def test_report_default_follows_the_settings(client, signed_in_editor, health_pa
     assert '<option value="6" selected>6 months</option>' in html
 
 
+def test_report_header_has_no_search_of_the_shop(client, signed_in_editor, health_pages):
+    # The shop's product search (with its "Relevancy" sort) is in every page's context; the
+    # report searches nothing, so its header must not borrow it.
+    html = page_html(client, REPORT)
+    assert "Relevancy" not in html and 'name="sort_by"' not in html
+
+
 def test_report_months_unusual_setting_is_offered_too(client, signed_in_editor, health_pages):
     review_every(9)
     html = page_html(client, REPORT)
