@@ -61,6 +61,27 @@ def test_a_shop_manager_sees_customers_and_money_and_edits_no_content():
     assert not Group.objects.get(name="Shop manager").page_permissions.exists()
 
 
+def test_an_editor_keeps_the_health_content_and_a_shop_manager_does_not(
+    client, editor, shop_manager
+):
+    assert {
+        "home.add_medicalreviewer",
+        "home.change_medicalreviewer",
+        "home.delete_medicalreviewer",
+        "home.change_healthcontentsettings",
+    } <= codenames("Editor")
+    reviewers = "/cms/snippets/home/medicalreviewer/add/"
+    health_settings = "/cms/settings/home/healthcontentsettings/"
+    client.force_login(editor)
+    assert client.get(reviewers).status_code == 200
+    assert client.get(health_settings, follow=True).status_code == 200
+    assert "Medical disclaimer" in client.get(health_settings, follow=True).content.decode()
+    client.force_login(shop_manager)
+    for address in (reviewers, health_settings):
+        refused = client.get(address)
+        assert refused.status_code == 403 or "/cms/" in refused.get("Location", "")
+
+
 def test_wagtails_editors_group_became_the_editor_role():
     assert not Group.objects.filter(name="Editors").exists()
     assert Group.objects.filter(name="Editor").count() == 1
