@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
 from bs4 import BeautifulSoup, NavigableString, Tag
-from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 from wagtail.models import Page
+
+from home.prose_html import prose_texts, text_replace
 
 __all__ = [
     "PROSE_BLOCKS",
@@ -39,13 +40,7 @@ PROSE_BLOCKS = ("paragraph", "bullet_list", "callout")
 _SPAN = r"\d{1,3}(?:\s*[-–]\s*\d{1,3})?"
 MARKER = re.compile(rf"\[\s*({_SPAN}(?:\s*,\s*{_SPAN})*)\s*\]")
 
-# Text inside these is never a marker: it is a link already, a heading, code, or not prose.
-NEVER_INSIDE = frozenset(
-    {"a", "h1", "h2", "h3", "h4", "h5", "h6", "code", "pre", "kbd", "samp", "script", "style"}
-    | {"textarea", "button", "select", "option", "label", "title", "svg", "math"}
-)
 CITATION_CLASS = "citation"
-NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
 
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 # Characters a DOI may hold that would end or break the path of a https://doi.org/ address.
@@ -122,18 +117,14 @@ class _Marker:
         return missing
 
 
-def _off_limits(text: NavigableString) -> bool:
-    for parent in text.parents:
-        if parent.name in NEVER_INSIDE or CITATION_CLASS in (parent.get("class") or []):
-            return True
-    return False
+def _is_citation(tag: Tag) -> bool:
+    return CITATION_CLASS in (tag.get("class") or [])
 
 
 def _prose_texts(soup: BeautifulSoup) -> Iterator[NavigableString]:
-    """The text nodes of the HTML in which markers count: not in links, headings or code."""
-    for text in list(soup.find_all(string=True)):
-        if not isinstance(text, NOT_TEXT) and not _off_limits(text):
-            yield text
+    """The text nodes of the HTML in which markers count: not in links, headings or code,
+    nor in a citation already made."""
+    return prose_texts(soup, also_skip=_is_citation)
 
 
 def _html_markers(html: str) -> Iterator[_Marker]:
@@ -270,12 +261,7 @@ class CitationLinker:
                 continue
             if position < len(value):
                 pieces.append(NavigableString(value[position:]))
-            first, *rest = pieces
-            text.replace_with(first)
-            anchor = first
-            for piece in rest:
-                anchor.insert_after(piece)
-                anchor = piece
+            text_replace(text, pieces)
             changed = True
         return str(soup) if changed else html
 

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, NavigableString, Tag
-from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 from django.http import HttpRequest
 
 from home.content_changes import GLOSSARY, content_memo
 from home.glossary.selectors import glossary_page_url, glossary_term_url
 from home.models.glossary import GlossaryTerm
+from home.prose_html import prose_texts, text_replace
 
 __all__ = [
     "GlossaryLinker",
@@ -26,13 +26,7 @@ __all__ = [
     "glossary_matcher",
 ]
 
-# Text inside these is never linked: it is a link already, a heading, code, or not prose.
-NEVER_LINK_INSIDE = frozenset(
-    {"a", "h1", "h2", "h3", "h4", "h5", "h6", "code", "pre", "kbd", "samp", "script", "style"}
-    | {"textarea", "button", "select", "option", "label", "title", "svg", "math"}
-)
 TOOLTIP_CLASS = "glossary-tooltip"
-NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
 
 
 @dataclass(frozen=True)
@@ -104,9 +98,7 @@ class GlossaryLinker:
             return html
         soup = BeautifulSoup(html, "html.parser")
         changed = False
-        for text in list(soup.find_all(string=True)):
-            if isinstance(text, NOT_TEXT) or self._is_off_limits(text):
-                continue
+        for text in prose_texts(soup, also_skip=self._is_tooltip):
             first_mentions = []
             for mention in self._mentions(str(text)):
                 if mention.term.slug not in self.linked_slugs:
@@ -118,13 +110,8 @@ class GlossaryLinker:
         return str(soup) if changed else html
 
     @staticmethod
-    def _is_off_limits(text: NavigableString) -> bool:
-        for parent in text.parents:
-            if parent.name in NEVER_LINK_INSIDE:
-                return True
-            if TOOLTIP_CLASS in (parent.get("class") or []) or parent.get("role") == "tooltip":
-                return True
-        return False
+    def _is_tooltip(tag: Tag) -> bool:
+        return TOOLTIP_CLASS in (tag.get("class") or []) or tag.get("role") == "tooltip"
 
     def _mentions(self, text: str) -> list[_Mention]:
         """The mentions in ``text`` in reading order, longer phrases winning overlaps."""
@@ -155,12 +142,7 @@ class GlossaryLinker:
             position = mention.end
         if position < len(value):
             pieces.append(NavigableString(value[position:]))
-        first, *rest = pieces
-        text.replace_with(first)
-        anchor = first
-        for piece in rest:
-            anchor.insert_after(piece)
-            anchor = piece
+        text_replace(text, pieces)
 
     def _mention_markup(self, soup: BeautifulSoup, term: GlossaryTerm, words: str) -> Tag:
         self._links_made += 1
