@@ -279,6 +279,23 @@ def reviewed_article_by(*, author, reviewer) -> ArticlePage:
     )
 
 
+def reviewer_person(reviewer) -> dict:
+    """The reviewer made by ``reviewer_with`` as the JSON-LD names them, in full."""
+    return {
+        "@type": "Person",
+        "name": "Dana Ruiz",
+        "honorificSuffix": "D.P.T.",
+        "hasCredential": {
+            "@type": "EducationalOccupationalCredential",
+            "name": "Doctor of Physical Therapy, board-certified in orthopaedics",
+        },
+        "description": "Treats back pain in Santa Fe. Teaches movement.",
+        "url": "https://clinic.example.com/dana-ruiz/",
+        "sameAs": ["https://clinic.example.com/dana-ruiz/"],
+        "image": photo_url(reviewer.photo),
+    }
+
+
 @pytest.fixture
 def reviewer(media_in_tmp):
     return reviewer_with(wagtail_image("Dana Ruiz"))
@@ -329,19 +346,7 @@ def test_an_article_with_a_reviewer_and_three_references(client, reviewed_articl
         "publisher": {"@type": "Organization", "name": "Essential Somatics"},
         "about": {"@type": "MedicalCondition", "name": "Low back pain"},
         "audience": {"@type": "Patient"},
-        "reviewedBy": {
-            "@type": "Person",
-            "name": "Dana Ruiz",
-            "honorificSuffix": "D.P.T.",
-            "hasCredential": {
-                "@type": "EducationalOccupationalCredential",
-                "name": "Doctor of Physical Therapy, board-certified in orthopaedics",
-            },
-            "description": "Treats back pain in Santa Fe. Teaches movement.",
-            "url": "https://clinic.example.com/dana-ruiz/",
-            "sameAs": ["https://clinic.example.com/dana-ruiz/"],
-            "image": photo_url(reviewer.photo),
-        },
+        "reviewedBy": reviewer_person(reviewer),
         "lastReviewed": "2025-06-10",
         "citation": [
             {
@@ -481,19 +486,7 @@ def test_the_qa_page_carries_its_review(client, reviewer):
         ],
         "about": {"@type": "MedicalCondition", "name": "Low back pain"},
         "audience": {"@type": "Patient"},
-        "reviewedBy": {
-            "@type": "Person",
-            "name": "Dana Ruiz",
-            "honorificSuffix": "D.P.T.",
-            "hasCredential": {
-                "@type": "EducationalOccupationalCredential",
-                "name": "Doctor of Physical Therapy, board-certified in orthopaedics",
-            },
-            "description": "Treats back pain in Santa Fe. Teaches movement.",
-            "url": "https://clinic.example.com/dana-ruiz/",
-            "sameAs": ["https://clinic.example.com/dana-ruiz/"],
-            "image": photo_url(reviewer.photo),
-        },
+        "reviewedBy": reviewer_person(reviewer),
         "lastReviewed": "2025-04-01",
         "dateModified": "2025-03-15",
     }
