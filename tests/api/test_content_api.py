@@ -41,6 +41,26 @@ def test_article_page_exposes_its_stream_and_byline(client, demo):
     assert data["symptoms"][0]["type"] == "item"
 
 
+def test_health_pages_expose_their_condition_review_and_last_update(client, demo):
+    from home.models import QAPage
+
+    for page in (demo, QAPage.objects.get()):
+        data = client.get(f"/api/v2/pages/{page.pk}/").json()
+        assert data["condition"] == "Low back pain"
+        assert data["last_reviewed_on"] == page.last_reviewed_on.isoformat()
+        assert data["last_updated_on"] == page.last_updated_on.isoformat()
+        reviewer = data["reviewed_by"]
+        assert reviewer["name"] == page.reviewed_by.name
+        assert reviewer["credentials"] and reviewer["profile_url"].startswith("https://")
+        assert reviewer["photo_url"].startswith("http")
+    references = next(
+        block
+        for block in client.get(f"/api/v2/pages/{demo.pk}/").json()["body"]
+        if block["type"] == "references"
+    )
+    assert [entry["year"] for entry in references["value"]["references"]] == [2018, 2017, 1988]
+
+
 def test_images_and_documents_are_listed(client, demo):
     for path in ("/api/v2/images/", "/api/v2/documents/"):
         response = client.get(path)
