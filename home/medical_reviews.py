@@ -19,7 +19,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
-from wagtail.models import Page, Site, get_page_models
+from wagtail.models import Page, get_page_models
 from wagtail.permissions import page_permission_policy
 
 from home.models import HealthContent, HealthContentSettings, months_before
@@ -49,10 +49,7 @@ def health_page_models() -> list[type[Page]]:
 def default_review_months() -> int:
     """How many months a review holds, as set for the default site (Settings → Health
     content)."""
-    site = Site.objects.filter(is_default_site=True).first()
-    if site is None:
-        return HealthContentSettings._meta.get_field("review_every_months").default
-    return HealthContentSettings.for_site(site).review_every_months
+    return HealthContentSettings.for_default_site().review_every_months
 
 
 def months_since(day: datetime.date | None, today: datetime.date) -> int | None:

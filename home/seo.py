@@ -18,14 +18,13 @@ from wagtail.rich_text import expand_db_html
 from home.models import QAPage, SiteSettings
 from home.models.pages import ArticleContent
 from home.references import doi_alone, doi_url, page_references
+from home.serializers import PHOTO_RENDITION
 from shop.billing.selectors import trial_terms_for_product
 from shop.search.selectors import product_cover
 
 SHARE_IMAGE_RENDITION = "fill-1200x630"
 IN_STOCK = "https://schema.org/InStock"
 OUT_OF_STOCK = "https://schema.org/OutOfStock"
-# The size the content API gives for author and reviewer photos: one rendition serves both.
-PERSON_PHOTO_RENDITION = "fill-400x400"
 # Initials alone ("J." or "M. J."), once a reference's authors are split at the commas.
 _INITIALS = re.compile(r"(?:[A-Z]\.\s*){1,4}")
 # A reference author that is a body, not a person.
@@ -112,7 +111,7 @@ def person_data(*, person, url: str, same_as: list[str], request: HttpRequest | 
     if same_as:
         data["sameAs"] = same_as
     if person.photo_id:
-        data["image"] = _absolute(person.photo.get_rendition(PERSON_PHOTO_RENDITION).url, request)
+        data["image"] = _absolute(person.photo.get_rendition(PHOTO_RENDITION).url, request)
     return data
 
 

@@ -7,7 +7,13 @@ from home.models.medical_review import MedicalReviewer
 from home.models.snippets import AuthorProfile, Testimonial
 from home.testimonial_disclosures import testimonial_disclosures
 
+# The size of an author's or a reviewer's photo, in the API and in the pages' JSON-LD.
 PHOTO_RENDITION = "fill-400x400"
+
+
+def photo_url(photo) -> str | None:
+    """The full address of a person's photo at PHOTO_RENDITION; None without a photo."""
+    return photo.get_rendition(PHOTO_RENDITION).full_url if photo is not None else None
 
 
 class AuthorProfileSerializer(serializers.ModelSerializer):
@@ -19,9 +25,7 @@ class AuthorProfileSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "post_nominals", "credentials", "bio", "photo_url", "links"]
 
     def get_photo_url(self, author) -> str | None:
-        if author.photo is None:
-            return None
-        return author.photo.get_rendition(PHOTO_RENDITION).full_url
+        return photo_url(author.photo)
 
     def get_links(self, author) -> list[dict[str, str]]:
         return [{"label": label, "url": url} for label, url in author.links]
@@ -35,9 +39,7 @@ class MedicalReviewerSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "post_nominals", "credentials", "profile_url", "bio", "photo_url"]
 
     def get_photo_url(self, reviewer) -> str | None:
-        if reviewer.photo is None:
-            return None
-        return reviewer.photo.get_rendition(PHOTO_RENDITION).full_url
+        return photo_url(reviewer.photo)
 
 
 class TestimonialSerializer(serializers.ModelSerializer):

@@ -2,14 +2,13 @@
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Value
+from django.db.models import Value
 from django.urls import path, reverse
 from django.utils.formats import date_format
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
-from wagtail.models import Site
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -104,10 +103,7 @@ TESTIMONIAL_CONNECTIONS_SHORT = {
 
 def testimonial_check_every_months() -> int:
     """How often testimonials are checked, as set for the default site."""
-    site = Site.objects.filter(is_default_site=True).first()
-    if site is None:
-        return HealthContentSettings._meta.get_field("check_testimonials_every_months").default
-    return HealthContentSettings.for_site(site).check_testimonials_every_months
+    return HealthContentSettings.for_default_site().check_testimonials_every_months
 
 
 def testimonial_check_due_label(testimonial: Testimonial) -> str:
@@ -206,9 +202,8 @@ class TestimonialViewSet(SnippetViewSet):
     def get_queryset(self, request):
         # Whether each is due for a check, worked out in the listing's one query.
         months = testimonial_check_every_months()
-        due = Testimonial.objects.due_for_check(months=months).filter(pk=OuterRef("pk"))
-        return Testimonial.objects.with_checked_from().annotate(
-            check_due=Exists(due), check_every_months=Value(months)
+        return Testimonial.objects.with_check_due(months=months).annotate(
+            check_every_months=Value(months)
         )
 
 

@@ -10,7 +10,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
-__all__ = ["HealthContent", "MedicalReviewer", "months_before"]
+__all__ = ["HealthContent", "MedicalReviewer", "future_date_errors", "months_before"]
 
 
 def months_before(day: datetime.date, months: int) -> datetime.date:
@@ -21,6 +21,17 @@ def months_before(day: datetime.date, months: int) -> datetime.date:
     next_month = datetime.date(year + month // 12, month % 12 + 1, 1)
     last_day = (next_month - datetime.timedelta(days=1)).day
     return datetime.date(year, month, min(day.day, last_day))
+
+
+def future_date_errors(instance, names) -> dict[str, str]:
+    """A form error for each of the dates ``names`` of ``instance`` that is after today: a
+    review, an update, a consent or a check cannot have happened yet."""
+    today = timezone.localdate()
+    return {
+        name: "This date is in the future."
+        for name in names
+        if getattr(instance, name) and getattr(instance, name) > today
+    }
 
 
 @register_snippet
@@ -124,21 +135,10 @@ class HealthContent(models.Model):
 
     def clean(self):
         super().clean()
-        errors = {}
-        today = timezone.localdate()
+        errors = future_date_errors(self, ("last_reviewed_on", "last_updated_on"))
         if self.reviewed_by_id and not self.last_reviewed_on:
             errors["last_reviewed_on"] = "Give the day the reviewer checked the page."
         if self.last_reviewed_on and not self.reviewed_by_id:
             errors["reviewed_by"] = "Choose who reviewed the page, or clear the review date."
-        for name in ("last_reviewed_on", "last_updated_on"):
-            value = getattr(self, name)
-            if value and value > today:
-                errors[name] = "This date is in the future."
         if errors:
             raise ValidationError(errors)
-
-    def review_is_due(self, *, months: int, today: datetime.date | None = None) -> bool:
-        """Whether the page was never reviewed, or last reviewed more than ``months`` ago."""
-        if self.last_reviewed_on is None:
-            return True
-        return self.last_reviewed_on < months_before(today or timezone.localdate(), months)

@@ -46,17 +46,16 @@ SECTION_PAGE_TYPES = [
 ]
 
 
-class AuthorField(Field):
-    """The byline's author as the content API shows it (the same shape as /api/authors/)."""
+class SnippetField(Field):
+    """A snippet the page points to (its author, its reviewer) as the content API shows it,
+    in the same shape as the snippet's own endpoint (/api/authors/, /api/reviewers/)."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, serializer_class, **kwargs):
+        self.serializer_class = serializer_class
         super().__init__(read_only=True, **kwargs)
 
-    def get_attribute(self, instance):
-        return instance.author
-
-    def to_representation(self, author):
-        return AuthorProfileSerializer(author, context=self.context).data
+    def to_representation(self, snippet):
+        return self.serializer_class(snippet, context=self.context).data
 
 
 def _list_field(help_text: str) -> StreamField:
@@ -67,22 +66,9 @@ def _list_field(help_text: str) -> StreamField:
     )
 
 
-class ReviewerField(Field):
-    """The page's medical reviewer as the content API shows it (as /api/reviewers/ does)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(read_only=True, **kwargs)
-
-    def get_attribute(self, instance):
-        return instance.reviewed_by
-
-    def to_representation(self, reviewer):
-        return MedicalReviewerSerializer(reviewer, context=self.context).data
-
-
 HEALTH_API_FIELDS = [
     APIField("condition"),
-    APIField("reviewed_by", serializer=ReviewerField()),
+    APIField("reviewed_by", serializer=SnippetField(MedicalReviewerSerializer)),
     APIField("last_reviewed_on"),
     APIField("last_updated_on"),
 ]
@@ -155,7 +141,7 @@ class ArticleContent(HealthContent):
         APIField("symptoms"),
         APIField("tried_heading"),
         APIField("tried"),
-        APIField("author", serializer=AuthorField()),
+        APIField("author", serializer=SnippetField(AuthorProfileSerializer)),
         APIField("article_date"),
         *HEALTH_API_FIELDS,
         APIField("body"),

@@ -9,7 +9,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
-from wagtail.models import Orderable
+from wagtail.models import Orderable, Site
 
 __all__ = [
     "HealthContentSettings",
@@ -207,3 +207,10 @@ class HealthContentSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = "health content"
+
+    @classmethod
+    def for_default_site(cls) -> "HealthContentSettings":
+        """The default site's settings, for what has no request (the CMS's reports and lists,
+        rendering without a request); unsaved defaults when there is no site at all."""
+        site = Site.objects.filter(is_default_site=True).first()
+        return cls.for_site(site) if site is not None else cls()

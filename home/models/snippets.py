@@ -4,13 +4,14 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import ExpressionWrapper, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
-from home.models.medical_review import months_before
+from home.models.medical_review import future_date_errors, months_before
 
 __all__ = ["AuthorProfile", "Testimonial"]
 
@@ -85,14 +86,23 @@ class TestimonialQuerySet(models.QuerySet):
         check, else the day they were given, else the day of consent)."""
         return self.annotate(checked_from=Coalesce("checked_on", "date", "consent_given_on"))
 
+    def with_check_due(
+        self, *, months: int, today: datetime.date | None = None
+    ) -> "TestimonialQuerySet":
+        """Each with ``checked_from`` and ``check_due``: whether its words were given or last
+        checked more than ``months`` ago, or never dated at all."""
+        cutoff = months_before(today or timezone.localdate(), months)
+        return self.with_checked_from().annotate(
+            check_due=ExpressionWrapper(
+                Q(checked_from__lt=cutoff) | Q(checked_from__isnull=True),
+                output_field=models.BooleanField(),
+            )
+        )
+
     def due_for_check(self, *, months: int, today: datetime.date | None = None):
         """Those whose words were given or last checked more than ``months`` ago, or never
         dated at all."""
-        cutoff = months_before(today or timezone.localdate(), months)
-        annotated = self.with_checked_from()
-        return annotated.filter(checked_from__lt=cutoff) | annotated.filter(
-            checked_from__isnull=True
-        )
+        return self.with_check_due(months=months, today=today).filter(check_due=True)
 
 
 # Registered with its own listing in home/wagtail_hooks.py (TestimonialViewSet).
@@ -242,17 +252,12 @@ class Testimonial(index.Indexed, models.Model):
 
     def clean(self):
         super().clean()
-        errors = {}
-        today = timezone.localdate()
+        errors = future_date_errors(self, ("date", "consent_given_on", "checked_on"))
         if self.consent_to_publish:
             if not self.consent_given_on:
                 errors["consent_given_on"] = "Give the day the person agreed to publication."
             if not self.consent_method:
                 errors["consent_method"] = "Say how the person agreed to publication."
-        for name in ("date", "consent_given_on", "checked_on"):
-            value = getattr(self, name)
-            if value and value > today:
-                errors[name] = "This date is in the future."
         if errors:
             raise ValidationError(errors)
 

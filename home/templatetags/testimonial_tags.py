@@ -4,7 +4,6 @@ What most people can expect is a per-site setting: it is read once per request f
 cache on the request, however many testimonials the page shows."""
 
 from django import template
-from wagtail.models import Site
 
 from home.models import HealthContentSettings, Testimonial
 from home.testimonial_disclosures import testimonial_disclosures
@@ -15,11 +14,10 @@ register = template.Library()
 def typical_results_for(request) -> str:
     """The author's statement of what most people can expect, for the request's site (the
     default site's when there is no request)."""
+    if request is None:
+        return HealthContentSettings.for_default_site().typical_results
     try:
-        if request is not None:
-            return HealthContentSettings.for_request(request).typical_results
-        site = Site.objects.filter(is_default_site=True).first()
-        return HealthContentSettings.for_site(site).typical_results
+        return HealthContentSettings.for_request(request).typical_results
     except HealthContentSettings.DoesNotExist:  # no site at all: nothing the author said
         return ""
 
