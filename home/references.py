@@ -47,13 +47,19 @@ _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNOREC
 _DOI_SAFE = "/:;()[],-._~!*'@$&+="
 
 
-def page_references(*, page: Page) -> list:
-    """The entries of the page's references block (it has at most one), in their numbered
-    order: reference 1 first. Empty when the page cites nothing."""
-    for block in getattr(page, "body", None) or []:
+def _references_in(body: Iterable) -> list | None:
+    """The entries of the body's references block (it has at most one), in their numbered
+    order; None when the body has no such block."""
+    for block in body:
         if block.block_type == "references":
             return list(block.value["references"])
-    return []
+    return None
+
+
+def page_references(*, page: Page) -> list:
+    """The entries of the page's references block, in their numbered order: reference 1
+    first. Empty when the page cites nothing."""
+    return _references_in(getattr(page, "body", None) or []) or []
 
 
 def doi_alone(value: str) -> str:
@@ -164,10 +170,8 @@ def _body_markers(body: Iterable) -> Iterator[tuple[int, _Marker]]:
 
 
 def _reference_count(body: Iterable) -> int | None:
-    for block in body:
-        if block.block_type == "references":
-            return len(block.value["references"])
-    return None
+    references = _references_in(body)
+    return None if references is None else len(references)
 
 
 def page_citations(*, page: Page) -> Counter:
